@@ -1,0 +1,3 @@
+#!/bin/sh
+# Debian's protoc (package protobuf-compiler), matching libprotobuf-dev's runtime.
+exec /usr/bin/protoc "$@"

@@ -1,0 +1,27 @@
+// Test data: event sequences that cover every kind, flag and edge value of
+// the format. testonly.
+#ifndef ALLOCLAB_TRACE_TEST_EVENTS_H_
+#define ALLOCLAB_TRACE_TEST_EVENTS_H_
+
+#include <string>
+#include <vector>
+
+#include "trace/event.h"
+#include "trace/record_encoder.h"
+#include "trace/trace_writer.h"
+
+namespace alloclab::trace {
+
+// Every kind at least once (with and without NULL pointers and stacks), for
+// `threads` threads, in global seq order.
+std::vector<Event> EveryKindEvents(int threads);
+
+// A header with every field set.
+HeaderFields TestHeader();
+
+// A whole trace file holding `events` (plus a stack, maps and an exec record).
+std::string WriteTestTrace(const std::vector<Event>& events, TraceWriter::Options options);
+
+}  // namespace alloclab::trace
+
+#endif  // ALLOCLAB_TRACE_TEST_EVENTS_H_

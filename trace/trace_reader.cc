@@ -1,0 +1,106 @@
+// TraceReader: header checks, chunk decoding, per-thread continuity.
+#include "trace/trace_reader.h"
+
+#include "absl/strings/str_cat.h"
+#include "trace/chunk_decoder.h"
+#include "trace/record_encoder.h"
+
+namespace alloclab::trace {
+
+absl::StatusOr<std::unique_ptr<TraceReader>> TraceReader::Open(const std::string& path) {
+  auto source = OpenFileSource(path);
+  if (!source.ok()) return source.status();
+  return FromSource(*std::move(source));
+}
+
+absl::StatusOr<std::unique_ptr<TraceReader>> TraceReader::FromSource(
+    std::unique_ptr<ByteSource> source) {
+  std::unique_ptr<TraceReader> reader(new TraceReader(std::move(source)));
+  absl::Status st = reader->ReadHeader();
+  if (!st.ok()) return st;
+  return reader;
+}
+
+absl::Status TraceReader::ReadHeader() {
+  if (!records_.Next(&record_)) {
+    if (!records_.status().ok()) return records_.status();
+    return absl::DataLossError("truncated trace: no header record after the magic");
+  }
+  if (record_.body_case() != Record::kHeader) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the first record, at offset ", records_.record_offset(), ", is not a Header"));
+  }
+  header_ = record_.header();
+  if (header_.format_version() != kFormatVersion) {
+    return absl::InvalidArgumentError(absl::StrCat("unsupported format version ",
+                                                   header_.format_version(), " at offset ",
+                                                   records_.record_offset(), " (this reader knows ",
+                                                   kFormatVersion, ")"));
+  }
+  return absl::OkStatus();
+}
+
+bool TraceReader::Fail(const std::string& what) {
+  std::string where = absl::StrCat("offset ", records_.record_offset());
+  if (records_.in_block()) {
+    where = absl::StrCat("offset ", records_.inner_offset(), " of the compressed block at ", where);
+  }
+  status_ = absl::DataLossError(absl::StrCat("corrupt chunk at ", where, ": ", what));
+  return false;
+}
+
+bool TraceReader::Next(Event* event) {
+  while (next_ == events_.size()) {
+    if (!status_.ok()) return false;
+    if (!records_.Next(&record_)) {
+      status_ = records_.status();
+      return false;
+    }
+    switch (record_.body_case()) {
+      case Record::kChunk: {
+        events_.clear();
+        next_ = 0;
+        ++chunks_;
+        absl::Status st = DecodeChunk(record_.chunk(), &events_);
+        if (!st.ok()) return Fail(std::string(st.message()));
+        if (events_.empty()) break;
+        // Continuity with the thread's previous chunk.
+        auto [it, fresh] = last_by_thread_.try_emplace(events_.front().thread_id, events_.back());
+        if (!fresh) {
+          const Event& prev = it->second;
+          if (events_.front().seq <= prev.seq || events_.front().time < prev.time) {
+            return Fail(absl::StrCat("inconsistent deltas: thread ", prev.thread_id,
+                                     " goes back from seq ", prev.seq, " time ", prev.time,
+                                     " to seq ", events_.front().seq, " time ",
+                                     events_.front().time));
+          }
+          it->second = events_.back();
+        }
+        break;
+      }
+      case Record::kHeader:
+        status_ = absl::DataLossError(
+            absl::StrCat("second Header record at offset ", records_.record_offset()));
+        return false;
+      default:
+        if (callback_) callback_(record_);
+        break;
+    }
+  }
+  *event = events_[next_++];
+  return true;
+}
+
+absl::StatusOr<TraceContents> ReadWholeTrace(std::unique_ptr<ByteSource> source) {
+  auto reader = TraceReader::FromSource(std::move(source));
+  if (!reader.ok()) return reader.status();
+  TraceContents contents;
+  contents.header = (*reader)->header();
+  (*reader)->set_record_callback([&](const Record& r) { contents.other_records.push_back(r); });
+  Event e;
+  while ((*reader)->Next(&e)) contents.events.push_back(e);
+  if (!(*reader)->status().ok()) return (*reader)->status();
+  return contents;
+}
+
+}  // namespace alloclab::trace
