@@ -1,6 +1,7 @@
 // GenerateSynthetic: a small simulated program and allocator.
 #include "trace/synthetic.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -9,9 +10,10 @@ namespace alloclab::trace {
 namespace {
 
 struct Block {
-  uint64_t address;
-  uint64_t size;
-  int owner;  // allocating thread
+  uint64_t address;  // as returned to the program
+  uint64_t size;     // as taken from the heap (alignment slack included)
+  int owner;         // allocating thread
+  uint64_t heap_address;
 };
 
 // A simulated allocator that hands out realistic, reused addresses: 16-byte
@@ -42,9 +44,9 @@ class FakeHeap {
     bump_[thread] += ClassSize(cls);
     return a;
   }
-  void Free(int thread, const Block& b) {
+  void Free(const Block& b) {
     if (b.size > (256 << 10)) return;
-    free_[thread == b.owner ? thread : b.owner][Class(b.size)].push_back(b.address);
+    free_[b.owner][Class(b.size)].push_back(b.heap_address);
   }
 
  private:
@@ -139,9 +141,11 @@ class Generator {
       default:
         e.size = size;
     }
-    e.out = heap_.Allocate(t, size);
-    if (e.alignment != 0) e.out = (e.out + e.alignment - 1) & ~(e.alignment - 1);
-    live_[t].push_back({e.out, size, t});
+    // Aligned blocks take their slack from the heap, as real allocators do.
+    const uint64_t heap_size = size + (e.alignment > 16 ? e.alignment : 0);
+    const uint64_t heap_address = heap_.Allocate(t, heap_size);
+    e.out = e.alignment != 0 ? (heap_address + e.alignment - 1) & ~(e.alignment - 1) : heap_address;
+    live_[t].push_back({e.out, heap_size, t, heap_address});
     Send(e);
   }
 
@@ -152,7 +156,7 @@ class Generator {
     blocks.pop_back();
     Event e = Base(t, Kind::kFree);
     e.in = b.address;
-    heap_.Free(t, b);
+    heap_.Free(b);
     Send(e);
   }
 
@@ -183,10 +187,11 @@ class Generator {
       Block& b = mine[mine.size() - 1 - Uniform(std::min<size_t>(mine.size(), 8))];
       Event e = Base(t, Kind::kRealloc);
       e.in = b.address;
-      e.size = b.size + b.size / 2 + 16;
-      heap_.Free(t, b);
+      // Grow or shrink, mostly grow, within the size model's range.
+      e.size = std::min<uint64_t>(b.size / 2 + 1 + Uniform(b.size * 2 + 64), 1 << 20);
+      heap_.Free(b);
       e.out = heap_.Allocate(t, e.size);
-      b = {e.out, e.size, t};
+      b = {e.out, e.size, t, e.out};
       Send(e);
     } else if (k < 0.995) {
       Allocate(t, Unit() < 0.5 ? Kind::kPosixMemalign : Kind::kAlignedAlloc);
