@@ -1,0 +1,177 @@
+// The slow paths: first use, cache refill, page runs, huge blocks, aligned
+// and resizing allocation, and the checks that turn a bad pointer into an
+// error line.
+#include "malloc/alloc.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include "malloc/arenas.h"
+#include "malloc/init.h"
+#include "malloc/huge.h"
+
+namespace alloclab::malloc {
+
+size_t g_mmap_threshold = kDefaultMmapThreshold;
+
+namespace {
+
+// Largest request we try to satisfy; beyond it size arithmetic could wrap.
+constexpr size_t kMaxRequest = size_t{1} << 62;
+
+void* NoMemory() {
+  errno = ENOMEM;
+  return nullptr;
+}
+
+Arena* ArenaForCaller(ThreadCache* tc) { return tc != nullptr ? tc->arena : ArenaForNewThread(); }
+
+// A chunk of class cls, through the cache when there is one.
+void* AllocateClass(int cls) {
+  ThreadCache* tc = GetOrCreateCache();
+  if (tc != nullptr) {
+    void* p = CachePop(tc, cls);
+    return p != nullptr ? p : CacheRefill(tc, cls);
+  }
+  return ArenaForNewThread()->AllocSmall(cls);
+}
+
+// What a pointer is, as far as our metadata says.
+enum class BlockKind { kNull, kChunk, kRun, kHuge, kInvalid };
+
+struct Block {
+  BlockKind kind;
+  SegmentMeta* seg;
+  PageInfo* page;  // kRun: the run's head
+  size_t usable;
+};
+
+Block Classify(const void* p) {
+  if (p == nullptr) return {BlockKind::kNull, nullptr, nullptr, 0};
+  SegmentMeta* seg = SegmentOf(p);
+  if (seg != nullptr) {
+    const uint32_t page = seg->PageOf(p);
+    const int cls = seg->page_class[page];
+    if (cls != 0) return {BlockKind::kChunk, seg, nullptr, ClassInfo(cls).size};
+    PageInfo* head = &seg->pages[page];
+    if (head->kind == PageKind::kRun && seg->PageAddress(page) == p) {
+      return {BlockKind::kRun, seg, head, size_t{head->span_pages} << kPageShift};
+    }
+    return {BlockKind::kInvalid, seg, nullptr, 0};
+  }
+  const size_t huge = HugeUsableSize(p);
+  if (huge != 0) return {BlockKind::kHuge, nullptr, nullptr, huge};
+  return {BlockKind::kInvalid, nullptr, nullptr, 0};
+}
+
+}  // namespace
+
+void* AllocateSlow(size_t size) {
+  EnsureInitialized();
+  void* p;
+  if (size <= kMaxSmallSize) {
+    p = AllocateClass(SizeToClass(size));
+  } else if (size <= g_mmap_threshold) {
+    p = ArenaForCaller(GetOrCreateCache())->AllocRun(size, kPageSize);
+  } else if (size <= kMaxRequest) {
+    p = HugeAlloc(size, kPageSize);
+  } else {
+    p = nullptr;
+  }
+  return p != nullptr ? p : NoMemory();
+}
+
+void DeallocateSlow(void* p, SegmentMeta* seg) {
+  if (p == nullptr) return;
+  const int saved_errno = errno;
+  if (seg != nullptr) {
+    const uint32_t page = seg->PageOf(p);
+    Arena* owner = static_cast<Arena*>(seg->owner);
+    if (seg->page_class[page] != 0) {
+      // No thread cache (initialising, or a thread past its teardown).
+      owner->FreeSmall(seg, p);
+    } else if (seg->pages[page].kind == PageKind::kRun && seg->PageAddress(page) == p) {
+      owner->FreeRun(seg, &seg->pages[page]);
+    } else {
+      FatalPointer("free(): invalid pointer", p);
+    }
+  } else if (!HugeFree(p)) {
+    FatalPointer("free(): invalid pointer", p);
+  }
+  errno = saved_errno;
+}
+
+void* AllocateAligned(size_t align, size_t size) {
+  if (align <= 16) return Allocate(size);
+  if (size > kMaxRequest || align > kMaxRequest) return NoMemory();
+  EnsureInitialized();
+  if (size <= kMaxSmallSize && align <= kPageSize) {
+    // Slabs start page-aligned, so a class whose size is a multiple of align
+    // yields only aligned chunks.
+    for (int cls = SizeToClass(size); cls < kNumClasses; ++cls) {
+      if (ClassInfo(cls).size % align == 0) {
+        void* p = AllocateClass(cls);
+        return p != nullptr ? p : NoMemory();
+      }
+    }
+  }
+  void* p;
+  if (size <= g_mmap_threshold && align <= kSegmentSize) {
+    // Buddy blocks are aligned to their size within 4 MiB-aligned segments.
+    p = ArenaForCaller(GetOrCreateCache())->AllocRun(size == 0 ? 1 : size, align);
+  } else {
+    p = HugeAlloc(size == 0 ? 1 : size, align);
+  }
+  return p != nullptr ? p : NoMemory();
+}
+
+void* AllocateZeroed(size_t size) {
+  void* p = Allocate(size);
+  // Huge blocks are fresh mappings, already zero.
+  if (p != nullptr && size <= g_mmap_threshold) std::memset(p, 0, size);
+  return p;
+}
+
+size_t UsableSize(const void* p) {
+  const Block b = Classify(p);
+  if (b.kind == BlockKind::kInvalid) FatalPointer("malloc_usable_size(): invalid pointer", p);
+  return b.usable;
+}
+
+void* Reallocate(void* p, size_t size) {
+  if (p == nullptr) return Allocate(size);
+  if (size == 0) {
+    Deallocate(p);
+    return nullptr;
+  }
+  const Block b = Classify(p);
+  switch (b.kind) {
+    case BlockKind::kChunk:
+      // Stay while the class still fits and at least half of it is used.
+      if (size <= b.usable && (size > b.usable / 2 || b.usable == ClassInfo(1).size)) return p;
+      break;
+    case BlockKind::kRun:
+      if (size > kMaxSmallSize && size <= g_mmap_threshold &&
+          static_cast<Arena*>(b.seg->owner)->ResizeRun(b.page, size)) {
+        return p;
+      }
+      break;
+    case BlockKind::kHuge:
+      if (size > g_mmap_threshold) {
+        void* q = HugeRealloc(p, size);
+        return q != nullptr ? q : NoMemory();
+      }
+      break;
+    case BlockKind::kNull:
+      break;
+    case BlockKind::kInvalid:
+      FatalPointer("realloc(): invalid pointer", p);
+  }
+  void* q = Allocate(size);
+  if (q == nullptr) return nullptr;
+  std::memcpy(q, p, size < b.usable ? size : b.usable);
+  Deallocate(p);
+  return q;
+}
+
+}  // namespace alloclab::malloc

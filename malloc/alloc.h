@@ -1,0 +1,65 @@
+// The allocator's entry points below the public API: Allocate, Deallocate,
+// their aligned and resizing forms, and UsableSize. The two fast paths (a
+// cached chunk out, a chunk into the cache) are inline here and fit on a
+// screen; every other case goes to alloc.cc.
+#ifndef ALLOCLAB_MALLOC_ALLOC_H_
+#define ALLOCLAB_MALLOC_ALLOC_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "malloc/platform.h"
+#include "malloc/segment.h"
+#include "malloc/size_classes.h"
+#include "malloc/thread_cache.h"
+
+namespace alloclab::malloc {
+
+// Requests above this go straight to mmap (kSegmentSize at most).
+inline constexpr size_t kDefaultMmapThreshold = size_t{1} << 20;
+extern size_t g_mmap_threshold;
+
+void* AllocateSlow(size_t size);
+void DeallocateSlow(void* p, SegmentMeta* seg);
+
+// malloc: 16-byte aligned, nullptr with errno = ENOMEM on failure.
+inline void* Allocate(size_t size) {
+  if (ALLOCLAB_LIKELY(size <= kMaxSmallSize)) {
+    ThreadCache* tc = CurrentCache();
+    if (ALLOCLAB_LIKELY(tc != nullptr)) {
+      void* p = CachePop(tc, SizeToClass(size));
+      if (ALLOCLAB_LIKELY(p != nullptr)) return p;
+    }
+  }
+  return AllocateSlow(size);
+}
+
+// free: keeps errno; aborts on a pointer that is not a live block of ours.
+inline void Deallocate(void* p) {
+  SegmentMeta* seg = SegmentOf(p);
+  if (ALLOCLAB_LIKELY(seg != nullptr)) {
+    const int cls = seg->page_class[(reinterpret_cast<uintptr_t>(p) >> kPageShift) &
+                                    (kPagesPerSegment - 1)];
+    ThreadCache* tc = CurrentCache();
+    if (ALLOCLAB_LIKELY(cls != 0 && tc != nullptr)) {
+      if (ALLOCLAB_LIKELY(CachePush(tc, cls, p))) return;
+      CacheFlush(tc, cls);
+      return;
+    }
+  }
+  DeallocateSlow(p, seg);
+}
+
+// align: a power of two. nullptr with errno = ENOMEM on failure.
+void* AllocateAligned(size_t align, size_t size);
+// realloc semantics (glibc's): nullptr p mallocs, size 0 frees and returns
+// nullptr; on failure returns nullptr and leaves p untouched.
+void* Reallocate(void* p, size_t size);
+// calloc without the overflow check (the caller did it).
+void* AllocateZeroed(size_t size);
+// The bytes usable at p (0 for nullptr); aborts if p is not ours.
+size_t UsableSize(const void* p);
+
+}  // namespace alloclab::malloc
+
+#endif  // ALLOCLAB_MALLOC_ALLOC_H_

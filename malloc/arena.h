@@ -1,0 +1,75 @@
+// An arena: one buddy allocator, its segments and a pool per size class,
+// behind one lock. Thread caches take batches of chunks from it and give them
+// back; page runs (sizes above the pools) are served here directly. The first
+// arena grows with the program break; others (per-thread arenas) with mmap.
+#ifndef ALLOCLAB_MALLOC_ARENA_H_
+#define ALLOCLAB_MALLOC_ARENA_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "malloc/buddy.h"
+#include "malloc/pool.h"
+#include "malloc/segment.h"
+#include "malloc/size_classes.h"
+#include "malloc/spin_lock.h"
+
+namespace alloclab::malloc {
+
+struct ArenaStats {
+  size_t segments = 0;
+  size_t free_pages = 0;
+  size_t run_pages = 0;        // pages in allocated runs (large blocks)
+  size_t slab_count = 0;
+  size_t chunks_in_use = 0;    // pool chunks handed out (cached ones included)
+  size_t chunk_bytes_in_use = 0;
+};
+
+class Arena {
+ public:
+  void Init(bool use_break);
+
+  // Pool chunks for a thread cache; returns how many (0 when out of memory).
+  int AllocBatch(int cls, void** out, int n);
+  // Returns chunks of this arena's pools (locks once for all of them).
+  void FreeBatch(void** chunks, int n);
+  // One chunk without a cache.
+  void* AllocSmall(int cls);
+  void FreeSmall(SegmentMeta* seg, void* p);
+
+  // A run of whole pages for size bytes, aligned to align (<= kSegmentSize).
+  void* AllocRun(size_t size, size_t align);
+  void FreeRun(SegmentMeta* seg, PageInfo* head);
+  // Resizes a run in place (shrinking always works; growing when the pages
+  // after it are free). false: the caller moves the block.
+  bool ResizeRun(PageInfo* head, size_t new_size);
+
+  // Gives every wholly free segment back and purges free pages.
+  void Trim();
+
+  ArenaStats Stats();
+
+  SpinLock& lock() { return lock_; }
+
+ private:
+  bool Grow();
+  void FreeChunkLocked(SegmentMeta* seg, void* p);
+  // Called when a segment became wholly free.
+  void SegmentFree(SegmentMeta* seg);
+  void ReleaseOrPurge(SegmentMeta* seg);
+  bool Release(SegmentMeta* seg);
+  void Link(SegmentMeta* seg);
+  void Unlink(SegmentMeta* seg);
+
+  SpinLock lock_;
+  BuddyAllocator buddy_;
+  Pool pools_[kNumClasses];
+  SegmentMeta* segments_ = nullptr;
+  size_t segment_count_ = 0;
+  size_t run_pages_ = 0;
+  bool use_break_ = false;
+};
+
+}  // namespace alloclab::malloc
+
+#endif  // ALLOCLAB_MALLOC_ARENA_H_

@@ -1,0 +1,133 @@
+// BuddyAllocator: split, merge, exact-size runs.
+#include "malloc/buddy.h"
+
+namespace alloclab::malloc {
+namespace {
+
+int CeilLog2(uint32_t n) { return n <= 1 ? 0 : 32 - __builtin_clz(n - 1); }
+
+}  // namespace
+
+void BuddyAllocator::Push(SegmentMeta* seg, uint32_t page, int order, bool dirty) {
+  PageInfo* head = &seg->pages[page];
+  head->kind = PageKind::kFree;
+  head->order = static_cast<uint8_t>(order);
+  head->dirty = dirty;
+  head->prev = nullptr;
+  head->next = free_[order];
+  if (head->next != nullptr) head->next->prev = head;
+  free_[order] = head;
+  nonempty_ |= 1u << order;
+  free_pages_ += uint32_t{1} << order;
+}
+
+void BuddyAllocator::Unlink(PageInfo* head) {
+  const int order = head->order;
+  if (head->prev != nullptr) {
+    head->prev->next = head->next;
+  } else {
+    free_[order] = head->next;
+    if (head->next == nullptr) nonempty_ &= ~(1u << order);
+  }
+  if (head->next != nullptr) head->next->prev = head->prev;
+  head->kind = PageKind::kInterior;
+  free_pages_ -= uint32_t{1} << order;
+}
+
+void BuddyAllocator::AddSegment(SegmentMeta* seg) { Push(seg, 0, kMaxOrder, false); }
+
+void BuddyAllocator::RemoveSegment(SegmentMeta* seg) { Unlink(&seg->pages[0]); }
+
+size_t BuddyAllocator::FreeBlocks(int order) const {
+  size_t n = 0;
+  for (PageInfo* p = free_[order]; p != nullptr; p = p->next) ++n;
+  return n;
+}
+
+PageInfo* BuddyAllocator::AllocRun(uint32_t pages, uint32_t align_pages) {
+  int want = CeilLog2(pages);
+  const int align_order = CeilLog2(align_pages);
+  if (align_order > want) want = align_order;
+  if (want > kMaxOrder) return nullptr;
+  const uint32_t candidates = nonempty_ & ~((1u << want) - 1);
+  if (candidates == 0) return nullptr;
+  int order = __builtin_ctz(candidates);
+  PageInfo* head = free_[order];
+  SegmentMeta* seg = SegmentMeta::Of(head);
+  const bool dirty = head->dirty;
+  Unlink(head);
+  const uint32_t first = head->index;
+  while (order > want) {
+    --order;
+    Push(seg, first + (uint32_t{1} << order), order, dirty);
+  }
+  head->kind = PageKind::kRun;
+  head->span_pages = pages;
+  // Give back what the run does not need.
+  FreeRange(seg, first + pages, first + (uint32_t{1} << want));
+  return head;
+}
+
+SegmentMeta* BuddyAllocator::FreeBlock(SegmentMeta* seg, uint32_t page, int order, bool dirty) {
+  seg->pages[page].kind = PageKind::kInterior;
+  while (order < kMaxOrder) {
+    PageInfo* buddy = &seg->pages[page ^ (uint32_t{1} << order)];
+    if (buddy->kind != PageKind::kFree || buddy->order != order) break;
+    dirty |= buddy->dirty;
+    Unlink(buddy);
+    page &= ~(uint32_t{1} << order);
+    ++order;
+  }
+  Push(seg, page, order, dirty);
+  return order == kMaxOrder ? seg : nullptr;
+}
+
+SegmentMeta* BuddyAllocator::FreeRange(SegmentMeta* seg, uint32_t first, uint32_t end) {
+  SegmentMeta* whole = nullptr;
+  while (first < end) {
+    // The largest block that starts aligned at `first` and fits.
+    int order = first == 0 ? kMaxOrder : __builtin_ctz(first);
+    while ((uint32_t{1} << order) > end - first) --order;
+    if (FreeBlock(seg, first, order, true) != nullptr) whole = seg;
+    first += uint32_t{1} << order;
+  }
+  return whole;
+}
+
+SegmentMeta* BuddyAllocator::FreeRun(PageInfo* head) {
+  SegmentMeta* seg = SegmentMeta::Of(head);
+  return FreeRange(seg, head->index, head->index + head->span_pages);
+}
+
+bool BuddyAllocator::GrowRun(PageInfo* head, uint32_t new_pages) {
+  SegmentMeta* seg = SegmentMeta::Of(head);
+  const uint32_t first = head->index;
+  const uint32_t end = first + new_pages;
+  if (end > kPagesPerSegment) return false;
+  // The pages after the run must be whole free blocks up to `end`. A free
+  // block that touches the run's end starts exactly there (blocks never
+  // overlap the run), so walk block by block.
+  uint32_t p = first + head->span_pages;
+  while (p < end) {
+    const PageInfo& b = seg->pages[p];
+    if (b.kind != PageKind::kFree) return false;
+    p += uint32_t{1} << b.order;
+  }
+  for (uint32_t q = first + head->span_pages; q < end;) {
+    PageInfo* b = &seg->pages[q];
+    q += uint32_t{1} << b->order;
+    Unlink(b);
+  }
+  head->span_pages = new_pages;
+  FreeRange(seg, end, p);
+  return true;
+}
+
+void BuddyAllocator::ShrinkRun(PageInfo* head, uint32_t new_pages) {
+  SegmentMeta* seg = SegmentMeta::Of(head);
+  const uint32_t old_end = head->index + head->span_pages;
+  head->span_pages = new_pages;
+  FreeRange(seg, head->index + new_pages, old_end);
+}
+
+}  // namespace alloclab::malloc

@@ -1,0 +1,60 @@
+// The buddy allocator: page blocks of 2^order pages inside segments, split in
+// halves to allocate and merged with their buddy on free. A block's order and
+// state live in its first page's PageInfo (out of band). Runs of any page
+// count are cut from the next order up, and the unused tail goes straight back
+// as smaller blocks (as Linux's alloc_pages_exact does), so a 5-page run costs
+// 5 pages, not 8. Not thread-safe: its arena's lock guards it.
+#ifndef ALLOCLAB_MALLOC_BUDDY_H_
+#define ALLOCLAB_MALLOC_BUDDY_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "malloc/segment.h"
+
+namespace alloclab::malloc {
+
+class BuddyAllocator {
+ public:
+  // Takes a fresh segment (all pages kInterior) as one free block.
+  void AddSegment(SegmentMeta* seg);
+
+  // A run of `pages` pages (1..kPagesPerSegment) whose address is aligned to
+  // `align_pages` pages (a power of two <= kPagesPerSegment). Returns its
+  // first page (kind kRun, span_pages = pages), or nullptr when no free block
+  // is large enough: the caller adds a segment and retries.
+  PageInfo* AllocRun(uint32_t pages, uint32_t align_pages = 1);
+
+  // Frees a whole run. Returns the segment if it became entirely free (it is
+  // then one free block of kMaxOrder), else nullptr.
+  SegmentMeta* FreeRun(PageInfo* head);
+
+  // Grows a run in place to new_pages if the pages after it are free.
+  bool GrowRun(PageInfo* head, uint32_t new_pages);
+  // Shrinks a run in place, freeing its tail.
+  void ShrinkRun(PageInfo* head, uint32_t new_pages);
+
+  // Removes a wholly free segment's block from the free lists (to release it).
+  void RemoveSegment(SegmentMeta* seg);
+
+  size_t free_pages() const { return free_pages_; }
+  // Free blocks of `order`, for statistics and tests.
+  size_t FreeBlocks(int order) const;
+
+ private:
+  void Push(SegmentMeta* seg, uint32_t page, int order, bool dirty);
+  void Unlink(PageInfo* head);
+  // Frees [page, page + 2^order), merging with free buddies.
+  // Returns the segment if the merge reached a whole segment.
+  SegmentMeta* FreeBlock(SegmentMeta* seg, uint32_t page, int order, bool dirty);
+  // Frees [first, end) as maximal aligned blocks.
+  SegmentMeta* FreeRange(SegmentMeta* seg, uint32_t first, uint32_t end);
+
+  PageInfo* free_[kMaxOrder + 1] = {};
+  uint32_t nonempty_ = 0;  // bit k set: free_[k] is not empty
+  size_t free_pages_ = 0;
+};
+
+}  // namespace alloclab::malloc
+
+#endif  // ALLOCLAB_MALLOC_BUDDY_H_

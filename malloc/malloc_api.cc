@@ -1,0 +1,130 @@
+// The public C interface: the functions glibc's malloc exports, with glibc's
+// documented semantics, plus the __libc_* names glibc's own code may call.
+// Everything here is a thin shell over alloc.h.
+#include <malloc.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+
+#include "malloc/alloc.h"
+#include "malloc/arenas.h"
+#include "malloc/init.h"
+
+#define ALLOCLAB_EXPORT extern "C" __attribute__((visibility("default")))
+
+using alloclab::malloc::Allocate;
+using alloclab::malloc::AllocateAligned;
+using alloclab::malloc::AllocateZeroed;
+using alloclab::malloc::Deallocate;
+using alloclab::malloc::Reallocate;
+using alloclab::malloc::UsableSize;
+
+namespace {
+
+bool IsPowerOfTwo(size_t n) { return n != 0 && (n & (n - 1)) == 0; }
+
+bool MultiplyOverflows(size_t a, size_t b, size_t* out) { return __builtin_mul_overflow(a, b, out); }
+
+}  // namespace
+
+ALLOCLAB_EXPORT void* malloc(size_t size) { return Allocate(size); }
+
+ALLOCLAB_EXPORT void free(void* p) { Deallocate(p); }
+
+ALLOCLAB_EXPORT void* calloc(size_t count, size_t size) {
+  size_t total;
+  if (MultiplyOverflows(count, size, &total)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  return AllocateZeroed(total);
+}
+
+ALLOCLAB_EXPORT void* realloc(void* p, size_t size) { return Reallocate(p, size); }
+
+ALLOCLAB_EXPORT void* reallocarray(void* p, size_t count, size_t size) {
+  size_t total;
+  if (MultiplyOverflows(count, size, &total)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  return Reallocate(p, total);
+}
+
+ALLOCLAB_EXPORT void* memalign(size_t align, size_t size) {
+  // glibc rounds a non-power-of-two alignment up to the next power of two.
+  if (!IsPowerOfTwo(align)) {
+    if (align > (SIZE_MAX >> 1) + 1) {
+      errno = EINVAL;
+      return nullptr;
+    }
+    size_t a = 1;
+    while (a < align) a <<= 1;
+    align = a;
+  }
+  return AllocateAligned(align, size);
+}
+
+ALLOCLAB_EXPORT void* aligned_alloc(size_t align, size_t size) {
+  if (!IsPowerOfTwo(align)) {
+    errno = EINVAL;
+    return nullptr;
+  }
+  return AllocateAligned(align, size);
+}
+
+ALLOCLAB_EXPORT int posix_memalign(void** out, size_t align, size_t size) {
+  if (!IsPowerOfTwo(align) || align % sizeof(void*) != 0) return EINVAL;
+  const int saved_errno = errno;
+  void* p = AllocateAligned(align, size);
+  errno = saved_errno;
+  if (p == nullptr) return ENOMEM;
+  *out = p;
+  return 0;
+}
+
+ALLOCLAB_EXPORT void* valloc(size_t size) { return AllocateAligned(alloclab::malloc::kPageSize, size); }
+
+ALLOCLAB_EXPORT void* pvalloc(size_t size) {
+  const size_t page = alloclab::malloc::kPageSize;
+  const size_t rounded = (size + page - 1) & ~(page - 1);
+  if (rounded < size) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  return AllocateAligned(page, rounded == 0 ? page : rounded);
+}
+
+ALLOCLAB_EXPORT size_t malloc_usable_size(void* p) { return UsableSize(p); }
+
+ALLOCLAB_EXPORT int malloc_trim(size_t /*pad*/) {
+  alloclab::malloc::EnsureInitialized();
+  alloclab::malloc::CacheDrainCurrent();
+  alloclab::malloc::ForEachArena([](alloclab::malloc::Arena* a) { a->Trim(); });
+  return 1;
+}
+
+ALLOCLAB_EXPORT int mallopt(int param, int value) {
+  if (param == M_MMAP_THRESHOLD) {
+    if (value < 0 || static_cast<size_t>(value) > alloclab::malloc::kSegmentSize) return 0;
+    alloclab::malloc::g_mmap_threshold =
+        static_cast<size_t>(value) < alloclab::malloc::kMaxSmallSize ? alloclab::malloc::kMaxSmallSize
+                                                                     : static_cast<size_t>(value);
+    return 1;
+  }
+  return 1;  // Other glibc tunables have no meaning here; accepted and ignored.
+}
+
+// glibc-internal names. Code inside glibc and some programs call these.
+ALLOCLAB_EXPORT void* __libc_malloc(size_t size) { return Allocate(size); }
+ALLOCLAB_EXPORT void __libc_free(void* p) { Deallocate(p); }
+ALLOCLAB_EXPORT void* __libc_calloc(size_t count, size_t size) { return calloc(count, size); }
+ALLOCLAB_EXPORT void* __libc_realloc(void* p, size_t size) { return Reallocate(p, size); }
+ALLOCLAB_EXPORT void* __libc_memalign(size_t align, size_t size) { return memalign(align, size); }
+ALLOCLAB_EXPORT void* __libc_valloc(size_t size) { return valloc(size); }
+ALLOCLAB_EXPORT void* __libc_pvalloc(size_t size) { return pvalloc(size); }
+ALLOCLAB_EXPORT int __posix_memalign(void** out, size_t align, size_t size) {
+  return posix_memalign(out, align, size);
+}
+ALLOCLAB_EXPORT void cfree(void* p) { Deallocate(p); }

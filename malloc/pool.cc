@@ -1,0 +1,94 @@
+// Pool: slab lifecycle and chunk lists.
+#include "malloc/pool.h"
+
+#include "malloc/size_classes.h"
+
+namespace alloclab::malloc {
+
+void Pool::LinkPartial(PageInfo* slab) {
+  slab->prev = nullptr;
+  slab->next = partial_;
+  if (partial_ != nullptr) partial_->prev = slab;
+  partial_ = slab;
+}
+
+void Pool::UnlinkPartial(PageInfo* slab) {
+  if (slab->prev != nullptr) {
+    slab->prev->next = slab->next;
+  } else {
+    partial_ = slab->next;
+  }
+  if (slab->next != nullptr) slab->next->prev = slab->prev;
+  slab->next = slab->prev = nullptr;
+}
+
+PageInfo* Pool::NewSlab(BuddyAllocator& buddy) {
+  const SizeClass& c = ClassInfo(cls_);
+  PageInfo* head = buddy.AllocRun(c.slab_pages);
+  if (head == nullptr) return nullptr;
+  SegmentMeta* seg = SegmentMeta::Of(head);
+  const uint32_t first = head->index;
+  for (uint32_t p = first; p < first + c.slab_pages; ++p) {
+    seg->pages[p].kind = PageKind::kSlab;
+    seg->pages[p].span_first = first;
+    seg->page_class[p] = static_cast<uint8_t>(cls_);
+  }
+  head->span_pages = c.slab_pages;
+  head->free_chunks = nullptr;
+  head->used = 0;
+  head->carved = 0;
+  head->size_class = static_cast<uint8_t>(cls_);
+  ++slabs_;
+  LinkPartial(head);
+  return head;
+}
+
+int Pool::AllocBatch(BuddyAllocator& buddy, void** out, int n) {
+  const SizeClass& c = ClassInfo(cls_);
+  int got = 0;
+  while (got < n) {
+    PageInfo* slab = partial_;
+    if (slab == nullptr && (slab = NewSlab(buddy)) == nullptr) break;
+    // Freed chunks first (warm), then fresh ones.
+    while (got < n && slab->free_chunks != nullptr) {
+      void* chunk = slab->free_chunks;
+      slab->free_chunks = *static_cast<void**>(chunk);
+      out[got++] = chunk;
+      ++slab->used;
+    }
+    if (got < n && slab->carved < c.capacity) {
+      char* base = SegmentMeta::Of(slab)->PageAddress(slab->index);
+      while (got < n && slab->carved < c.capacity) {
+        out[got++] = base + size_t{slab->carved++} * c.size;
+        ++slab->used;
+      }
+    }
+    if (slab->used == c.capacity) UnlinkPartial(slab);
+  }
+  in_use_ += static_cast<size_t>(got);
+  return got;
+}
+
+SegmentMeta* Pool::Free(BuddyAllocator& buddy, SegmentMeta* seg, void* chunk) {
+  const SizeClass& c = ClassInfo(cls_);
+  PageInfo* slab = &seg->pages[seg->pages[seg->PageOf(chunk)].span_first];
+  const bool was_full = slab->used == c.capacity;
+  *static_cast<void**>(chunk) = slab->free_chunks;
+  slab->free_chunks = chunk;
+  --slab->used;
+  --in_use_;
+  if (was_full) LinkPartial(slab);
+  if (slab->used != 0 || (partial_ == slab && slab->next == nullptr)) return nullptr;
+  // An empty slab, and not the pool's only partial one: back to the buddy.
+  UnlinkPartial(slab);
+  --slabs_;
+  const uint32_t first = slab->index;
+  for (uint32_t p = first; p < first + slab->span_pages; ++p) {
+    seg->page_class[p] = 0;
+    seg->pages[p].kind = PageKind::kInterior;
+  }
+  slab->kind = PageKind::kRun;
+  return buddy.FreeRun(slab);
+}
+
+}  // namespace alloclab::malloc

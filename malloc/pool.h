@@ -1,0 +1,48 @@
+// Pools: fixed-size chunks of one size class, carved from buddy runs called
+// slabs. A slab's bookkeeping (free chunk list head, counts) is in its first
+// page's PageInfo, and every slab page's size class is in the segment's
+// page_class table, so freeing a chunk finds its pool without a header. Freed
+// chunks go on a LIFO list (the most recently freed chunk is reused first);
+// fresh slabs are carved lazily so untouched pages stay untouched. Not
+// thread-safe: its arena's lock guards it.
+#ifndef ALLOCLAB_MALLOC_POOL_H_
+#define ALLOCLAB_MALLOC_POOL_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "malloc/buddy.h"
+#include "malloc/segment.h"
+
+namespace alloclab::malloc {
+
+class Pool {
+ public:
+  void Init(int size_class) { cls_ = size_class; }
+
+  // Fills out[0..n) with chunks; returns how many (fewer only when the
+  // buddy allocator is out of pages: the caller grows it and retries).
+  int AllocBatch(BuddyAllocator& buddy, void** out, int n);
+
+  // Returns a chunk of this pool. If its slab becomes empty and is not the
+  // last partial slab, the slab goes back to the buddy allocator; returns the
+  // segment if that made a whole segment free.
+  SegmentMeta* Free(BuddyAllocator& buddy, SegmentMeta* seg, void* chunk);
+
+  size_t slabs() const { return slabs_; }
+  size_t chunks_in_use() const { return in_use_; }
+
+ private:
+  void LinkPartial(PageInfo* slab);
+  void UnlinkPartial(PageInfo* slab);
+  PageInfo* NewSlab(BuddyAllocator& buddy);
+
+  int cls_ = 0;
+  PageInfo* partial_ = nullptr;  // slabs with free or uncarved chunks
+  size_t slabs_ = 0;
+  size_t in_use_ = 0;
+};
+
+}  // namespace alloclab::malloc
+
+#endif  // ALLOCLAB_MALLOC_POOL_H_

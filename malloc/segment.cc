@@ -1,0 +1,90 @@
+// Segment sources (break, mmap), the segment map, SegmentMeta recycling.
+#include "malloc/segment.h"
+
+#include "malloc/meta_alloc.h"
+#include "malloc/spin_lock.h"
+
+namespace alloclab::malloc {
+namespace segment_internal {
+// 256 MiB of address space in .bss; only the pages covering segments we
+// register are ever touched.
+SegmentMeta* g_segment_map[kSegmentMapEntries];
+}  // namespace segment_internal
+
+namespace {
+
+using segment_internal::g_segment_map;
+
+SpinLock g_lock;  // the break, the map's writers, the meta free list
+SegmentMeta* g_free_metas = nullptr;
+size_t g_break_bytes = 0;
+size_t g_mmap_bytes = 0;
+
+SegmentMeta* TakeMeta() {
+  if (g_free_metas != nullptr) {
+    SegmentMeta* m = g_free_metas;
+    g_free_metas = m->next;
+    return m;
+  }
+  return static_cast<SegmentMeta*>(MetaAlloc(sizeof(SegmentMeta)));
+}
+
+}  // namespace
+
+SegmentMeta* NewSegment(void* owner, bool from_break) {
+  LockGuard guard(g_lock);
+  void* mem = from_break ? GrowBreak(kSegmentSize, kSegmentSize) : nullptr;
+  const bool got_break = mem != nullptr;
+  if (mem == nullptr) mem = MapAligned(kSegmentSize, kSegmentSize);
+  if (mem == nullptr) return nullptr;
+  SegmentMeta* seg = TakeMeta();
+  if (seg == nullptr) {
+    if (got_break) {
+      ShrinkBreak(static_cast<char*>(mem) + kSegmentSize, kSegmentSize);
+    } else {
+      UnmapPages(mem, kSegmentSize);
+    }
+    return nullptr;
+  }
+  seg->base = reinterpret_cast<uintptr_t>(mem);
+  seg->owner = owner;
+  seg->next = seg->prev = nullptr;
+  seg->from_break = got_break;
+  for (uint32_t i = 0; i < kPagesPerSegment; ++i) {
+    seg->page_class[i] = 0;
+    seg->pages[i] = PageInfo{};
+    seg->pages[i].index = static_cast<uint16_t>(i);
+  }
+  (got_break ? g_break_bytes : g_mmap_bytes) += kSegmentSize;
+  __atomic_store_n(&g_segment_map[seg->base >> kSegmentShift], seg, __ATOMIC_RELEASE);
+  return seg;
+}
+
+bool CanReleaseSegment(const SegmentMeta* seg) {
+  return !seg->from_break || BreakEndsAt(reinterpret_cast<char*>(seg->base) + kSegmentSize);
+}
+
+bool ReleaseSegment(SegmentMeta* seg) {
+  LockGuard guard(g_lock);
+  char* mem = reinterpret_cast<char*>(seg->base);
+  if (seg->from_break) {
+    if (!ShrinkBreak(mem + kSegmentSize, kSegmentSize)) return false;
+    g_break_bytes -= kSegmentSize;
+  } else {
+    UnmapPages(mem, kSegmentSize);
+    g_mmap_bytes -= kSegmentSize;
+  }
+  __atomic_store_n(&g_segment_map[seg->base >> kSegmentShift], nullptr, __ATOMIC_RELEASE);
+  seg->next = g_free_metas;
+  g_free_metas = seg;
+  return true;
+}
+
+void SegmentsLockForFork() { g_lock.Lock(); }
+void SegmentsUnlockForFork() { g_lock.Unlock(); }
+void SegmentsAfterForkChild() { g_lock.Reset(); }
+
+size_t SegmentBytesFromBreak() { return __atomic_load_n(&g_break_bytes, __ATOMIC_RELAXED); }
+size_t SegmentBytesFromMmap() { return __atomic_load_n(&g_mmap_bytes, __ATOMIC_RELAXED); }
+
+}  // namespace alloclab::malloc

@@ -1,0 +1,95 @@
+// The small size classes served by pools: 16-byte steps up to 256, then four
+// classes per doubling up to 32 KiB (at most 25% rounding, 12% on average),
+// with each class's slab size and thread-cache batch. Computed at compile
+// time; SizeToClass is a table lookup.
+#ifndef ALLOCLAB_MALLOC_SIZE_CLASSES_H_
+#define ALLOCLAB_MALLOC_SIZE_CLASSES_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "malloc/platform.h"
+
+namespace alloclab::malloc {
+
+inline constexpr int kNumClasses = 45;  // class 0 means "not a pool size"
+inline constexpr size_t kMaxSmallSize = 32768;
+
+struct SizeClass {
+  uint32_t size = 0;        // bytes per chunk
+  uint16_t slab_pages = 0;  // pages per slab
+  uint16_t capacity = 0;    // chunks per slab
+  uint16_t batch = 0;       // chunks moved between a thread cache and the pool at once
+  uint16_t cache_max = 0;   // chunks a thread cache keeps before flushing
+};
+
+namespace size_class_internal {
+
+constexpr uint32_t ClassSize(int cls) {
+  if (cls <= 16) return static_cast<uint32_t>(cls) * 16;
+  const int k = cls - 17;  // four classes per doubling from 256
+  const uint32_t base = uint32_t{256} << (k / 4);
+  return base + base * static_cast<uint32_t>(k % 4 + 1) / 4;
+}
+
+constexpr SizeClass Make(int cls) {
+  SizeClass c;
+  c.size = ClassSize(cls);
+  // The fewest pages holding enough chunks with at most 1/8 of the slab lost
+  // to the tail.
+  const uint32_t min_chunks = c.size <= 4096 ? 8 : c.size <= 16384 ? 4 : 2;
+  for (uint32_t pages = 1;; ++pages) {
+    const uint32_t bytes = pages * kPageSize;
+    const uint32_t cap = bytes / c.size;
+    if (cap >= min_chunks && (bytes - cap * c.size) * 8 <= bytes) {
+      c.slab_pages = static_cast<uint16_t>(pages);
+      c.capacity = static_cast<uint16_t>(cap);
+      break;
+    }
+  }
+  uint32_t batch = 8192 / c.size;
+  batch = batch < 2 ? 2 : batch > 64 ? 64 : batch;
+  c.batch = static_cast<uint16_t>(batch);
+  c.cache_max = static_cast<uint16_t>(2 * batch);
+  return c;
+}
+
+struct Tables {
+  SizeClass classes[kNumClasses];
+  uint8_t by_16[1024 / 16 + 1];             // sizes up to 1 KiB, by (size + 15) / 16
+  uint8_t by_128[kMaxSmallSize / 128 + 1];  // larger sizes, by (size + 127) / 128
+};
+
+constexpr Tables MakeTables() {
+  Tables t{};
+  for (int cls = 1; cls < kNumClasses; ++cls) t.classes[cls] = Make(cls);
+  int cls = 1;
+  for (uint32_t i = 0; i <= 1024 / 16; ++i) {
+    while (t.classes[cls].size < i * 16) ++cls;
+    t.by_16[i] = static_cast<uint8_t>(cls);
+  }
+  cls = 1;
+  for (uint32_t i = 0; i <= kMaxSmallSize / 128; ++i) {
+    while (t.classes[cls].size < i * 128) ++cls;
+    t.by_128[i] = static_cast<uint8_t>(cls);
+  }
+  return t;
+}
+
+inline constexpr Tables kTables = MakeTables();
+static_assert(ClassSize(kNumClasses - 1) == kMaxSmallSize);
+static_assert(ClassSize(17) == 320 && ClassSize(20) == 512 && ClassSize(16) == 256);
+
+}  // namespace size_class_internal
+
+inline const SizeClass& ClassInfo(int cls) { return size_class_internal::kTables.classes[cls]; }
+
+// The pool class for size (<= kMaxSmallSize); malloc(0) gets the smallest.
+inline int SizeToClass(size_t size) {
+  if (size <= 1024) return size_class_internal::kTables.by_16[(size + 15) >> 4];
+  return size_class_internal::kTables.by_128[(size + 127) >> 7];
+}
+
+}  // namespace alloclab::malloc
+
+#endif  // ALLOCLAB_MALLOC_SIZE_CLASSES_H_
