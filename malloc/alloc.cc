@@ -3,6 +3,7 @@
 // error line.
 #include "malloc/alloc.h"
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -12,9 +13,10 @@
 
 namespace alloclab::malloc {
 
-size_t g_mmap_threshold = kDefaultMmapThreshold;
-
 namespace {
+
+std::atomic<size_t> g_mmap_threshold{kDefaultMmapThreshold};
+std::atomic<bool> g_threshold_fixed{false};
 
 // Largest request we try to satisfy; beyond it size arithmetic could wrap.
 constexpr size_t kMaxRequest = size_t{1} << 62;
@@ -64,14 +66,28 @@ Block Classify(const void* p) {
   return {BlockKind::kInvalid, nullptr, nullptr, 0};
 }
 
+void RaiseMmapThreshold(size_t freed) {
+  if (freed > g_mmap_threshold.load(std::memory_order_relaxed) && freed <= kSegmentSize &&
+      !g_threshold_fixed.load(std::memory_order_relaxed)) {
+    g_mmap_threshold.store(freed, std::memory_order_relaxed);
+  }
+}
+
 }  // namespace
+
+size_t MmapThreshold() { return g_mmap_threshold.load(std::memory_order_relaxed); }
+
+void SetMmapThreshold(size_t bytes) {
+  g_threshold_fixed.store(true, std::memory_order_relaxed);
+  g_mmap_threshold.store(bytes, std::memory_order_relaxed);
+}
 
 void* AllocateSlow(size_t size) {
   EnsureInitialized();
   void* p;
   if (size <= kMaxSmallSize) {
     p = AllocateClass(SizeToClass(size));
-  } else if (size <= g_mmap_threshold) {
+  } else if (size <= MmapThreshold()) {
     p = ArenaForCaller(GetOrCreateCache())->AllocRun(size, kPageSize);
   } else if (size <= kMaxRequest) {
     p = HugeAlloc(size, kPageSize);
@@ -91,11 +107,13 @@ void DeallocateSlow(void* p, SegmentMeta* seg) {
       // No thread cache (initialising, or a thread past its teardown).
       owner->FreeSmall(seg, p);
     } else if (seg->pages[page].kind == PageKind::kRun && seg->PageAddress(page) == p) {
-      owner->FreeRun(seg, &seg->pages[page]);
+      owner->FreeRun(&seg->pages[page]);
     } else {
       FatalPointer("free(): invalid pointer", p);
     }
-  } else if (!HugeFree(p)) {
+  } else if (const size_t freed = HugeFree(p); freed != 0) {
+    RaiseMmapThreshold(freed);
+  } else {
     FatalPointer("free(): invalid pointer", p);
   }
   errno = saved_errno;
@@ -116,7 +134,7 @@ void* AllocateAligned(size_t align, size_t size) {
     }
   }
   void* p;
-  if (size <= g_mmap_threshold && align <= kSegmentSize) {
+  if (size <= MmapThreshold() && align <= kSegmentSize) {
     // Buddy blocks are aligned to their size within 4 MiB-aligned segments.
     p = ArenaForCaller(GetOrCreateCache())->AllocRun(size == 0 ? 1 : size, align);
   } else {
@@ -128,7 +146,7 @@ void* AllocateAligned(size_t align, size_t size) {
 void* AllocateZeroed(size_t size) {
   void* p = Allocate(size);
   // Huge blocks are fresh mappings, already zero.
-  if (p != nullptr && size <= g_mmap_threshold) std::memset(p, 0, size);
+  if (p != nullptr && size <= MmapThreshold()) std::memset(p, 0, size);
   return p;
 }
 
@@ -151,13 +169,13 @@ void* Reallocate(void* p, size_t size) {
       if (size <= b.usable && (size > b.usable / 2 || b.usable == ClassInfo(1).size)) return p;
       break;
     case BlockKind::kRun:
-      if (size > kMaxSmallSize && size <= g_mmap_threshold &&
+      if (size > kMaxSmallSize && size <= MmapThreshold() &&
           static_cast<Arena*>(b.seg->owner)->ResizeRun(b.page, size)) {
         return p;
       }
       break;
     case BlockKind::kHuge:
-      if (size > g_mmap_threshold) {
+      if (size > MmapThreshold()) {
         void* q = HugeRealloc(p, size);
         return q != nullptr ? q : NoMemory();
       }

@@ -15,9 +15,14 @@
 
 namespace alloclab::malloc {
 
-// Requests above this go straight to mmap (kSegmentSize at most).
+// Requests above the mmap threshold go straight to mmap. As in glibc, the
+// threshold starts low and rises to the size of any huge block freed (up to
+// a segment), so a program that keeps allocating and freeing blocks of one
+// large size gets them from the heap instead of paying for fresh mappings
+// each time; setting it (mallopt) fixes it.
 inline constexpr size_t kDefaultMmapThreshold = size_t{1} << 20;
-extern size_t g_mmap_threshold;
+size_t MmapThreshold();
+void SetMmapThreshold(size_t bytes);
 
 void* AllocateSlow(size_t size);
 void DeallocateSlow(void* p, SegmentMeta* seg);

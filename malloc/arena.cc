@@ -63,24 +63,40 @@ void Arena::ReleaseOrPurge(SegmentMeta* seg) {
     }
     return;
   }
-  const bool from_break = seg->from_break;
-  uintptr_t below = seg->base - kSegmentSize;
-  if (!Release(seg)) return;
-  // The break shrank: the segments below may now be the top, and free.
-  while (from_break) {
-    SegmentMeta* next = SegmentOf(reinterpret_cast<void*>(below));
-    if (next == nullptr || next->owner != this || !WhollyFree(next) ||
-        buddy_.free_pages() < 2 * kPagesPerSegment || !Release(next)) {
-      break;
-    }
-    below -= kSegmentSize;
-  }
+  Release(seg);
 }
 
 void Arena::SegmentFree(SegmentMeta* seg) {
-  // Keep one segment's worth of free pages, so that a workload oscillating
-  // around a segment boundary does not map and unmap on every cycle.
-  if (buddy_.free_pages() >= 2 * kPagesPerSegment) ReleaseOrPurge(seg);
+  const uint64_t now = NowMs();
+  seg->free_since_ms = now;
+  ++idle_segments_;
+  ReleaseExpired(now, /*all=*/false);
+}
+
+void Arena::ReleaseExpired(uint64_t now_ms, bool all) {
+  if (idle_segments_ == 0) return;
+  if (!all && now_ms - last_decay_ms_ < kDefaultDecayMs / 4) return;
+  last_decay_ms_ = now_ms;
+  // Restart after every release: releasing a break segment may release the
+  // ones below it, which would invalidate a saved cursor.
+  size_t idle = 0;
+  for (bool again = true; again;) {
+    again = false;
+    idle = 0;
+    for (SegmentMeta* seg = segments_; seg != nullptr; seg = seg->next) {
+      if (!WhollyFree(seg)) continue;
+      ++idle;
+      const bool expired = now_ms - seg->free_since_ms >= kDefaultDecayMs;
+      if (!all && !expired) continue;
+      if (CanReleaseSegment(seg)) {
+        ReleaseOrPurge(seg);
+        again = true;
+        break;
+      }
+      ReleaseOrPurge(seg);  // purges a break segment below the top
+    }
+  }
+  idle_segments_ = idle;
 }
 
 int Arena::AllocBatch(int cls, void** out, int n) {
@@ -123,12 +139,15 @@ void* Arena::AllocRun(size_t size, size_t align) {
   return SegmentMeta::Of(head)->PageAddress(head->index);
 }
 
-void Arena::FreeRun(SegmentMeta* seg, PageInfo* head) {
+void Arena::FreeRun(PageInfo* head) {
   LockGuard guard(lock_);
   run_pages_ -= head->span_pages;
   SegmentMeta* whole = buddy_.FreeRun(head);
-  if (whole != nullptr) SegmentFree(whole);
-  (void)seg;
+  if (whole != nullptr) {
+    SegmentFree(whole);
+  } else if (idle_segments_ != 0) {
+    ReleaseExpired(NowMs(), /*all=*/false);
+  }
 }
 
 bool Arena::ResizeRun(PageInfo* head, size_t new_size) {
@@ -147,18 +166,7 @@ bool Arena::ResizeRun(PageInfo* head, size_t new_size) {
 
 void Arena::Trim() {
   LockGuard guard(lock_);
-  // Release from the list head each time: releasing may also release the
-  // segments below a break segment, which would invalidate a saved cursor.
-  for (bool again = true; again;) {
-    again = false;
-    for (SegmentMeta* seg = segments_; seg != nullptr; seg = seg->next) {
-      if (WhollyFree(seg) && CanReleaseSegment(seg)) {
-        ReleaseOrPurge(seg);
-        again = true;
-        break;
-      }
-    }
-  }
+  ReleaseExpired(NowMs(), /*all=*/true);
   // Purge every free block that may hold data.
   for (SegmentMeta* seg = segments_; seg != nullptr; seg = seg->next) {
     for (uint32_t p = 0; p < kPagesPerSegment;) {

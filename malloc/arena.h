@@ -39,13 +39,17 @@ class Arena {
 
   // A run of whole pages for size bytes, aligned to align (<= kSegmentSize).
   void* AllocRun(size_t size, size_t align);
-  void FreeRun(SegmentMeta* seg, PageInfo* head);
+  void FreeRun(PageInfo* head);
   // Resizes a run in place (shrinking always works; growing when the pages
   // after it are free). false: the caller moves the block.
   bool ResizeRun(PageInfo* head, size_t new_size);
 
   // Gives every wholly free segment back and purges free pages.
   void Trim();
+
+  // How long a wholly free segment stays before it goes back to the kernel
+  // (so that a workload that frees and reallocates does not refault pages).
+  static constexpr uint64_t kDefaultDecayMs = 1000;
 
   ArenaStats Stats();
 
@@ -56,6 +60,8 @@ class Arena {
   void FreeChunkLocked(SegmentMeta* seg, void* p);
   // Called when a segment became wholly free.
   void SegmentFree(SegmentMeta* seg);
+  // Releases (or purges) wholly free segments older than the decay time.
+  void ReleaseExpired(uint64_t now_ms, bool all);
   void ReleaseOrPurge(SegmentMeta* seg);
   bool Release(SegmentMeta* seg);
   void Link(SegmentMeta* seg);
@@ -67,6 +73,8 @@ class Arena {
   SegmentMeta* segments_ = nullptr;
   size_t segment_count_ = 0;
   size_t run_pages_ = 0;
+  size_t idle_segments_ = 0;  // wholly free segments seen, not yet released
+  uint64_t last_decay_ms_ = 0;
   bool use_break_ = false;
 };
 

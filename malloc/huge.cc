@@ -83,17 +83,17 @@ void* HugeAlloc(size_t size, size_t align) {
   return p;
 }
 
-bool HugeFree(void* p) {
+size_t HugeFree(void* p) {
   size_t size;
   {
     LockGuard guard(g_lock);
     Entry* e = Find(reinterpret_cast<uintptr_t>(p));
-    if (e == nullptr) return false;
+    if (e == nullptr) return 0;
     size = e->size;
     Erase(e);
   }
   UnmapPages(p, size);
-  return true;
+  return size;
 }
 
 size_t HugeUsableSize(const void* p) {

@@ -12,8 +12,9 @@ namespace alloclab::malloc {
 
 // A block of at least size bytes aligned to align (a power of two), or nullptr.
 void* HugeAlloc(size_t size, size_t align);
-// Frees p if it is a huge block; false if it is not one of ours.
-bool HugeFree(void* p);
+// Frees p if it is a huge block and returns its size; 0 if it is not one of
+// ours.
+size_t HugeFree(void* p);
 // The usable size of huge block p, or 0 if p is not one.
 size_t HugeUsableSize(const void* p);
 // Resizes huge block p (moving it if needed); nullptr if it cannot (p is

@@ -108,9 +108,10 @@ ALLOCLAB_EXPORT int malloc_trim(size_t /*pad*/) {
 ALLOCLAB_EXPORT int mallopt(int param, int value) {
   if (param == M_MMAP_THRESHOLD) {
     if (value < 0 || static_cast<size_t>(value) > alloclab::malloc::kSegmentSize) return 0;
-    alloclab::malloc::g_mmap_threshold =
-        static_cast<size_t>(value) < alloclab::malloc::kMaxSmallSize ? alloclab::malloc::kMaxSmallSize
-                                                                     : static_cast<size_t>(value);
+    const size_t bytes = static_cast<size_t>(value);
+    alloclab::malloc::SetMmapThreshold(bytes < alloclab::malloc::kMaxSmallSize
+                                           ? alloclab::malloc::kMaxSmallSize
+                                           : bytes);
     return 1;
   }
   return 1;  // Other glibc tunables have no meaning here; accepted and ignored.

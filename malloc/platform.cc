@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 
 namespace alloclab::malloc {
 
@@ -64,6 +65,12 @@ bool BreakEndsAt(const void* end) { return sbrk(0) == end; }
 bool ShrinkBreak(void* end, size_t size) {
   if (sbrk(0) != end) return false;
   return sbrk(-static_cast<intptr_t>(size)) != reinterpret_cast<void*>(-1);
+}
+
+uint64_t NowMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
 }
 
 void WriteStderr(const char* s, size_t n) {

@@ -39,6 +39,9 @@ void* GrowBreak(size_t size, size_t align);
 bool ShrinkBreak(void* end, size_t size);
 bool BreakEndsAt(const void* end);
 
+// A cheap monotonic clock (coarse, a few ms resolution), in milliseconds.
+uint64_t NowMs();
+
 // Writes one line to stderr and aborts, without allocating.
 [[noreturn]] void Fatal(const char* message);
 [[noreturn]] void FatalPointer(const char* message, const void* p);

@@ -50,6 +50,7 @@ struct SegmentMeta {
   SegmentMeta* next;    // the owner's segment list
   SegmentMeta* prev;
   bool from_break;      // sbrk'd (else mmap'd)
+  uint64_t free_since_ms;  // when it last became wholly free
   uint8_t page_class[kPagesPerSegment];  // pool class of each page, 0 if none
   PageInfo pages[kPagesPerSegment];
 

@@ -1,0 +1,346 @@
+// Conformance of the public API with glibc's documented semantics. Linked
+// with malloc = "//malloc", so every call here (gtest's own included) goes to
+// the buddy allocator.
+#include <malloc.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <set>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace {
+
+// Hides a size from the compiler, which would otherwise reject (or fold)
+// calls whose arguments it can see are absurd.
+size_t Opaque(size_t n) {
+  volatile size_t v = n;
+  return v;
+}
+
+bool Aligned(const void* p, size_t a) { return reinterpret_cast<uintptr_t>(p) % a == 0; }
+
+// Fills [p, p+n) with a pattern of seed and checks it.
+void Fill(void* p, size_t n, uint8_t seed) {
+  auto* b = static_cast<uint8_t*>(p);
+  for (size_t i = 0; i < n; ++i) b[i] = static_cast<uint8_t>(seed + i * 31);
+}
+bool Check(const void* p, size_t n, uint8_t seed) {
+  const auto* b = static_cast<const uint8_t*>(p);
+  for (size_t i = 0; i < n; ++i) {
+    if (b[i] != static_cast<uint8_t>(seed + i * 31)) return false;
+  }
+  return true;
+}
+
+// Sizes that cover every size class boundary, page runs and huge blocks.
+std::vector<size_t> InterestingSizes() {
+  std::vector<size_t> sizes = {0, 1, 7, 8, 15, 16, 17, 24, 100, 255, 256, 257, 1000, 1024, 1025};
+  for (size_t s = 2048; s <= (size_t{8} << 20); s *= 2) {
+    for (size_t d : {s - 1, s, s + 1, s + s / 3}) sizes.push_back(d);
+  }
+  return sizes;
+}
+
+TEST(Malloc, ThisBinaryRunsOnTheBuddyAllocator) {
+  // 100 bytes round up to our 112-byte class; glibc would report 104.
+  void* p = malloc(100);
+  EXPECT_EQ(malloc_usable_size(p), 112u);
+  free(p);
+}
+
+TEST(Malloc, SixteenByteAlignedAndUsable) {
+  for (size_t size : InterestingSizes()) {
+    void* p = malloc(size);
+    ASSERT_NE(p, nullptr) << size;
+    EXPECT_TRUE(Aligned(p, 16)) << size;
+    const size_t usable = malloc_usable_size(p);
+    EXPECT_GE(usable, size);
+    Fill(p, usable, 3);  // every usable byte may be written
+    EXPECT_TRUE(Check(p, usable, 3));
+    free(p);
+  }
+}
+
+TEST(Malloc, ZeroSizeGivesDistinctPointers) {
+  void* a = malloc(0);
+  void* b = malloc(0);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_NE(a, b);
+  free(a);
+  free(b);
+}
+
+TEST(Malloc, BlocksDoNotOverlap) {
+  std::vector<std::pair<uint8_t*, size_t>> blocks;
+  for (int round = 0; round < 3; ++round) {
+    for (size_t size : InterestingSizes()) {
+      if (size > (1 << 20)) continue;
+      auto* p = static_cast<uint8_t*>(malloc(size));
+      const size_t n = malloc_usable_size(p);
+      Fill(p, n, static_cast<uint8_t>(blocks.size()));
+      blocks.push_back({p, n});
+    }
+  }
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    EXPECT_TRUE(Check(blocks[i].first, blocks[i].second, static_cast<uint8_t>(i))) << i;
+  }
+  for (auto& b : blocks) free(b.first);
+}
+
+TEST(Malloc, FailsWithEnomem) {
+  for (size_t size : {SIZE_MAX, SIZE_MAX / 2, size_t{1} << 62, size_t{1} << 50}) {
+    errno = 0;
+    EXPECT_EQ(malloc(Opaque(size)), nullptr) << size;
+    EXPECT_EQ(errno, ENOMEM);
+  }
+}
+
+TEST(Free, NullIsANoOp) { free(nullptr); }
+
+TEST(Free, KeepsErrno) {
+  for (size_t size : {size_t{16}, size_t{100000}, size_t{8} << 20}) {
+    void* p = malloc(size);
+    errno = 1234;
+    free(p);
+    EXPECT_EQ(errno, 1234) << size;
+  }
+}
+
+TEST(FreeDeathTest, InvalidPointersAbortWithOneLine) {
+  int on_stack = 0;
+  EXPECT_DEATH(free(&on_stack), "free\\(\\): invalid pointer");
+  void* run = malloc(100000);
+  EXPECT_DEATH(free(static_cast<char*>(run) + 4096), "free\\(\\): invalid pointer");
+  EXPECT_DEATH(
+      {
+        void* r = realloc(&on_stack, 10);
+        free(r);
+      },
+      "realloc\\(\\): invalid pointer");
+  EXPECT_DEATH(malloc_usable_size(&on_stack), "malloc_usable_size\\(\\): invalid pointer");
+  free(run);
+}
+
+TEST(Calloc, ZeroesRecycledMemory) {
+  for (size_t size : InterestingSizes()) {
+    void* dirty = malloc(size);
+    memset(dirty, 0xAB, size);
+    free(dirty);
+    auto* p = static_cast<uint8_t*>(calloc(1, size));
+    ASSERT_NE(p, nullptr);
+    for (size_t i = 0; i < size; ++i) ASSERT_EQ(p[i], 0) << size << " at " << i;
+    free(p);
+  }
+}
+
+TEST(Calloc, DetectsOverflow) {
+  errno = 0;
+  EXPECT_EQ(calloc(Opaque(SIZE_MAX / 2), 3), nullptr);
+  EXPECT_EQ(errno, ENOMEM);
+  errno = 0;
+  EXPECT_EQ(calloc(Opaque(size_t{1} << 33), Opaque(size_t{1} << 33)), nullptr);
+  EXPECT_EQ(errno, ENOMEM);
+}
+
+TEST(Reallocarray, DetectsOverflow) {
+  void* p = malloc(10);
+  errno = 0;
+  void* failed = reallocarray(p, Opaque(SIZE_MAX / 2), 3);
+  EXPECT_EQ(failed, nullptr);
+  EXPECT_EQ(errno, ENOMEM);
+  void* q = reallocarray(failed == nullptr ? p : failed, 10, 10);  // p is still valid
+  ASSERT_NE(q, nullptr);
+  free(q);
+}
+
+TEST(Realloc, NullMallocsAndZeroFrees) {
+  void* p = realloc(nullptr, 100);
+  ASSERT_NE(p, nullptr);
+  EXPECT_GE(malloc_usable_size(p), 100u);
+  EXPECT_EQ(realloc(p, 0), nullptr);
+}
+
+TEST(Realloc, PreservesContentsAcrossEverySizePair) {
+  const std::vector<size_t> sizes = {1, 16, 100, 1000, 5000, 40000, 300000, 1 << 20, 3 << 20};
+  for (size_t from : sizes) {
+    for (size_t to : sizes) {
+      void* p = malloc(from);
+      Fill(p, from, 7);
+      void* q = realloc(p, to);
+      ASSERT_NE(q, nullptr);
+      EXPECT_TRUE(Check(q, from < to ? from : to, 7)) << from << " -> " << to;
+      EXPECT_GE(malloc_usable_size(q), to);
+      free(q);
+    }
+  }
+}
+
+TEST(Realloc, ShrinksInPlace) {
+  void* small = malloc(100);
+  EXPECT_EQ(realloc(small, 90), small);
+  void* run = malloc(200000);
+  EXPECT_EQ(realloc(run, 150000), run);
+  void* huge = malloc(8 << 20);
+  Fill(huge, 4 << 20, 9);
+  void* shrunk = realloc(huge, 6 << 20);
+  EXPECT_TRUE(Check(shrunk, 4 << 20, 9));
+  free(small);
+  free(run);
+  free(shrunk);
+}
+
+TEST(Realloc, GrowsARunInPlaceWhenThePagesAfterAreFree) {
+  // A 50-page run is cut from a 64-page buddy block; the 14 pages after it
+  // go back free, so growing into them needs no copy.
+  void* run = malloc(50 * 4096);
+  void* grown = realloc(run, 60 * 4096);
+  EXPECT_EQ(grown, run);
+  free(grown);
+}
+
+TEST(Realloc, FailureLeavesTheBlock) {
+  void* p = malloc(100);
+  Fill(p, 100, 1);
+  errno = 0;
+  EXPECT_EQ(realloc(p, Opaque(SIZE_MAX / 2)), nullptr);
+  EXPECT_EQ(errno, ENOMEM);
+  EXPECT_TRUE(Check(p, 100, 1));
+  free(p);
+}
+
+TEST(Aligned, EveryFunctionEveryPowerOfTwoUpTo1MiB) {
+  for (size_t align = 1; align <= (size_t{1} << 20); align *= 2) {
+    for (size_t size : {size_t{1}, size_t{24}, size_t{100}, size_t{4096}, size_t{5000},
+                        size_t{100000}, size_t{2} << 20}) {
+      void* p = memalign(align, size);
+      ASSERT_NE(p, nullptr);
+      EXPECT_TRUE(Aligned(p, align)) << "memalign " << align << " " << size;
+      EXPECT_GE(malloc_usable_size(p), size);
+      Fill(p, size, 5);
+      free(p);
+
+      p = aligned_alloc(align, size);
+      ASSERT_NE(p, nullptr);
+      EXPECT_TRUE(Aligned(p, align)) << "aligned_alloc " << align << " " << size;
+      free(p);
+
+      if (align >= sizeof(void*)) {
+        void* q = nullptr;
+        ASSERT_EQ(posix_memalign(&q, align, size), 0);
+        EXPECT_TRUE(Aligned(q, align)) << "posix_memalign " << align << " " << size;
+        EXPECT_GE(malloc_usable_size(q), size);
+        free(q);
+      }
+
+      void* n = operator new(size, std::align_val_t(align));
+      EXPECT_TRUE(Aligned(n, align)) << "new " << align;
+      operator delete(n, size, std::align_val_t(align));
+    }
+  }
+}
+
+TEST(Aligned, LargeAlignmentsBeyondASegment) {
+  for (size_t align : {size_t{8} << 20, size_t{64} << 20}) {
+    void* p = aligned_alloc(align, 100);
+    ASSERT_NE(p, nullptr);
+    EXPECT_TRUE(Aligned(p, align));
+    free(p);
+  }
+}
+
+TEST(PosixMemalign, RejectsBadAlignment) {
+  void* p = reinterpret_cast<void*>(0x1);
+  for (size_t align : {size_t{0}, size_t{3}, size_t{4}, size_t{24}, size_t{100}}) {
+    EXPECT_EQ(posix_memalign(&p, align, 10), EINVAL) << align;
+    EXPECT_EQ(p, reinterpret_cast<void*>(0x1));  // untouched
+  }
+  EXPECT_EQ(posix_memalign(&p, 64, Opaque(SIZE_MAX / 2)), ENOMEM);
+}
+
+TEST(AlignedAlloc, RejectsNonPowerOfTwo) {
+  errno = 0;
+  EXPECT_EQ(aligned_alloc(24, 48), nullptr);
+  EXPECT_EQ(errno, EINVAL);
+}
+
+TEST(Memalign, RoundsAlignmentUpToAPowerOfTwo) {
+  void* p = memalign(48, 10);
+  ASSERT_NE(p, nullptr);
+  EXPECT_TRUE(Aligned(p, 64));
+  free(p);
+}
+
+TEST(Valloc, PageAligned) {
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  void* v = valloc(10);
+  EXPECT_TRUE(Aligned(v, page));
+  void* pv = pvalloc(10);
+  EXPECT_TRUE(Aligned(pv, page));
+  EXPECT_GE(malloc_usable_size(pv), page);  // rounded up to a whole page
+  void* pv0 = pvalloc(0);
+  EXPECT_NE(pv0, nullptr);
+  free(v);
+  free(pv);
+  free(pv0);
+}
+
+TEST(UsableSize, NullIsZero) { EXPECT_EQ(malloc_usable_size(nullptr), 0u); }
+
+TEST(New, ThrowsBadAllocAndNothrowReturnsNull) {
+  EXPECT_THROW(static_cast<void>(operator new(Opaque(SIZE_MAX / 2))), std::bad_alloc);
+  EXPECT_THROW(static_cast<void>(operator new[](Opaque(SIZE_MAX / 2))), std::bad_alloc);
+  EXPECT_EQ(operator new(Opaque(SIZE_MAX / 2), std::nothrow), nullptr);
+  EXPECT_EQ(operator new[](Opaque(SIZE_MAX / 2), std::nothrow), nullptr);
+  EXPECT_EQ(operator new(Opaque(SIZE_MAX / 2), std::align_val_t(64), std::nothrow), nullptr);
+}
+
+int g_handler_calls = 0;
+void ReleaseReserve() {
+  ++g_handler_calls;
+  std::set_new_handler(nullptr);
+}
+
+TEST(New, CallsTheNewHandler) {
+  g_handler_calls = 0;
+  std::set_new_handler(ReleaseReserve);
+  EXPECT_THROW(static_cast<void>(operator new(Opaque(SIZE_MAX / 2))), std::bad_alloc);
+  EXPECT_EQ(g_handler_calls, 1);
+}
+
+TEST(New, EveryFormRoundTrips) {
+  int* a = new int(5);
+  int* b = new int[100]();
+  auto* c = new (std::nothrow) double(2.5);
+  struct alignas(256) Wide {
+    char bytes[300];
+  };
+  Wide* w = new Wide();
+  Wide* ws = new Wide[3];
+  EXPECT_TRUE(Aligned(w, 256));
+  EXPECT_TRUE(Aligned(ws, 256));
+  EXPECT_EQ(*a + b[99] + static_cast<int>(*c), 7);
+  delete a;
+  delete[] b;
+  delete c;
+  delete w;
+  delete[] ws;
+  operator delete(operator new(10), 10);
+  operator delete[](operator new[](10), 10);
+  operator delete(operator new(10, std::nothrow), std::nothrow);
+}
+
+TEST(MallocTrim, Succeeds) {
+  std::vector<void*> blocks;
+  for (int i = 0; i < 1000; ++i) blocks.push_back(malloc(10000));
+  for (void* p : blocks) free(p);
+  EXPECT_EQ(malloc_trim(0), 1);
+}
+
+}  // namespace
