@@ -1,0 +1,151 @@
+#include "malloc/buddy.h"
+
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace alloclab::malloc {
+namespace {
+
+// The buddy allocator never touches block memory, so a segment at a made-up
+// address exercises it completely.
+std::unique_ptr<SegmentMeta> FakeSegment(uintptr_t base) {
+  auto seg = std::make_unique<SegmentMeta>();
+  seg->base = base;
+  for (uint32_t i = 0; i < kPagesPerSegment; ++i) seg->pages[i].index = static_cast<uint16_t>(i);
+  return seg;
+}
+
+TEST(Buddy, SplitsDownAndMergesBack) {
+  auto seg = FakeSegment(uintptr_t{64} << 22);
+  BuddyAllocator b;
+  b.AddSegment(seg.get());
+  EXPECT_EQ(b.free_pages(), kPagesPerSegment);
+  EXPECT_EQ(b.FreeBlocks(kMaxOrder), 1u);
+  PageInfo* one = b.AllocRun(1);
+  ASSERT_NE(one, nullptr);
+  EXPECT_EQ(one->index, 0);
+  EXPECT_EQ(one->kind, PageKind::kRun);
+  // One page out of 1024 leaves one free block of each smaller order.
+  for (int order = 0; order < kMaxOrder; ++order) EXPECT_EQ(b.FreeBlocks(order), 1u) << order;
+  EXPECT_EQ(b.FreeBlocks(kMaxOrder), 0u);
+  EXPECT_EQ(b.free_pages(), kPagesPerSegment - 1);
+  EXPECT_EQ(b.FreeRun(one), seg.get()) << "freeing the last run coalesces the whole segment";
+  EXPECT_EQ(b.FreeBlocks(kMaxOrder), 1u);
+  for (int order = 0; order < kMaxOrder; ++order) EXPECT_EQ(b.FreeBlocks(order), 0u);
+}
+
+TEST(Buddy, ExactRunsReturnTheirTail) {
+  auto seg = FakeSegment(uintptr_t{64} << 22);
+  BuddyAllocator b;
+  b.AddSegment(seg.get());
+  PageInfo* run = b.AllocRun(5);
+  ASSERT_NE(run, nullptr);
+  EXPECT_EQ(run->span_pages, 5u);
+  EXPECT_EQ(b.free_pages(), kPagesPerSegment - 5) << "5 pages, not 8";
+  // The tail of the 8-page block: pages 5 (order 0) and 6-7 (order 1).
+  EXPECT_EQ(seg->pages[5].kind, PageKind::kFree);
+  EXPECT_EQ(seg->pages[5].order, 0);
+  EXPECT_EQ(seg->pages[6].kind, PageKind::kFree);
+  EXPECT_EQ(seg->pages[6].order, 1);
+  PageInfo* three = b.AllocRun(3);
+  ASSERT_NE(three, nullptr);
+  EXPECT_EQ(b.free_pages(), kPagesPerSegment - 8);
+  b.FreeRun(run);
+  EXPECT_EQ(b.FreeRun(three), seg.get());
+}
+
+TEST(Buddy, AlignedRuns) {
+  auto seg = FakeSegment(uintptr_t{64} << 22);
+  BuddyAllocator b;
+  b.AddSegment(seg.get());
+  PageInfo* filler = b.AllocRun(1);
+  for (uint32_t align : {2u, 16u, 128u, 512u}) {
+    PageInfo* r = b.AllocRun(3, align);
+    ASSERT_NE(r, nullptr) << align;
+    EXPECT_EQ(r->index % align, 0u) << align;
+    b.FreeRun(r);
+  }
+  b.FreeRun(filler);
+  EXPECT_EQ(b.free_pages(), kPagesPerSegment);
+}
+
+TEST(Buddy, ExhaustionReturnsNull) {
+  auto seg = FakeSegment(uintptr_t{64} << 22);
+  BuddyAllocator b;
+  b.AddSegment(seg.get());
+  PageInfo* half = b.AllocRun(512);
+  PageInfo* quarter = b.AllocRun(256);
+  ASSERT_NE(half, nullptr);
+  ASSERT_NE(quarter, nullptr);
+  EXPECT_EQ(b.AllocRun(512), nullptr);
+  EXPECT_EQ(b.AllocRun(257), nullptr);
+  EXPECT_NE(b.AllocRun(256), nullptr);
+  EXPECT_EQ(b.AllocRun(1), nullptr);
+  EXPECT_EQ(b.AllocRun(kPagesPerSegment + 1), nullptr);
+}
+
+TEST(Buddy, GrowAndShrinkInPlace) {
+  auto seg = FakeSegment(uintptr_t{64} << 22);
+  BuddyAllocator b;
+  b.AddSegment(seg.get());
+  PageInfo* run = b.AllocRun(50);
+  ASSERT_TRUE(b.GrowRun(run, 60));
+  EXPECT_EQ(run->span_pages, 60u);
+  EXPECT_EQ(b.free_pages(), kPagesPerSegment - 60);
+  ASSERT_TRUE(b.GrowRun(run, 300));  // across several free blocks
+  EXPECT_EQ(b.free_pages(), kPagesPerSegment - 300);
+  PageInfo* blocker = b.AllocRun(1);
+  ASSERT_NE(blocker, nullptr);
+  EXPECT_EQ(blocker->index, 300);
+  EXPECT_FALSE(b.GrowRun(run, 301)) << "the next page is taken";
+  b.ShrinkRun(run, 10);
+  EXPECT_EQ(b.free_pages(), kPagesPerSegment - 11);
+  EXPECT_TRUE(b.GrowRun(run, 300));
+  b.FreeRun(blocker);
+  EXPECT_EQ(b.FreeRun(run), seg.get());
+}
+
+TEST(Buddy, RandomRunsAlwaysCoalesceCompletely) {
+  auto s1 = FakeSegment(uintptr_t{64} << 22);
+  auto s2 = FakeSegment(uintptr_t{65} << 22);
+  BuddyAllocator b;
+  b.AddSegment(s1.get());
+  b.AddSegment(s2.get());
+  std::mt19937 rng(7);
+  std::vector<PageInfo*> live;
+  std::vector<int> owner(2 * kPagesPerSegment, -1);  // page -> run id
+  size_t used = 0;
+  for (int step = 0; step < 20000; ++step) {
+    if (live.empty() || rng() % 2 == 0) {
+      const uint32_t pages = 1 + rng() % (rng() % 4 == 0 ? 300 : 12);
+      PageInfo* r = b.AllocRun(pages, 1u << (rng() % 3));
+      if (r == nullptr) continue;
+      const size_t first = (SegmentMeta::Of(r) == s2.get() ? kPagesPerSegment : 0) + r->index;
+      for (size_t p = first; p < first + pages; ++p) {
+        ASSERT_EQ(owner[p], -1) << "page handed out twice";
+        owner[p] = step;
+      }
+      live.push_back(r);
+      used += pages;
+    } else {
+      const size_t i = rng() % live.size();
+      PageInfo* r = live[i];
+      const size_t first = (SegmentMeta::Of(r) == s2.get() ? kPagesPerSegment : 0) + r->index;
+      for (size_t p = first; p < first + r->span_pages; ++p) owner[p] = -1;
+      used -= r->span_pages;
+      b.FreeRun(r);
+      live[i] = live.back();
+      live.pop_back();
+    }
+    ASSERT_EQ(b.free_pages() + used, 2 * kPagesPerSegment);
+  }
+  for (PageInfo* r : live) b.FreeRun(r);
+  EXPECT_EQ(b.FreeBlocks(kMaxOrder), 2u);
+  EXPECT_EQ(b.free_pages(), 2 * kPagesPerSegment);
+}
+
+}  // namespace
+}  // namespace alloclab::malloc

@@ -1,0 +1,84 @@
+#include "malloc/pool.h"
+
+#include <cstring>
+#include <set>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "malloc/size_classes.h"
+
+namespace alloclab::malloc {
+namespace {
+
+class PoolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    seg_ = NewSegment(this, /*from_break=*/false);
+    ASSERT_NE(seg_, nullptr);
+    buddy_.AddSegment(seg_);
+  }
+  void TearDown() override {
+    buddy_.RemoveSegment(seg_);
+    ReleaseSegment(seg_);
+  }
+  SegmentMeta* seg_ = nullptr;
+  BuddyAllocator buddy_;
+};
+
+TEST_F(PoolTest, ChunksAreDistinctAlignedAndInsideTheirSlab) {
+  for (int cls : {1, 7, 16, 20, 30, kNumClasses - 1}) {
+    Pool pool;
+    pool.Init(cls);
+    const SizeClass& c = ClassInfo(cls);
+    std::vector<void*> chunks(3 * c.capacity + 1);
+    ASSERT_EQ(pool.AllocBatch(buddy_, chunks.data(), static_cast<int>(chunks.size())),
+              static_cast<int>(chunks.size()));
+    std::set<void*> seen;
+    for (void* p : chunks) {
+      ASSERT_TRUE(seen.insert(p).second) << "chunk handed out twice";
+      ASSERT_EQ(SegmentOf(p), seg_);
+      const uint32_t page = seg_->PageOf(p);
+      ASSERT_EQ(seg_->page_class[page], cls);
+      const uint32_t first = seg_->pages[page].span_first;
+      const uintptr_t offset = reinterpret_cast<uintptr_t>(p) -
+                               reinterpret_cast<uintptr_t>(seg_->PageAddress(first));
+      ASSERT_EQ(offset % c.size, 0u);
+      ASSERT_LT(offset / c.size, c.capacity);
+      std::memset(p, 0xCD, c.size);  // the whole chunk is ours to write
+    }
+    EXPECT_EQ(pool.slabs(), 4u);
+    EXPECT_EQ(pool.chunks_in_use(), chunks.size());
+    for (void* p : chunks) pool.Free(buddy_, seg_, p);
+    EXPECT_EQ(pool.chunks_in_use(), 0u);
+    EXPECT_EQ(pool.slabs(), 1u) << "empty slabs go back, but the last one stays";
+  }
+}
+
+TEST_F(PoolTest, MostRecentlyFreedIsReusedFirst) {
+  Pool pool;
+  pool.Init(3);
+  void* chunks[10];
+  ASSERT_EQ(pool.AllocBatch(buddy_, chunks, 10), 10);
+  pool.Free(buddy_, seg_, chunks[4]);
+  pool.Free(buddy_, seg_, chunks[7]);
+  void* again[2];
+  ASSERT_EQ(pool.AllocBatch(buddy_, again, 2), 2);
+  EXPECT_EQ(again[0], chunks[7]);
+  EXPECT_EQ(again[1], chunks[4]);
+}
+
+TEST_F(PoolTest, EmptySlabsReturnPagesToTheBuddy) {
+  const size_t before = buddy_.free_pages();
+  Pool pool;
+  pool.Init(kNumClasses - 1);
+  const SizeClass& c = ClassInfo(kNumClasses - 1);
+  std::vector<void*> chunks(4 * c.capacity);
+  ASSERT_EQ(pool.AllocBatch(buddy_, chunks.data(), static_cast<int>(chunks.size())),
+            static_cast<int>(chunks.size()));
+  EXPECT_EQ(buddy_.free_pages(), before - 4 * c.slab_pages);
+  for (void* p : chunks) pool.Free(buddy_, seg_, p);
+  EXPECT_EQ(buddy_.free_pages(), before - c.slab_pages);
+}
+
+}  // namespace
+}  // namespace alloclab::malloc
