@@ -26,13 +26,16 @@ void* NoMemory() {
   return nullptr;
 }
 
-Arena* ArenaForCaller(ThreadCache* tc) { return tc != nullptr ? tc->arena : ArenaForNewThread(); }
+Arena* ArenaForCaller() {
+  ThreadCache* tc = ActiveCache();
+  return tc != nullptr ? tc->arena : ArenaForNewThread();
+}
 
 // A chunk of class cls, through the cache when there is one.
 void* AllocateClass(int cls) {
-  ThreadCache* tc = GetOrCreateCache();
+  ThreadCache* tc = ActiveCache();
   if (tc != nullptr) {
-    void* p = CachePop(tc, cls);
+    void* p = CachePop(cls);
     return p != nullptr ? p : CacheRefill(tc, cls);
   }
   return ArenaForNewThread()->AllocSmall(cls);
@@ -88,7 +91,7 @@ void* AllocateSlow(size_t size) {
   if (size <= kMaxSmallSize) {
     p = AllocateClass(SizeToClass(size));
   } else if (size <= MmapThreshold()) {
-    p = ArenaForCaller(GetOrCreateCache())->AllocRun(size, kPageSize);
+    p = ArenaForCaller()->AllocRun(size, kPageSize);
   } else if (size <= kMaxRequest) {
     p = HugeAlloc(size, kPageSize);
   } else {
@@ -103,9 +106,15 @@ void DeallocateSlow(void* p, SegmentMeta* seg) {
   if (seg != nullptr) {
     const uint32_t page = seg->PageOf(p);
     Arena* owner = static_cast<Arena*>(seg->owner);
-    if (seg->page_class[page] != 0) {
-      // No thread cache (initialising, or a thread past its teardown).
-      owner->FreeSmall(seg, p);
+    if (const int cls = seg->page_class[page]; cls != 0) {
+      // The bin was full, or the cache is not active.
+      ThreadCache* tc = ActiveCache();
+      if (tc != nullptr) {
+        CacheFlush(tc, cls);
+        CachePush(cls, p);
+      } else {
+        owner->FreeSmall(seg, p);
+      }
     } else if (seg->pages[page].kind == PageKind::kRun && seg->PageAddress(page) == p) {
       owner->FreeRun(&seg->pages[page]);
     } else {
@@ -136,7 +145,7 @@ void* AllocateAligned(size_t align, size_t size) {
   void* p;
   if (size <= MmapThreshold() && align <= kSegmentSize) {
     // Buddy blocks are aligned to their size within 4 MiB-aligned segments.
-    p = ArenaForCaller(GetOrCreateCache())->AllocRun(size == 0 ? 1 : size, align);
+    p = ArenaForCaller()->AllocRun(size == 0 ? 1 : size, align);
   } else {
     p = HugeAlloc(size == 0 ? 1 : size, align);
   }

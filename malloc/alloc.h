@@ -30,11 +30,8 @@ void DeallocateSlow(void* p, SegmentMeta* seg);
 // malloc: 16-byte aligned, nullptr with errno = ENOMEM on failure.
 inline void* Allocate(size_t size) {
   if (ALLOCLAB_LIKELY(size <= kMaxSmallSize)) {
-    ThreadCache* tc = CurrentCache();
-    if (ALLOCLAB_LIKELY(tc != nullptr)) {
-      void* p = CachePop(tc, SizeToClass(size));
-      if (ALLOCLAB_LIKELY(p != nullptr)) return p;
-    }
+    void* p = CachePop(SizeToClass(size));
+    if (ALLOCLAB_LIKELY(p != nullptr)) return p;
   }
   return AllocateSlow(size);
 }
@@ -45,12 +42,7 @@ inline void Deallocate(void* p) {
   if (ALLOCLAB_LIKELY(seg != nullptr)) {
     const int cls = seg->page_class[(reinterpret_cast<uintptr_t>(p) >> kPageShift) &
                                     (kPagesPerSegment - 1)];
-    ThreadCache* tc = CurrentCache();
-    if (ALLOCLAB_LIKELY(cls != 0 && tc != nullptr)) {
-      if (ALLOCLAB_LIKELY(CachePush(tc, cls, p))) return;
-      CacheFlush(tc, cls);
-      return;
-    }
+    if (ALLOCLAB_LIKELY(CachePush(cls, p))) return;  // bin 0 never has room
   }
   DeallocateSlow(p, seg);
 }

@@ -56,22 +56,18 @@ constexpr SizeClass Make(int cls) {
 
 struct Tables {
   SizeClass classes[kNumClasses];
-  uint8_t by_16[1024 / 16 + 1];             // sizes up to 1 KiB, by (size + 15) / 16
-  uint8_t by_128[kMaxSmallSize / 128 + 1];  // larger sizes, by (size + 127) / 128
+  // One lookup for every small size, by (size + 15) / 16: 2 KiB, and the hot
+  // front of it stays in L1.
+  uint8_t by_16[kMaxSmallSize / 16 + 1];
 };
 
 constexpr Tables MakeTables() {
   Tables t{};
   for (int cls = 1; cls < kNumClasses; ++cls) t.classes[cls] = Make(cls);
   int cls = 1;
-  for (uint32_t i = 0; i <= 1024 / 16; ++i) {
+  for (uint32_t i = 0; i <= kMaxSmallSize / 16; ++i) {
     while (t.classes[cls].size < i * 16) ++cls;
     t.by_16[i] = static_cast<uint8_t>(cls);
-  }
-  cls = 1;
-  for (uint32_t i = 0; i <= kMaxSmallSize / 128; ++i) {
-    while (t.classes[cls].size < i * 128) ++cls;
-    t.by_128[i] = static_cast<uint8_t>(cls);
   }
   return t;
 }
@@ -85,10 +81,7 @@ static_assert(ClassSize(17) == 320 && ClassSize(20) == 512 && ClassSize(16) == 2
 inline const SizeClass& ClassInfo(int cls) { return size_class_internal::kTables.classes[cls]; }
 
 // The pool class for size (<= kMaxSmallSize); malloc(0) gets the smallest.
-inline int SizeToClass(size_t size) {
-  if (size <= 1024) return size_class_internal::kTables.by_16[(size + 15) >> 4];
-  return size_class_internal::kTables.by_128[(size + 127) >> 7];
-}
+inline int SizeToClass(size_t size) { return size_class_internal::kTables.by_16[(size + 15) >> 4]; }
 
 }  // namespace alloclab::malloc
 

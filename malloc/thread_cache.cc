@@ -1,4 +1,4 @@
-// ThreadCache: creation, refill, flush, and teardown at thread exit.
+// ThreadCache: activation, refill, flush, and teardown at thread exit.
 #include "malloc/thread_cache.h"
 
 #include <pthread.h>
@@ -6,26 +6,18 @@
 #include <atomic>
 
 #include "malloc/arenas.h"
-#include "malloc/meta_alloc.h"
 #include "malloc/segment.h"
-#include "malloc/spin_lock.h"
 
 namespace alloclab::malloc {
 namespace thread_cache_internal {
-__thread ThreadCache* t_cache __attribute__((tls_model("initial-exec"))) = nullptr;
+__thread ThreadCache t_cache __attribute__((tls_model("initial-exec")));
 }  // namespace thread_cache_internal
 
 namespace {
 
 using thread_cache_internal::t_cache;
 
-// Set once the thread's cache was torn down: allocations made by later
-// thread-exit destructors go to the arena directly.
-__thread bool t_exited __attribute__((tls_model("initial-exec"))) = false;
-
 std::atomic<bool> g_enabled{false};
-SpinLock g_free_lock;
-ThreadCache* g_free_caches = nullptr;
 pthread_key_t g_exit_key;
 
 // Returns chunks to their arenas, one lock per run of same-arena chunks.
@@ -40,15 +32,18 @@ void ReturnChunks(void** chunks, int n) {
   }
 }
 
+// Returns chunks of bin cls until at most `keep` remain.
 void DrainBin(ThreadCache* tc, int cls, uint32_t keep) {
   ThreadCache::Bin& b = tc->bins[cls];
+  uint32_t length = ClassInfo(cls).cache_max - b.room;
   void* batch[128];
-  while (b.count > keep) {
+  while (length > keep) {
     int n = 0;
-    while (n < 128 && b.count > keep) {
+    while (n < 128 && length > keep) {
       batch[n++] = b.head;
       b.head = *static_cast<void**>(b.head);
-      --b.count;
+      --length;
+      ++b.room;
     }
     ReturnChunks(batch, n);
   }
@@ -58,14 +53,11 @@ void DrainAll(ThreadCache* tc) {
   for (int c = 1; c < kNumClasses; ++c) DrainBin(tc, c, 0);
 }
 
-void OnThreadExit(void* arg) {
-  ThreadCache* tc = static_cast<ThreadCache*>(arg);
-  t_cache = nullptr;
-  t_exited = true;
-  DrainAll(tc);
-  LockGuard guard(g_free_lock);
-  tc->next_free = g_free_caches;
-  g_free_caches = tc;
+// Runs among the thread's TLS destructors; TLS is still there.
+void OnThreadExit(void*) {
+  DrainAll(&t_cache);
+  t_cache.state = ThreadCache::kExited;
+  for (int c = 1; c < kNumClasses; ++c) t_cache.bins[c].room = 0;
 }
 
 }  // namespace
@@ -75,28 +67,19 @@ void EnableThreadCaches() {
   g_enabled.store(true, std::memory_order_release);
 }
 
-ThreadCache* GetOrCreateCache() {
-  ThreadCache* tc = t_cache;
-  if (ALLOCLAB_LIKELY(tc != nullptr)) return tc;
-  if (t_exited || !g_enabled.load(std::memory_order_acquire)) return nullptr;
-  {
-    LockGuard guard(g_free_lock);
-    tc = g_free_caches;
-    if (tc != nullptr) g_free_caches = tc->next_free;
-  }
-  if (tc == nullptr) {
-    tc = static_cast<ThreadCache*>(MetaAlloc(sizeof(ThreadCache)));
-    if (tc == nullptr) return nullptr;
-  }
-  for (int c = 1; c < kNumClasses; ++c) {
-    tc->bins[c].head = nullptr;
-    tc->bins[c].count = 0;
-    tc->bins[c].max = ClassInfo(c).cache_max;
+ThreadCache* ActiveCache() {
+  ThreadCache* tc = &t_cache;
+  if (ALLOCLAB_LIKELY(tc->state == ThreadCache::kActive)) return tc;
+  if (tc->state == ThreadCache::kExited || !g_enabled.load(std::memory_order_acquire)) {
+    return nullptr;
   }
   tc->arena = ArenaForNewThread();
-  tc->next_free = nullptr;
-  t_cache = tc;
-  // The key's destructor drains the cache when the thread exits.
+  for (int c = 1; c < kNumClasses; ++c) {
+    tc->bins[c].head = nullptr;
+    tc->bins[c].room = ClassInfo(c).cache_max;
+  }
+  tc->state = ThreadCache::kActive;
+  // Any non-null value: the key's destructor drains the cache at thread exit.
   pthread_setspecific(g_exit_key, tc);
   return tc;
 }
@@ -111,18 +94,20 @@ void* CacheRefill(ThreadCache* tc, int cls) {
     *static_cast<void**>(batch[i]) = b.head;
     b.head = batch[i];
   }
-  b.count += static_cast<uint32_t>(got - 1);
+  b.room -= static_cast<uint32_t>(got - 1);
   return batch[0];
 }
 
-void CacheFlush(ThreadCache* tc, int cls) { DrainBin(tc, cls, tc->bins[cls].max / 2); }
+void CacheFlush(ThreadCache* tc, int cls) { DrainBin(tc, cls, ClassInfo(cls).cache_max / 2); }
 
 void CacheDrainCurrent() {
-  if (t_cache != nullptr) DrainAll(t_cache);
+  if (t_cache.state == ThreadCache::kActive) DrainAll(&t_cache);
 }
 
-void ThreadCacheLockForFork() { g_free_lock.Lock(); }
-void ThreadCacheUnlockForFork() { g_free_lock.Unlock(); }
-void ThreadCacheAfterForkChild() { g_free_lock.Reset(); }
+// Nothing shared to lock: caches are per thread. A forked child keeps the
+// forking thread's cache; the other threads' cached chunks stay allocated.
+void ThreadCacheLockForFork() {}
+void ThreadCacheUnlockForFork() {}
+void ThreadCacheAfterForkChild() {}
 
 }  // namespace alloclab::malloc

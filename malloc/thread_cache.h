@@ -1,7 +1,12 @@
 // Per-thread caches in front of the pools: one LIFO list of free chunks per
 // size class, filled and drained in batches under the arena lock, so the
-// common malloc and free touch no lock and no shared cache line. The fast
-// paths are inline here; everything else is in thread_cache.cc.
+// common malloc and free touch no lock and no shared cache line. The cache
+// lives in initial-exec TLS itself (no pointer to load, nothing to test for
+// null). Each bin counts its room (how many more chunks it may take) rather
+// than its length, so that free needs one decrement-and-branch. Bins with no
+// room send free down the slow path: bin 0 (pointers that are not pool
+// chunks) always, and every bin of a thread whose cache is not active yet,
+// where the slow path activates it.
 #ifndef ALLOCLAB_MALLOC_THREAD_CACHE_H_
 #define ALLOCLAB_MALLOC_THREAD_CACHE_H_
 
@@ -17,56 +22,65 @@ namespace alloclab::malloc {
 struct ThreadCache {
   struct Bin {
     void* head;
-    uint32_t count;
-    uint32_t max;
+    uint32_t room;  // chunks the bin may still take: cache_max - length
+    uint32_t unused;
   };
+  enum State : uint32_t { kInactive = 0, kActive, kExited };
+
   Bin bins[kNumClasses];
   Arena* arena;
-  ThreadCache* next_free;  // recycled caches
+  State state;
 };
 
 namespace thread_cache_internal {
-// initial-exec: one fs-relative load, no __tls_get_addr call, even from the
-// preloaded shared object.
-extern __thread ThreadCache* t_cache __attribute__((tls_model("initial-exec")));
+extern __thread ThreadCache t_cache __attribute__((tls_model("initial-exec")));
 }  // namespace thread_cache_internal
 
-inline ThreadCache* CurrentCache() { return thread_cache_internal::t_cache; }
-
 // Pops a cached chunk of class cls, or nullptr.
-inline void* CachePop(ThreadCache* tc, int cls) {
-  ThreadCache::Bin& b = tc->bins[cls];
+inline void* CachePop(int cls) {
+  ThreadCache::Bin& b = thread_cache_internal::t_cache.bins[cls];
   void* p = b.head;
   if (ALLOCLAB_LIKELY(p != nullptr)) {
     b.head = *static_cast<void**>(p);
-    --b.count;
+    ++b.room;
   }
   return p;
 }
 
-// Pushes a freed chunk; returns false when the bin is over its limit and
-// must be flushed (CacheFlush).
-inline bool CachePush(ThreadCache* tc, int cls, void* p) {
+// Pushes a freed chunk of class cls (0: not a pool chunk); false, and nothing
+// done, when the bin has no room.
+inline bool CachePush(int cls, void* p) {
+  ThreadCache* tc = &thread_cache_internal::t_cache;
+  asm("" : "+r"(tc));  // the TLS address once, into a register
   ThreadCache::Bin& b = tc->bins[cls];
+  // Decrement in memory and branch on the borrow: two instructions, which
+  // compilers do not produce from the plain C++ form.
+  bool borrow;
+  asm("subl $1, %0" : "+m"(b.room), "=@ccc"(borrow));
+  if (ALLOCLAB_UNLIKELY(borrow)) {
+    b.room = 0;
+    return false;
+  }
   *static_cast<void**>(p) = b.head;
   b.head = p;
-  return ++b.count <= b.max;
+  return true;
 }
 
-// Refills bin cls from the arena and pops one chunk; nullptr when out of memory.
-void* CacheRefill(ThreadCache* tc, int cls);
-// Gives half of bin cls back to the pools.
-void CacheFlush(ThreadCache* tc, int cls);
+// The calling thread's cache, activated on first use; nullptr before
+// EnableThreadCaches or once the thread's cache was torn down at exit.
+ThreadCache* ActiveCache();
 
-// The calling thread's cache, created on first use; nullptr before
-// EnableThreadCaches or after the thread's cache was torn down at exit.
-ThreadCache* GetOrCreateCache();
+// Refills bin cls of the active cache from its arena and pops one chunk;
+// nullptr when out of memory.
+void* CacheRefill(ThreadCache* tc, int cls);
+// Gives half of a full bin back to the pools.
+void CacheFlush(ThreadCache* tc, int cls);
 
 // Returns every cached chunk of the calling thread (malloc_trim).
 void CacheDrainCurrent();
 
 // Called once at initialisation: registers the thread-exit hook and lets
-// threads create caches from then on.
+// threads activate caches from then on.
 void EnableThreadCaches();
 
 // Fork handlers.

@@ -7,8 +7,10 @@ preload_init() {
   [ -f "$ALLOCATOR_SO" ] || { echo "allocator not found: $1" >&2; exit 1; }
   WORK=${TEST_TMPDIR:-$(mktemp -d)}
   cd "$WORK"
-  # The allocator really is loaded, and serves this process.
-  if ! LD_PRELOAD="$ALLOCATOR_SO" cat /proc/self/maps | grep -q "$(basename "$ALLOCATOR_SO")"; then
+  # The allocator really is loaded into a preloaded process.
+  local maps
+  maps=$(LD_PRELOAD="$ALLOCATOR_SO" cat /proc/self/maps)
+  if ! grep -qF "$(basename "$ALLOCATOR_SO")" <<<"$maps"; then
     echo "LD_PRELOAD of $ALLOCATOR_SO did not take effect" >&2
     exit 1
   fi
