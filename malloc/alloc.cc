@@ -194,7 +194,15 @@ void* Reallocate(void* p, size_t size) {
     case BlockKind::kInvalid:
       FatalPointer("realloc(): invalid pointer", p);
   }
-  void* q = Allocate(size);
+  // Moving. A block that grows into page runs is placed where it can keep
+  // growing in place.
+  void* q;
+  if (size > b.usable && size > kMaxSmallSize && size <= MmapThreshold()) {
+    q = ArenaForCaller()->AllocRun(size, kPageSize, /*for_growth=*/true);
+    if (q == nullptr) q = NoMemory();
+  } else {
+    q = Allocate(size);
+  }
   if (q == nullptr) return nullptr;
   std::memcpy(q, p, size < b.usable ? size : b.usable);
   Deallocate(p);

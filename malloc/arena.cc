@@ -126,11 +126,67 @@ void Arena::FreeSmall(SegmentMeta* seg, void* p) {
   FreeChunkLocked(seg, p);
 }
 
-void* Arena::AllocRun(size_t size, size_t align) {
+PageInfo* Arena::TakeCachedRun(uint32_t pages) {
+  for (PageInfo*& slot : run_cache_) {
+    if (slot != nullptr && slot->span_pages == pages) {
+      PageInfo* head = slot;
+      slot = nullptr;
+      run_cache_pages_ -= pages;
+      head->kind = PageKind::kRun;
+      return head;
+    }
+  }
+  return nullptr;
+}
+
+void Arena::EvictCachedRun(PageInfo*& slot) {
+  run_cache_pages_ -= slot->span_pages;
+  slot->kind = PageKind::kRun;
+  SegmentMeta* whole = buddy_.FreeRun(slot);
+  slot = nullptr;
+  if (whole != nullptr) SegmentFree(whole);
+}
+
+bool Arena::CacheRun(PageInfo* head) {
+  if (head->span_pages > kMaxCachedRunPages) return false;
+  // Make room: the slot about to be reused, then the oldest entries while
+  // the cache would be over its page budget.
+  for (int i = 0; i < kRunCacheSlots; ++i) {
+    PageInfo*& slot = run_cache_[(run_cache_next_ + i) % kRunCacheSlots];
+    if (slot == nullptr) continue;
+    if (i == 0 || run_cache_pages_ + head->span_pages > kMaxRunCachePages) EvictCachedRun(slot);
+  }
+  PageInfo*& slot = run_cache_[run_cache_next_];
+  run_cache_next_ = (run_cache_next_ + 1) % kRunCacheSlots;
+  head->kind = PageKind::kCachedRun;
+  slot = head;
+  run_cache_pages_ += head->span_pages;
+  return true;
+}
+
+void Arena::FlushRunCache() {
+  for (PageInfo*& slot : run_cache_) {
+    if (slot != nullptr) EvictCachedRun(slot);
+  }
+}
+
+void* Arena::AllocRun(size_t size, size_t align, bool for_growth) {
   const uint32_t pages = static_cast<uint32_t>(AlignUp(size, kPageSize) >> kPageShift);
-  const uint32_t align_pages = align > kPageSize ? static_cast<uint32_t>(align >> kPageShift) : 1;
+  uint32_t align_pages = align > kPageSize ? static_cast<uint32_t>(align >> kPageShift) : 1;
   LockGuard guard(lock_);
-  PageInfo* head = buddy_.AllocRun(pages, align_pages);
+  PageInfo* head = nullptr;
+  if (align_pages == 1 && !for_growth) head = TakeCachedRun(pages);
+  if (head == nullptr && for_growth) {
+    // Alignment to twice the run's power-of-two size takes a block of
+    // double size; the run starts it and the rest goes back free.
+    uint32_t doubled = 2;
+    while (doubled < pages) doubled <<= 1;
+    doubled <<= 1;
+    if (doubled > align_pages && doubled <= kPagesPerSegment) {
+      head = buddy_.AllocRun(pages, doubled);
+    }
+  }
+  if (head == nullptr) head = buddy_.AllocRun(pages, align_pages);
   while (head == nullptr) {
     if (!Grow()) return nullptr;
     head = buddy_.AllocRun(pages, align_pages);
@@ -142,6 +198,7 @@ void* Arena::AllocRun(size_t size, size_t align) {
 void Arena::FreeRun(PageInfo* head) {
   LockGuard guard(lock_);
   run_pages_ -= head->span_pages;
+  if (CacheRun(head)) return;
   SegmentMeta* whole = buddy_.FreeRun(head);
   if (whole != nullptr) {
     SegmentFree(whole);
@@ -166,6 +223,7 @@ bool Arena::ResizeRun(PageInfo* head, size_t new_size) {
 
 void Arena::Trim() {
   LockGuard guard(lock_);
+  FlushRunCache();
   ReleaseExpired(NowMs(), /*all=*/true);
   // Purge every free block that may hold data.
   for (SegmentMeta* seg = segments_; seg != nullptr; seg = seg->next) {

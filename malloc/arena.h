@@ -38,7 +38,9 @@ class Arena {
   void FreeSmall(SegmentMeta* seg, void* p);
 
   // A run of whole pages for size bytes, aligned to align (<= kSegmentSize).
-  void* AllocRun(size_t size, size_t align);
+  // for_growth: the block is expected to grow (realloc), so it is cut from
+  // the start of a block twice its size, leaving the pages after it free.
+  void* AllocRun(size_t size, size_t align, bool for_growth = false);
   void FreeRun(PageInfo* head);
   // Resizes a run in place (shrinking always works; growing when the pages
   // after it are free). false: the caller moves the block.
@@ -67,8 +69,22 @@ class Arena {
   void Link(SegmentMeta* seg);
   void Unlink(SegmentMeta* seg);
 
+  // Recently freed small runs, reused by exact page count before going back
+  // to the buddy allocator: a program that frees and reallocates blocks of
+  // one size skips the splitting and merging.
+  static constexpr int kRunCacheSlots = 8;
+  static constexpr uint32_t kMaxCachedRunPages = 256;    // one run: 1 MiB
+  static constexpr uint32_t kMaxRunCachePages = 512;     // all of them: 2 MiB
+  PageInfo* TakeCachedRun(uint32_t pages);
+  bool CacheRun(PageInfo* head);  // false: not cacheable
+  void EvictCachedRun(PageInfo*& slot);
+  void FlushRunCache();
+
   SpinLock lock_;
   BuddyAllocator buddy_;
+  PageInfo* run_cache_[kRunCacheSlots] = {};
+  int run_cache_next_ = 0;
+  uint32_t run_cache_pages_ = 0;
   Pool pools_[kNumClasses];
   SegmentMeta* segments_ = nullptr;
   size_t segment_count_ = 0;

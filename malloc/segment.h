@@ -26,6 +26,7 @@ enum class PageKind : uint8_t {
   kInterior = 0,  // inside a free block or a run, not its first page
   kFree,          // first page of a free buddy block
   kRun,           // first page of an allocated run of pages
+  kCachedRun,     // first page of a freed run kept for reuse (arena run cache)
   kSlab,          // any page of a pool slab
 };
 
