@@ -1,0 +1,326 @@
+#!/usr/bin/env python3
+"""Runs the same workloads on several allocators, side by side, and prints time
+and peak RSS as ratios to glibc's malloc.
+
+Every allocator other than glibc is loaded with LD_PRELOAD into an unchanged
+program, so all of them see exactly the same work. Runs are interleaved (each
+repeat visits the allocators in a rotated order) and medians are reported,
+because the machines this runs on are shared and noisy: ratios hold, absolute
+times do not.
+
+  ./bazelw run //benchmarks:compare_allocators                 # everything
+  ./bazelw run //benchmarks:compare_allocators -- --suite=micro --repeat=5
+  ./bazelw run //benchmarks:compare_allocators -- --workloads=sort,sqlite3 --json=out.json
+"""
+
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+LIBDIR = "/usr/lib/x86_64-linux-gnu"
+SYSTEM_ALLOCATORS = {
+    "jemalloc": f"{LIBDIR}/libjemalloc.so.2",
+    "tcmalloc": f"{LIBDIR}/libtcmalloc_minimal.so.4",
+    "mimalloc": f"{LIBDIR}/libmimalloc.so.2",
+}
+PYTHON = "/usr/bin/python3"
+
+
+def fail(message):
+    print(f"compare_allocators: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+# ---------------------------------------------------------------------------
+# Workloads: each writes its inputs once into the work directory and returns
+# the command (and extra environment) to measure.
+
+def python_objects(work, tools):
+    script = os.path.join(work, "objects.py")
+    with open(script, "w") as f:
+        f.write("""
+import random
+random.seed(7)
+total = 0
+for round in range(6):
+    d = {}
+    for i in range(300000):
+        d[i] = [str(i) * (i % 5), (i, i * 2), {"k": i}]
+    keep = {k: v for k, v in d.items() if random.random() < 0.2}
+    del d
+    s = sorted(keep.items(), key=lambda kv: -kv[0])
+    total += len(s) + sum(len(v[0]) for k, v in s[:1000])
+    text = " ".join(str(x) for x in range(200000)).split(" ")
+    total += len(text)
+print(total)
+""")
+    return [PYTHON, script], {"PYTHONMALLOC": "malloc"}
+
+
+def python_json(work, tools):
+    script = os.path.join(work, "jsonwork.py")
+    with open(script, "w") as f:
+        f.write("""
+import json
+doc = [{"id": i, "name": "item%d" % i, "tags": ["t%d" % (i % 13)] * (i % 7),
+        "nested": {"a": [i, i + 1, i + 2], "b": str(i) * 3}} for i in range(60000)]
+for _ in range(5):
+    text = json.dumps(doc)
+    doc = json.loads(text)
+print(len(text))
+""")
+    return [PYTHON, script], {"PYTHONMALLOC": "malloc"}
+
+
+def gcc_compile(work, tools):
+    source = os.path.join(work, "big.c")
+    with open(source, "w") as f:
+        f.write("#include <stdio.h>\n")
+        for i in range(1, 2001):
+            f.write(f"static int f{i}(int x) {{ int a[16]; for (int j = 0; j < 16; ++j) a[j] = x * j + {i};\n")
+            f.write(f"  switch (x % 5) {{ case 0: return a[3] ^ {i}; case 1: return a[x & 15] + a[7];\n")
+            f.write(f"  case 2: return a[1] * 3; default: return (a[15] >> 2) + {i}; }} }}\n")
+        f.write("int main(void) { long s = 0;\n")
+        for i in range(1, 2001):
+            f.write(f"  s += f{i}((int)s & 1023);\n")
+        f.write('  printf("%ld\\n", s); return 0; }\n')
+    return ["gcc", "-O2", "-c", source, "-o", os.path.join(work, "big.o")], {}
+
+
+def sort_lines(work, tools):
+    data = os.path.join(work, "lines.txt")
+    if not os.path.exists(data):
+        import random
+        rng = random.Random(42)
+        with open(data, "w") as f:
+            for i in range(1500000):
+                f.write(f"{rng.randrange(10**8):08d} {'abcdefghijklmnopqrstuvwxyz'[:1 + i % 26]}\n")
+    return ["sort", "-k2,2", "-k1,1n", data, "-o", os.path.join(work, "sorted.txt")], {"LC_ALL": "C"}
+
+
+def sqlite3_db(work, tools):
+    script = os.path.join(work, "work.sql")
+    with open(script, "w") as f:
+        f.write("""
+CREATE TABLE t(id INTEGER PRIMARY KEY, grp INTEGER, name TEXT, payload BLOB);
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000)
+INSERT INTO t SELECT x, x % 97, 'name' || x, zeroblob(x % 300) FROM c;
+CREATE INDEX t_grp ON t(grp, name);
+DELETE FROM t WHERE id % 5 = 0;
+SELECT grp, count(*), sum(length(payload)) FROM t GROUP BY grp ORDER BY grp;
+SELECT count(*) FROM t WHERE name LIKE 'name1%';
+""")
+    return ["sh", "-c", f"sqlite3 :memory: < {script} > /dev/null"], {}
+
+
+def perl_hashes(work, tools):
+    script = os.path.join(work, "work.pl")
+    with open(script, "w") as f:
+        f.write("""
+my %h; my @a;
+for my $i (1 .. 600000) {
+  my $k = sprintf("key%07d", ($i * 7919) % 1000003);
+  $h{$k} = [$i, "v" x ($i % 17)];
+  push @a, $k if $i % 3 == 0;
+}
+delete @h{@a[0 .. 100000]};
+my $n = 0; for my $k (sort keys %h) { $n += length($h{$k}[1]); }
+my @parts = split /,/, join(",", map { $_ * 3 } 1 .. 300000);
+print "$n ", scalar(@parts), "\\n";
+""")
+    return ["perl", script], {}
+
+
+def cxx_containers(work, tools):
+    return [tools["cxx_containers"]], {}
+
+
+def threaded_churn(work, tools):
+    return [tools["threaded_churn"], "--threads=2"], {}
+
+
+def threaded_churn_oversubscribed(work, tools):
+    return [tools["threaded_churn"], f"--threads={4 * (os.cpu_count() or 2)}"], {}
+
+
+WORKLOADS = {
+    "python-objects": python_objects,
+    "python-json": python_json,
+    "gcc-O2": gcc_compile,
+    "sort": sort_lines,
+    "sqlite3": sqlite3_db,
+    "perl": perl_hashes,
+    "cxx-containers": cxx_containers,
+    "threads-2": threaded_churn,
+    "threads-4xcpu": threaded_churn_oversubscribed,
+}
+
+
+# ---------------------------------------------------------------------------
+
+def run_measured(cmd, env, preload):
+    """Returns (wall seconds, cpu seconds, peak RSS KiB) of cmd and its children."""
+    full_env = dict(os.environ)
+    full_env.update(env)
+    if preload:
+        full_env["LD_PRELOAD"] = preload
+    else:
+        full_env.pop("LD_PRELOAD", None)
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        err = proc.stderr.read().decode(errors="replace")[-2000:]
+        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {err}")
+    proc.stderr.close()
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+
+
+def geomean(values):
+    values = [v for v in values if v > 0]
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
+
+
+def resolve_allocators(names, buddy):
+    allocators = {}
+    for name in names:
+        if name == "glibc":
+            allocators[name] = None
+        elif name == "buddy":
+            allocators[name] = buddy
+        elif name in SYSTEM_ALLOCATORS:
+            path = SYSTEM_ALLOCATORS[name]
+            if not os.path.exists(path):
+                print(f"warning: {name} not installed ({path}); skipped", file=sys.stderr)
+                continue
+            allocators[name] = path
+        elif name.endswith(".so") and os.path.exists(name):
+            allocators[os.path.basename(name)] = os.path.abspath(name)
+        else:
+            fail(f"unknown allocator '{name}' (glibc, buddy, jemalloc, tcmalloc, mimalloc or a .so path)")
+    if "glibc" not in allocators:
+        fail("glibc must be among the allocators: it is the baseline")
+    return allocators
+
+
+def program_suite(args, allocators, tools):
+    names = list(WORKLOADS) if args.workloads == "all" else args.workloads.split(",")
+    for n in names:
+        if n not in WORKLOADS:
+            fail(f"unknown workload '{n}' (one of {', '.join(WORKLOADS)})")
+    work = args.work_dir or tempfile.mkdtemp(prefix="compare-allocators-")
+    os.makedirs(work, exist_ok=True)
+    results = {}
+    for n in names:
+        cmd, env = WORKLOADS[n](work, tools)
+        samples = {a: [] for a in allocators}
+        order = list(allocators)
+        print(f"[{n}] {args.repeat} rounds x {len(order)} allocators ...", file=sys.stderr, flush=True)
+        for r in range(args.repeat):
+            rotated = order[r % len(order):] + order[:r % len(order)]
+            for a in rotated:
+                samples[a].append(run_measured(cmd, env, allocators[a]))
+        results[n] = {a: {"time": statistics.median(s[0] for s in v),
+                          "cpu": statistics.median(s[1] for s in v),
+                          "rss_kib": statistics.median(s[2] for s in v)} for a, v in samples.items()}
+    return results
+
+
+def micro_suite(args, allocators, tools):
+    results = {}
+    samples = {}
+    order = list(allocators)
+    print(f"[micro] {args.repeat} rounds x {len(order)} allocators ...", file=sys.stderr, flush=True)
+    for r in range(args.repeat):
+        rotated = order[r % len(order):] + order[:r % len(order)]
+        for a in rotated:
+            env = dict(os.environ)
+            env.pop("LD_PRELOAD", None)
+            if allocators[a]:
+                env["LD_PRELOAD"] = allocators[a]
+            out = subprocess.run([tools["malloc_benchmark"], "--benchmark_format=json",
+                                  f"--benchmark_min_time={args.micro_min_time}"],
+                                 env=env, capture_output=True, text=True, check=True)
+            for b in json.loads(out.stdout)["benchmarks"]:
+                samples.setdefault(b["name"], {}).setdefault(a, []).append(b["real_time"])
+    for name, per in samples.items():
+        results[name] = {a: {"time": statistics.median(v)} for a, v in per.items()}
+    return results
+
+
+def print_table(title, results, allocators, metric, unit_fmt):
+    names = list(allocators)
+    width = max([len(w) for w in results] + [14])
+    print(f"\n{title} (ratio to glibc; lower is better; glibc column in {unit_fmt[0]})")
+    print(f"{'workload':<{width}}  " + "  ".join(f"{a:>9}" for a in names))
+    ratios = {a: [] for a in names}
+    for w, per in results.items():
+        base = per["glibc"][metric]
+        cells = []
+        for a in names:
+            if a == "glibc":
+                cells.append(f"{unit_fmt[1](base):>9}")
+            else:
+                ratio = per[a][metric] / base if base else float("nan")
+                ratios[a].append(ratio)
+                cells.append(f"{ratio:>9.2f}")
+        print(f"{w:<{width}}  " + "  ".join(cells))
+    print(f"{'geomean':<{width}}  " + "  ".join(
+        f"{'1.00':>9}" if a == "glibc" else f"{geomean(ratios[a]):>9.2f}" for a in names))
+    return {a: geomean(ratios[a]) for a in names if a != "glibc"}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--allocators", default="glibc,buddy,jemalloc,tcmalloc,mimalloc")
+    parser.add_argument("--suite", choices=["all", "programs", "micro"], default="all")
+    parser.add_argument("--workloads", default="all", help="comma-separated program workloads")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--micro_min_time", default="0.2")
+    parser.add_argument("--work_dir", default="")
+    parser.add_argument("--json", default="", help="also write the results here")
+    parser.add_argument("--root", required=True, help="runfiles root holding the built tools")
+    args = parser.parse_args()
+    if args.repeat < 1:
+        fail("--repeat must be at least 1")
+
+    tools = {
+        "buddy": os.path.join(args.root, "malloc/libbuddymalloc.so"),
+        "malloc_benchmark": os.path.join(args.root, "malloc/malloc_benchmark"),
+        "cxx_containers": os.path.join(args.root, "benchmarks/cxx_containers"),
+        "threaded_churn": os.path.join(args.root, "benchmarks/threaded_churn"),
+    }
+    for name, path in tools.items():
+        if not os.path.exists(path):
+            fail(f"missing {name} at {path}: run through ./bazelw run //benchmarks:compare_allocators")
+    allocators = resolve_allocators(args.allocators.split(","), os.path.realpath(tools["buddy"]))
+
+    report = {"allocators": list(allocators), "cpus": os.cpu_count()}
+    if args.suite in ("all", "programs"):
+        programs = program_suite(args, allocators, tools)
+        report["programs"] = programs
+        report["programs_time_geomean"] = print_table("Programs: wall time", programs, allocators, "time",
+                                                      ("seconds", lambda v: f"{v:.2f}s"))
+        report["programs_rss_geomean"] = print_table("Programs: peak RSS", programs, allocators, "rss_kib",
+                                                     ("MiB", lambda v: f"{v / 1024:.0f}M"))
+    if args.suite in ("all", "micro"):
+        micro = micro_suite(args, allocators, tools)
+        report["micro"] = micro
+        report["micro_time_geomean"] = print_table("Micro benchmarks: time per iteration", micro, allocators,
+                                                   "time", ("ns", lambda v: f"{v:.1f}ns"))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(report, f, indent=2)
+        print(f"\nwrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()
