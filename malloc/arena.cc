@@ -176,16 +176,7 @@ void* Arena::AllocRun(size_t size, size_t align, bool for_growth) {
   LockGuard guard(lock_);
   PageInfo* head = nullptr;
   if (align_pages == 1 && !for_growth) head = TakeCachedRun(pages);
-  if (head == nullptr && for_growth) {
-    // Alignment to twice the run's power-of-two size takes a block of
-    // double size; the run starts it and the rest goes back free.
-    uint32_t doubled = 2;
-    while (doubled < pages) doubled <<= 1;
-    doubled <<= 1;
-    if (doubled > align_pages && doubled <= kPagesPerSegment) {
-      head = buddy_.AllocRun(pages, doubled);
-    }
-  }
+  if (head == nullptr && for_growth) head = buddy_.AllocRun(pages, align_pages, /*room_to_grow=*/true);
   if (head == nullptr) head = buddy_.AllocRun(pages, align_pages);
   while (head == nullptr) {
     if (!Grow()) return nullptr;

@@ -44,14 +44,14 @@ size_t BuddyAllocator::FreeBlocks(int order) const {
   return n;
 }
 
-PageInfo* BuddyAllocator::AllocRun(uint32_t pages, uint32_t align_pages) {
+PageInfo* BuddyAllocator::AllocRun(uint32_t pages, uint32_t align_pages, bool room_to_grow) {
   int want = CeilLog2(pages);
   const int align_order = CeilLog2(align_pages);
   if (align_order > want) want = align_order;
   if (want > kMaxOrder) return nullptr;
   const uint32_t candidates = nonempty_ & ~((1u << want) - 1);
   if (candidates == 0) return nullptr;
-  int order = __builtin_ctz(candidates);
+  int order = room_to_grow ? 31 - __builtin_clz(candidates) : __builtin_ctz(candidates);
   PageInfo* head = free_[order];
   SegmentMeta* seg = SegmentMeta::Of(head);
   const bool dirty = head->dirty;

@@ -22,8 +22,11 @@ class BuddyAllocator {
   // A run of `pages` pages (1..kPagesPerSegment) whose address is aligned to
   // `align_pages` pages (a power of two <= kPagesPerSegment). Returns its
   // first page (kind kRun, span_pages = pages), or nullptr when no free block
-  // is large enough: the caller adds a segment and retries.
-  PageInfo* AllocRun(uint32_t pages, uint32_t align_pages = 1);
+  // is large enough: the caller adds a segment and retries. Normally the
+  // smallest fitting block is split (least fragmentation); with
+  // room_to_grow, the largest, so the pages after the run stay free and a
+  // realloc can grow it in place.
+  PageInfo* AllocRun(uint32_t pages, uint32_t align_pages = 1, bool room_to_grow = false);
 
   // Frees a whole run. Returns the segment if it became entirely free (it is
   // then one free block of kMaxOrder), else nullptr.
