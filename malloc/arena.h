@@ -39,7 +39,7 @@ class Arena {
 
   // A run of whole pages for size bytes, aligned to align (<= kSegmentSize).
   // for_growth: the block is expected to grow (realloc), so it is cut from
-  // the largest free block, leaving the pages after it free.
+  // a free block with room after it (BuddyAllocator::AllocRun).
   void* AllocRun(size_t size, size_t align, bool for_growth = false);
   void FreeRun(PageInfo* head);
   // Resizes a run in place (shrinking always works; growing when the pages

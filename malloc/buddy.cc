@@ -51,7 +51,14 @@ PageInfo* BuddyAllocator::AllocRun(uint32_t pages, uint32_t align_pages, bool ro
   if (want > kMaxOrder) return nullptr;
   const uint32_t candidates = nonempty_ & ~((1u << want) - 1);
   if (candidates == 0) return nullptr;
-  int order = room_to_grow ? 31 - __builtin_clz(candidates) : __builtin_ctz(candidates);
+  int order = __builtin_ctz(candidates);
+  if (room_to_grow) {
+    // A block at least four times the run, if there is one: room for two
+    // doublings in place without spreading over whole fresh segments.
+    const int roomy = want + 2 < kMaxOrder ? want + 2 : kMaxOrder;
+    const uint32_t big = candidates & ~((1u << roomy) - 1);
+    if (big != 0) order = __builtin_ctz(big);
+  }
   PageInfo* head = free_[order];
   SegmentMeta* seg = SegmentMeta::Of(head);
   const bool dirty = head->dirty;

@@ -24,8 +24,8 @@ class BuddyAllocator {
   // first page (kind kRun, span_pages = pages), or nullptr when no free block
   // is large enough: the caller adds a segment and retries. Normally the
   // smallest fitting block is split (least fragmentation); with
-  // room_to_grow, the largest, so the pages after the run stay free and a
-  // realloc can grow it in place.
+  // room_to_grow, the smallest at least four times the run, so the pages
+  // after it stay free and a realloc can grow it in place twice.
   PageInfo* AllocRun(uint32_t pages, uint32_t align_pages = 1, bool room_to_grow = false);
 
   // Frees a whole run. Returns the segment if it became entirely free (it is

@@ -1,5 +1,6 @@
 #include "malloc/segment.h"
 
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "gtest/gtest.h"
@@ -46,6 +47,24 @@ TEST(Segment, BreakSegmentsGrowAndShrinkTheBreak) {
   EXPECT_TRUE(CanReleaseSegment(low));
   ASSERT_TRUE(ReleaseSegment(low));
   EXPECT_EQ(SegmentBytesFromBreak(), before);
+}
+
+TEST(Segment, FallsBackToMmapWhenTheBreakCannotGrow) {
+  // A mapping placed right above the break blocks it from growing.
+  char* brk_end = static_cast<char*>(sbrk(0));
+  const uintptr_t above = (reinterpret_cast<uintptr_t>(brk_end) + kSegmentSize - 1) & ~(kSegmentSize - 1);
+  void* wall = mmap(reinterpret_cast<void*>(above), 2 * kSegmentSize, PROT_NONE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  ASSERT_EQ(wall, reinterpret_cast<void*>(above)) << "could not place the wall";
+  int owner;
+  SegmentMeta* seg = NewSegment(&owner, /*from_break=*/true);
+  ASSERT_NE(seg, nullptr);
+  EXPECT_FALSE(seg->from_break) << "the break cannot grow past the wall";
+  EXPECT_EQ(seg->base % kSegmentSize, 0u);
+  EXPECT_EQ(sbrk(0), brk_end) << "a failed attempt leaves the break where it was";
+  static_cast<char*>(reinterpret_cast<void*>(seg->base))[100] = 1;
+  ASSERT_TRUE(ReleaseSegment(seg));
+  munmap(wall, 2 * kSegmentSize);
 }
 
 TEST(Segment, NotOurs) {
