@@ -24,7 +24,7 @@ class ChunkEncoder {
   static constexpr size_t kMinCapacity = 80 + kMaxEventBytes;
   static constexpr size_t kMaxCapacity = size_t{1} << 27;
 
-  ChunkEncoder() = default;
+  constexpr ChunkEncoder() = default;
   ChunkEncoder(uint8_t* buf, size_t capacity, Mode mode = Mode::kCompact) {
     Reset(buf, capacity, mode);
   }

@@ -1,0 +1,113 @@
+// tracetool: inspect allocation traces.
+//   tracetool validate TRACE   exit 0 if the whole trace decodes, else the first error
+//   tracetool stats TRACE      event counts by kind and by thread, live blocks at the end
+//   tracetool dump TRACE       one event per line
+// Every command streams: memory is bounded by one chunk (plus the live-block
+// set for stats), never by the file.
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_format.h"
+#include "trace/event.h"
+#include "trace/trace_reader.h"
+
+namespace alloclab::replay {
+namespace {
+
+using trace::Event;
+using trace::Kind;
+
+int Usage() {
+  std::fprintf(stderr,
+               "usage: tracetool validate|stats|dump TRACE\n"
+               "  validate  exit status 0 if TRACE decodes completely, else the first error\n"
+               "  stats     event counts by kind and thread, allocation balance\n"
+               "  dump      one event per line\n");
+  return 2;
+}
+
+int Error(const std::string& path, const absl::Status& st) {
+  std::fprintf(stderr, "tracetool: %s: %s\n", path.c_str(), std::string(st.message()).c_str());
+  return 1;
+}
+
+std::string Describe(const Event& e) {
+  std::string s = absl::StrFormat("%llu t%llu %s", static_cast<unsigned long long>(e.seq),
+                                  static_cast<unsigned long long>(e.thread_id), trace::KindName(e.kind));
+  for (const trace::Word* w = trace::kLayouts[static_cast<int>(e.kind)].words; *w != trace::Word::kEnd; ++w) {
+    switch (*w) {
+      case trace::Word::kIn: absl::StrAppendFormat(&s, " in=%#x", e.in); break;
+      case trace::Word::kOut: absl::StrAppendFormat(&s, " out=%#x", e.out); break;
+      case trace::Word::kSize: absl::StrAppendFormat(&s, " size=%u", e.size); break;
+      case trace::Word::kCount: absl::StrAppendFormat(&s, " count=%u", e.count); break;
+      case trace::Word::kAlignment: absl::StrAppendFormat(&s, " align=%u", e.alignment); break;
+      case trace::Word::kResult: absl::StrAppendFormat(&s, " result=%u", e.result); break;
+      case trace::Word::kEnd: break;
+    }
+  }
+  absl::StrAppendFormat(&s, " time=%u", e.time);
+  return s;
+}
+
+int Run(const std::string& command, const std::string& path) {
+  auto reader = trace::TraceReader::Open(path);
+  if (!reader.ok()) return Error(path, reader.status());
+  trace::TraceReader& r = **reader;
+  Event e;
+  if (command == "validate") {
+    uint64_t n = 0;
+    while (r.Next(&e)) ++n;
+    if (!r.status().ok()) return Error(path, r.status());
+    std::printf("%s: ok, %llu events\n", path.c_str(), static_cast<unsigned long long>(n));
+    return 0;
+  }
+  if (command == "dump") {
+    while (r.Next(&e)) std::printf("%s\n", Describe(e).c_str());
+    return r.status().ok() ? 0 : Error(path, r.status());
+  }
+  // stats
+  std::map<int, uint64_t> by_kind;
+  std::map<uint64_t, uint64_t> by_thread;
+  absl::flat_hash_map<uint64_t, uint64_t> live;  // address -> size
+  uint64_t unknown_frees = 0, events = 0;
+  while (r.Next(&e)) {
+    ++events;
+    ++by_kind[static_cast<int>(e.kind)];
+    ++by_thread[e.thread_id];
+    if (trace::KindHas(e.kind, trace::Word::kIn) && e.kind != Kind::kMallocUsableSize && e.in != 0) {
+      const bool moved_or_freed = e.kind != Kind::kRealloc && e.kind != Kind::kReallocArray ? true : e.out != 0;
+      if (moved_or_freed && live.erase(e.in) == 0) ++unknown_frees;
+    }
+    if (trace::KindHas(e.kind, trace::Word::kOut) && e.out != 0) live[e.out] = e.size;
+  }
+  if (!r.status().ok()) return Error(path, r.status());
+  const trace::Header& h = r.header();
+  std::printf("trace %s: pid %llu, %s%s, %llu events\n", path.c_str(), static_cast<unsigned long long>(h.pid()),
+              h.executable().c_str(), h.forked() ? " (forked)" : "", static_cast<unsigned long long>(events));
+  for (const auto& [k, n] : by_kind) {
+    std::printf("  %-20s %llu\n", trace::KindName(static_cast<Kind>(k)), static_cast<unsigned long long>(n));
+  }
+  std::printf("threads: %zu\n", by_thread.size());
+  for (const auto& [t, n] : by_thread) {
+    std::printf("  thread %-10llu %llu events\n", static_cast<unsigned long long>(t), static_cast<unsigned long long>(n));
+  }
+  std::printf("live at end: %zu blocks\nfrees of blocks not allocated in the trace: %llu\n", live.size(),
+              static_cast<unsigned long long>(unknown_frees));
+  return 0;
+}
+
+}  // namespace
+}  // namespace alloclab::replay
+
+int main(int argc, char** argv) {
+  if (argc != 3) return alloclab::replay::Usage();
+  const std::string command = argv[1];
+  if (command != "validate" && command != "stats" && command != "dump") {
+    std::fprintf(stderr, "tracetool: unknown command '%s'\n", command.c_str());
+    return alloclab::replay::Usage();
+  }
+  return alloclab::replay::Run(command, argv[2]);
+}

@@ -1,0 +1,317 @@
+// The interposed entry points. Each forwards to the next allocator in the
+// lookup order (glibc's, or one preloaded after us) and records the call as
+// it returned. dlsym(RTLD_NEXT) itself calls calloc, so calls made while the
+// real functions are being looked up are served from a static buffer, whose
+// blocks are recognised (and ignored) when freed.
+#include <dlfcn.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "trace/event.h"
+#include "tracer/recorder.h"
+
+#define EXPORT extern "C" __attribute__((visibility("default")))
+
+namespace alloclab::tracer {
+namespace {
+
+using trace::Event;
+using trace::Kind;
+
+struct RealFunctions {
+  void* (*malloc)(size_t);
+  void (*free)(void*);
+  void* (*calloc)(size_t, size_t);
+  void* (*realloc)(void*, size_t);
+  void* (*reallocarray)(void*, size_t, size_t);
+  void* (*memalign)(size_t, size_t);
+  int (*posix_memalign)(void**, size_t, size_t);
+  void* (*aligned_alloc)(size_t, size_t);
+  void* (*valloc)(size_t);
+  void* (*pvalloc)(size_t);
+  size_t (*malloc_usable_size)(void*);
+  pid_t (*fork)();
+};
+RealFunctions g_real;
+std::atomic<int> g_resolve_state{0};  // 0 not yet, 1 under way, 2 done
+
+// The bootstrap buffer for allocations made by dlsym while resolving.
+alignas(64) char g_bootstrap[256 << 10];
+std::atomic<size_t> g_bootstrap_used{0};
+
+bool IsBootstrap(const void* p) {
+  return p >= static_cast<const void*>(g_bootstrap) &&
+         p < static_cast<const void*>(g_bootstrap + sizeof(g_bootstrap));
+}
+
+void* BootstrapAlloc(size_t size, size_t align = 16) {
+  size_t at = g_bootstrap_used.load();
+  size_t start;
+  do {
+    start = (at + align - 1) & ~(align - 1);
+    if (start + size > sizeof(g_bootstrap)) return nullptr;
+  } while (!g_bootstrap_used.compare_exchange_weak(at, start + size));
+  return g_bootstrap + start;  // static storage: already zero
+}
+
+template <typename F>
+void Lookup(F* slot, const char* name) {
+  *slot = reinterpret_cast<F>(dlsym(RTLD_NEXT, name));
+}
+
+void ChildHandler();
+
+// Returns true when the real functions can be called.
+bool Resolve() {
+  int state = g_resolve_state.load(std::memory_order_acquire);
+  if (state == 2) return true;
+  if (state == 1) return false;  // inside dlsym: the caller uses the bootstrap buffer
+  int expected = 0;
+  if (!g_resolve_state.compare_exchange_strong(expected, 1)) {
+    while (g_resolve_state.load() != 2) {
+    }
+    return true;
+  }
+  Lookup(&g_real.malloc, "malloc");
+  Lookup(&g_real.free, "free");
+  Lookup(&g_real.calloc, "calloc");
+  Lookup(&g_real.realloc, "realloc");
+  Lookup(&g_real.reallocarray, "reallocarray");
+  Lookup(&g_real.memalign, "memalign");
+  Lookup(&g_real.posix_memalign, "posix_memalign");
+  Lookup(&g_real.aligned_alloc, "aligned_alloc");
+  Lookup(&g_real.valloc, "valloc");
+  Lookup(&g_real.pvalloc, "pvalloc");
+  Lookup(&g_real.malloc_usable_size, "malloc_usable_size");
+  Lookup(&g_real.fork, "fork");
+  g_resolve_state.store(2, std::memory_order_release);
+  StartTracing();
+  pthread_atfork(nullptr, nullptr, ChildHandler);
+  return true;
+}
+
+uint64_t g_fork_seq = 0;
+void ChildHandler() { ChildAfterFork(g_fork_seq); }
+
+inline uint64_t Addr(const void* p) { return reinterpret_cast<uint64_t>(p); }
+
+// Records an allocation-like call (stamped after the real call returned).
+void RecordResult(Event& e) {
+  Stamp(&e);
+  Record(e);
+}
+
+}  // namespace
+}  // namespace alloclab::tracer
+
+using alloclab::tracer::Addr;
+using alloclab::tracer::BootstrapAlloc;
+using alloclab::tracer::Enter;
+using alloclab::tracer::g_real;
+using alloclab::tracer::IsBootstrap;
+using alloclab::tracer::RecordResult;
+using alloclab::tracer::Resolve;
+using alloclab::trace::Event;
+using alloclab::trace::Kind;
+
+EXPORT void* malloc(size_t size) {
+  if (!Resolve()) return BootstrapAlloc(size);
+  if (!Enter()) return g_real.malloc(size);
+  void* p = g_real.malloc(size);
+  Event e;
+  e.kind = Kind::kMalloc;
+  e.size = size;
+  e.out = Addr(p);
+  RecordResult(e);
+  return p;
+}
+
+EXPORT void free(void* p) {
+  if (p == nullptr || IsBootstrap(p)) {
+    if (p == nullptr && Resolve() && Enter()) {
+      Event e;
+      e.kind = Kind::kFree;
+      RecordResult(e);
+    }
+    return;
+  }
+  if (!Resolve() || !Enter()) {
+    if (g_real.free != nullptr) g_real.free(p);
+    return;
+  }
+  Event e;
+  e.kind = Kind::kFree;
+  e.in = Addr(p);
+  alloclab::tracer::Stamp(&e);  // before the real free: see recorder.h
+  g_real.free(p);
+  alloclab::tracer::Record(e);
+}
+
+EXPORT void* calloc(size_t count, size_t size) {
+  if (!Resolve()) {
+    size_t total;
+    if (__builtin_mul_overflow(count, size, &total)) return nullptr;
+    return BootstrapAlloc(total);
+  }
+  if (!Enter()) return g_real.calloc(count, size);
+  void* p = g_real.calloc(count, size);
+  Event e;
+  e.kind = Kind::kCalloc;
+  e.count = count;
+  e.size = size;
+  e.out = Addr(p);
+  RecordResult(e);
+  return p;
+}
+
+EXPORT void* realloc(void* p, size_t size) {
+  if (!Resolve() || IsBootstrap(p)) {
+    // A bootstrap block grows by copying into a new block.
+    void* q = Resolve() ? g_real.malloc(size) : BootstrapAlloc(size);
+    if (q != nullptr && p != nullptr) {
+      const size_t room = static_cast<size_t>(alloclab::tracer::g_bootstrap + sizeof(alloclab::tracer::g_bootstrap) -
+                                              static_cast<char*>(p));
+      std::memcpy(q, p, size < room ? size : room);
+    }
+    return q;
+  }
+  if (!Enter()) return g_real.realloc(p, size);
+  void* q = g_real.realloc(p, size);
+  Event e;
+  e.kind = Kind::kRealloc;
+  e.in = Addr(p);
+  e.size = size;
+  e.out = Addr(q);
+  RecordResult(e);
+  return q;
+}
+
+EXPORT void* reallocarray(void* p, size_t count, size_t size) {
+  if (!Resolve() || IsBootstrap(p) || g_real.reallocarray == nullptr) {
+    size_t total;
+    if (__builtin_mul_overflow(count, size, &total)) {
+      errno = ENOMEM;
+      return nullptr;
+    }
+    return realloc(p, total);
+  }
+  if (!Enter()) return g_real.reallocarray(p, count, size);
+  void* q = g_real.reallocarray(p, count, size);
+  Event e;
+  e.kind = Kind::kReallocArray;
+  e.in = Addr(p);
+  e.count = count;
+  e.size = size;
+  e.out = Addr(q);
+  RecordResult(e);
+  return q;
+}
+
+EXPORT void* memalign(size_t align, size_t size) {
+  if (!Resolve()) return BootstrapAlloc(size, align < 16 ? 16 : align);
+  if (!Enter()) return g_real.memalign(align, size);
+  void* p = g_real.memalign(align, size);
+  Event e;
+  e.kind = Kind::kMemalign;
+  e.alignment = align;
+  e.size = size;
+  e.out = Addr(p);
+  RecordResult(e);
+  return p;
+}
+
+EXPORT int posix_memalign(void** out, size_t align, size_t size) {
+  if (!Resolve()) {
+    *out = BootstrapAlloc(size, align < 16 ? 16 : align);
+    return *out != nullptr ? 0 : ENOMEM;
+  }
+  if (!Enter()) return g_real.posix_memalign(out, align, size);
+  void* before = *out;
+  const int rc = g_real.posix_memalign(out, align, size);
+  Event e;
+  e.kind = Kind::kPosixMemalign;
+  e.alignment = align;
+  e.size = size;
+  e.result = static_cast<uint64_t>(rc);
+  e.out = rc == 0 ? Addr(*out) : 0;
+  (void)before;
+  RecordResult(e);
+  return rc;
+}
+
+EXPORT void* aligned_alloc(size_t align, size_t size) {
+  if (!Resolve()) return BootstrapAlloc(size, align < 16 ? 16 : align);
+  if (!Enter()) return g_real.aligned_alloc(align, size);
+  void* p = g_real.aligned_alloc(align, size);
+  Event e;
+  e.kind = Kind::kAlignedAlloc;
+  e.alignment = align;
+  e.size = size;
+  e.out = Addr(p);
+  RecordResult(e);
+  return p;
+}
+
+EXPORT void* valloc(size_t size) {
+  if (!Resolve()) return BootstrapAlloc(size, 4096);
+  if (!Enter()) return g_real.valloc(size);
+  void* p = g_real.valloc(size);
+  Event e;
+  e.kind = Kind::kValloc;
+  e.size = size;
+  e.out = Addr(p);
+  RecordResult(e);
+  return p;
+}
+
+EXPORT void* pvalloc(size_t size) {
+  if (!Resolve()) return BootstrapAlloc((size + 4095) & ~size_t{4095}, 4096);
+  if (!Enter()) return g_real.pvalloc(size);
+  void* p = g_real.pvalloc(size);
+  Event e;
+  e.kind = Kind::kPvalloc;
+  e.size = size;
+  e.out = Addr(p);
+  RecordResult(e);
+  return p;
+}
+
+EXPORT size_t malloc_usable_size(void* p) {
+  if (IsBootstrap(p)) return 0;
+  if (!Resolve() || !Enter()) return g_real.malloc_usable_size != nullptr ? g_real.malloc_usable_size(p) : 0;
+  const size_t n = g_real.malloc_usable_size(p);
+  Event e;
+  e.kind = Kind::kMallocUsableSize;
+  e.in = Addr(p);
+  e.result = n;
+  RecordResult(e);
+  return n;
+}
+
+EXPORT pid_t fork() {
+  Resolve();
+  // The FORK event's seq is taken first, so the child's header can name it.
+  Event e;
+  e.kind = Kind::kFork;
+  alloclab::tracer::Stamp(&e);
+  alloclab::tracer::g_fork_seq = e.seq;
+  const pid_t pid = g_real.fork();
+  if (pid < 0) return pid;
+  if (Enter()) {
+    if (pid == 0) {
+      Event child;
+      child.kind = Kind::kFork;
+      RecordResult(child);  // result 0: this is the child
+    } else {
+      e.result = static_cast<uint64_t>(pid);
+      alloclab::tracer::Record(e);
+    }
+  }
+  return pid;
+}

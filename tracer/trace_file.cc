@@ -1,0 +1,199 @@
+// TraceFile: naming, header, slot reservation.
+#include "tracer/trace_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "trace/record_encoder.h"
+
+namespace alloclab::tracer {
+namespace {
+
+constexpr size_t kMaxHeaderBytes = 60 << 10;
+constexpr int kMaxArgs = 256;
+
+void Write2(const char* a, const char* b) {
+  const char prefix[] = "malloctrace: ";
+  ssize_t ignored = write(STDERR_FILENO, prefix, sizeof(prefix) - 1);
+  ignored = write(STDERR_FILENO, a, strlen(a));
+  ignored = write(STDERR_FILENO, b, strlen(b));
+  ignored = write(STDERR_FILENO, "\n", 1);
+  (void)ignored;
+}
+
+// Appends the decimal form of v at *p (bounded by end).
+char* PutDecimal(char* p, char* end, uint64_t v) {
+  char digits[24];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  while (n > 0 && p < end) *p++ = digits[--n];
+  return p;
+}
+
+// Expands %p (pid) and %% of pattern into out, then an optional ".N" suffix.
+bool ExpandPath(const char* pattern, pid_t pid, int suffix, char* out, size_t cap) {
+  char* p = out;
+  char* end = out + cap - 1;
+  for (const char* s = pattern; *s != '\0' && p < end; ++s) {
+    if (s[0] == '%' && s[1] == 'p') {
+      p = PutDecimal(p, end, static_cast<uint64_t>(pid));
+      ++s;
+    } else if (s[0] == '%' && s[1] == '%') {
+      *p++ = '%';
+      ++s;
+    } else {
+      *p++ = *s;
+    }
+  }
+  if (suffix > 0 && p < end) {
+    *p++ = '.';
+    p = PutDecimal(p, end, static_cast<uint64_t>(suffix));
+  }
+  if (p >= end) return false;
+  *p = '\0';
+  return true;
+}
+
+// Reads a whole small /proc file into buf; returns its length.
+size_t ReadProcFile(const char* path, char* buf, size_t cap) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  size_t n = 0;
+  while (n < cap) {
+    ssize_t r = read(fd, buf + n, cap - n);
+    if (r <= 0) break;
+    n += static_cast<size_t>(r);
+  }
+  close(fd);
+  return n;
+}
+
+}  // namespace
+
+void TraceFile::Fail(const char* what) {
+  if (!failed_.exchange(true)) Write2(what, path_);
+}
+
+bool TraceFile::WriteHeader(const TraceFileInfo& info, uint64_t* header_end) {
+  static char exe[kMaxPath];
+  const ssize_t exe_len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  exe[exe_len > 0 ? exe_len : 0] = '\0';
+  static char cmdline[32 << 10];
+  const size_t cmd_len = ReadProcFile("/proc/self/cmdline", cmdline, sizeof(cmdline) - 1);
+  cmdline[cmd_len] = '\0';
+  const char* args[kMaxArgs];
+  size_t argc = 0;
+  for (size_t i = 0; i < cmd_len && argc < kMaxArgs; i += strlen(cmdline + i) + 1) args[argc++] = cmdline + i;
+
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  trace::HeaderFields h;
+  h.pid = static_cast<uint64_t>(getpid());
+  h.parent_pid = static_cast<uint64_t>(getppid());
+  h.executable = exe;
+  h.args = args;
+  h.arg_count = argc;
+  h.start_time_unix_ns = static_cast<uint64_t>(now.tv_sec) * 1000000000ull + static_cast<uint64_t>(now.tv_nsec);
+  h.page_size = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  h.clock_ticks_per_second = 1000000000;
+  h.clock_source = "CLOCK_MONOTONIC";
+  h.forked = info.forked;
+  h.fork_seq = info.fork_seq;
+  h.parent_trace = info.parent_trace;
+  h.tracer = "libmalloctrace 1";
+
+  static uint8_t buf[kMaxHeaderBytes];
+  size_t n = trace::EncodeMagic(buf, sizeof(buf));
+  size_t header = trace::EncodeHeader(h, buf + n, sizeof(buf) - n);
+  while (header == 0 && h.arg_count > 0) {  // too many arguments: keep what fits
+    h.arg_count /= 2;
+    header = trace::EncodeHeader(h, buf + n, sizeof(buf) - n);
+  }
+  if (header == 0) return false;
+  n += header;
+  if (pwrite(fd_, buf, n, 0) != static_cast<ssize_t>(n)) return false;
+  *header_end = (n + trace::kPaddingBlock - 1) & ~(trace::kPaddingBlock - 1);
+  return ftruncate(fd_, static_cast<off_t>(*header_end)) == 0;
+}
+
+bool TraceFile::Open(const TraceFileInfo& info) {
+  const char* pattern = getenv("MALLOC_TRACE_FILE");
+  if (pattern == nullptr || *pattern == '\0') pattern = "malloctrace.%p.pb";
+  const pid_t pid = getpid();
+  fd_ = -1;
+  failed_.store(false);
+  for (int suffix = 0; suffix < 1000 && fd_ < 0; ++suffix) {
+    if (!ExpandPath(pattern, pid, suffix, path_, sizeof(path_))) {
+      Write2("trace file name too long, not tracing: ", pattern);
+      return false;
+    }
+    fd_ = open(path_, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd_ < 0 && errno != EEXIST) {
+      Write2("cannot create trace file, not tracing: ", path_);
+      return false;
+    }
+  }
+  if (fd_ < 0) {
+    Write2("no free trace file name, not tracing: ", path_);
+    return false;
+  }
+  uint64_t header_end = 0;
+  if (!WriteHeader(info, &header_end)) {
+    Write2("cannot write trace header, not tracing: ", path_);
+    close(fd_);
+    fd_ = -1;
+    return false;
+  }
+  struct stat st;
+  if (fstat(fd_, &st) != 0) return false;
+  dev_ = st.st_dev;
+  ino_ = st.st_ino;
+  next_offset_.store(header_end);
+  return true;
+}
+
+uint8_t* TraceFile::ReserveSlot() {
+  if (!ok()) return nullptr;
+  // The program may have closed our descriptor, and the number may now name
+  // one of its own files: check it is still the trace before touching it.
+  struct stat st;
+  if (fstat(fd_, &st) != 0 || st.st_dev != dev_ || st.st_ino != ino_) {
+    Fail("trace file descriptor was closed by the program, tracing stopped: ");
+    return nullptr;
+  }
+  const uint64_t offset = next_offset_.fetch_add(kSlotBytes);
+  // Real blocks, not a sparse hole: a full disk fails here, not as SIGBUS
+  // on a later store into the mapping. posix_fallocate only ever extends.
+  const int err = posix_fallocate(fd_, static_cast<off_t>(offset), kSlotBytes);
+  if (err != 0) {
+    Fail("cannot extend trace file (disk full?), tracing stopped: ");
+    return nullptr;
+  }
+  void* p = mmap(nullptr, kSlotBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, static_cast<off_t>(offset));
+  if (p == MAP_FAILED) {
+    Fail("cannot map trace file, tracing stopped: ");
+    return nullptr;
+  }
+  return static_cast<uint8_t*>(p);
+}
+
+void TraceFile::ReleaseSlot(uint8_t* slot) {
+  if (slot != nullptr) munmap(slot, kSlotBytes);
+}
+
+void TraceFile::Abandon() {
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
+}
+
+}  // namespace alloclab::tracer
