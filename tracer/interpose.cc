@@ -296,21 +296,33 @@ EXPORT size_t malloc_usable_size(void* p) {
 
 EXPORT pid_t fork() {
   Resolve();
-  // The FORK event's seq is taken first, so the child's header can name it.
+  // Inside the tracer for the duration of the fork, so that no event is
+  // recorded between the FORK event's seq (taken first, for the child's
+  // header) and the FORK event itself.
   Event e;
   e.kind = Kind::kFork;
-  alloclab::tracer::Stamp(&e);
-  alloclab::tracer::g_fork_seq = e.seq;
+  const bool traced = Enter();
+  if (traced) {
+    alloclab::tracer::Stamp(&e);
+    alloclab::tracer::g_fork_seq = e.seq;
+  }
   const pid_t pid = g_real.fork();
-  if (pid < 0) return pid;
-  if (Enter()) {
-    if (pid == 0) {
+  if (pid == 0) {
+    // The child: its own trace file was opened by the atfork handler.
+    if (traced) alloclab::tracer::Leave();
+    if (Enter()) {
       Event child;
-      child.kind = Kind::kFork;
-      RecordResult(child);  // result 0: this is the child
-    } else {
+      child.kind = Kind::kFork;  // result 0, as fork returned here
+      RecordResult(child);
+    }
+    return 0;
+  }
+  if (traced) {
+    if (pid > 0) {
       e.result = static_cast<uint64_t>(pid);
       alloclab::tracer::Record(e);
+    } else {
+      alloclab::tracer::Leave();
     }
   }
   return pid;
