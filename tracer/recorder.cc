@@ -8,36 +8,32 @@
 
 #include <atomic>
 
-#include "trace/chunk_encoder.h"
 #include "tracer/trace_file.h"
 
 namespace alloclab::tracer {
-namespace {
-
-using trace::ChunkEncoder;
-using trace::Event;
-using trace::Kind;
-
-struct ThreadState {
-  ChunkEncoder encoder;
-  uint8_t* slot;
-  uint64_t tid;
-  uint32_t generation;  // which trace file the state belongs to
-  bool inside;          // recursion guard: the tracer's own work is not traced
-  bool started;
-  bool exited;
-};
+namespace recorder_internal {
 
 __thread ThreadState t_state __attribute__((tls_model("initial-exec"))) = {};
-
-TraceFile g_file;
 std::atomic<bool> g_tracing{false};
 std::atomic<uint64_t> g_seq{0};
 // Bumped in a forked child, so that the forking thread's state (which points
 // into the parent's file) is recognised as stale and dropped.
 uint32_t g_generation = 1;
+uint64_t g_start_tsc = 0;
+
+}  // namespace recorder_internal
+
+namespace {
+
+using namespace recorder_internal;
+using trace::ChunkEncoder;
+using trace::Event;
+using trace::Kind;
+
+TraceFile g_file;
 pthread_key_t g_exit_key;
 char g_parent_path[kMaxPath];
+uint64_t g_ticks_per_second = 0;
 
 uint64_t MonotonicNs() {
   struct timespec ts;
@@ -45,7 +41,18 @@ uint64_t MonotonicNs() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-uint64_t g_start_ns = 0;  // event times count from here (the header's start)
+// Event-time ticks per second: the TSC measured against CLOCK_MONOTONIC over
+// 200 us, divided as the event times are.
+uint64_t CalibrateTicks() {
+  const uint64_t c0 = MonotonicNs();
+  const uint64_t t0 = __rdtsc();
+  uint64_t c1;
+  do {
+    c1 = MonotonicNs();
+  } while (c1 - c0 < 200000);
+  const uint64_t t1 = __rdtsc();
+  return ((t1 - t0) * 1000000000ull / (c1 - c0)) >> kTscShift;
+}
 
 bool NewSlot(ThreadState& t) {
   TraceFile::ReleaseSlot(t.slot);
@@ -53,12 +60,6 @@ bool NewSlot(ThreadState& t) {
   if (t.slot == nullptr) return false;
   t.encoder.Reset(t.slot, kSlotBytes, ChunkEncoder::Mode::kInPlace);
   return true;
-}
-
-void Append(ThreadState& t, const Event& e) {
-  if (t.slot == nullptr || !t.encoder.Append(e)) {
-    if (!NewSlot(t) || !t.encoder.Append(e)) return;  // tracing stopped
-  }
 }
 
 void OnThreadExit(void*) {
@@ -69,11 +70,22 @@ void OnThreadExit(void*) {
   e.kind = Kind::kThreadExit;
   Stamp(&e);
   e.thread_id = t.tid;
-  Append(t, e);
+  AppendSlow(t, e);
   t.exited = true;
   TraceFile::ReleaseSlot(t.slot);
   t.slot = nullptr;
   t.inside = false;
+}
+
+}  // namespace
+
+namespace recorder_internal {
+
+// The chunk is full (or there is none yet): continue in a new slot.
+void AppendSlow(ThreadState& t, const Event& e) {
+  if (t.slot != nullptr && t.encoder.Append(e)) return;
+  if (!NewSlot(t)) return;  // tracing stopped: the file could not grow
+  t.encoder.Append(e);
 }
 
 // First event of a thread (in this trace file): its id, its THREAD_START.
@@ -93,45 +105,23 @@ void StartThread(ThreadState& t) {
   e.kind = Kind::kThreadStart;
   Stamp(&e);
   e.thread_id = t.tid;
-  Append(t, e);
+  AppendSlow(t, e);
 }
 
-}  // namespace
-
-bool Enter() {
-  ThreadState& t = t_state;
-  if (t.inside || !g_tracing.load(std::memory_order_relaxed) || t.exited) return false;
-  t.inside = true;
-  if (!t.started || t.generation != g_generation) StartThread(t);
-  return true;
-}
-
-void Leave() { t_state.inside = false; }
-
-void Stamp(Event* e) {
-  e->seq = g_seq.fetch_add(1, std::memory_order_relaxed) + 1;
-  e->time = MonotonicNs() - g_start_ns;
-}
-
-void Record(Event& e) {
-  ThreadState& t = t_state;
-  e.thread_id = t.tid;
-  Append(t, e);
-  t.inside = false;
-}
+}  // namespace recorder_internal
 
 void StartTracing() {
   static std::atomic<bool> started{false};
   if (started.exchange(true)) return;
   t_state.inside = true;
   pthread_key_create(&g_exit_key, OnThreadExit);
-  g_start_ns = MonotonicNs();
+  g_ticks_per_second = CalibrateTicks();
+  g_start_tsc = __rdtsc();
   TraceFileInfo info;
+  info.clock_ticks_per_second = g_ticks_per_second;
   if (g_file.Open(info)) g_tracing.store(true);
   t_state.inside = false;
 }
-
-uint64_t CurrentSeq() { return g_seq.load(); }
 
 void ChildAfterFork(uint64_t fork_seq) {
   if (!g_tracing.load()) return;
@@ -144,6 +134,7 @@ void ChildAfterFork(uint64_t fork_seq) {
   g_file.Abandon();
   ++g_generation;
   TraceFileInfo info;
+  info.clock_ticks_per_second = g_ticks_per_second;
   info.forked = true;
   info.fork_seq = fork_seq;
   info.parent_trace = g_parent_path;

@@ -5,30 +5,82 @@
 #ifndef ALLOCLAB_TRACER_RECORDER_H_
 #define ALLOCLAB_TRACER_RECORDER_H_
 
+#include <x86intrin.h>
+
+#include <atomic>
 #include <cstdint>
 
+#include "trace/chunk_encoder.h"
 #include "trace/event.h"
 
 namespace alloclab::tracer {
 
+struct ThreadState {
+  trace::ChunkEncoder encoder;
+  uint8_t* slot;
+  uint64_t tid;
+  uint64_t last_time;   // the thread's last event time
+  uint32_t generation;  // which trace file the state belongs to
+  bool inside;          // recursion guard: the tracer's own work is not traced
+  bool started;
+  bool exited;
+};
+
+// Event times are TSC ticks (divided by 2^kTscShift, about 12 ns) since
+// tracing started: a few cycles to read, where clock_gettime costs tens of
+// nanoseconds, and small deltas on disk.
+inline constexpr int kTscShift = 5;
+
+namespace recorder_internal {
+extern __thread ThreadState t_state __attribute__((tls_model("initial-exec")));
+extern std::atomic<bool> g_tracing;
+extern std::atomic<uint64_t> g_seq;
+extern uint32_t g_generation;
+extern uint64_t g_start_tsc;
+void StartThread(ThreadState& t);
+void AppendSlow(ThreadState& t, const trace::Event& e);
+}  // namespace recorder_internal
+
 // Whether this thread may record now (tracing on, not inside the tracer).
 // On true the caller must call Record or Leave exactly once.
-bool Enter();
-void Leave();
+inline bool Enter() {
+  using namespace recorder_internal;
+  ThreadState& t = t_state;
+  if (t.inside || !g_tracing.load(std::memory_order_relaxed) || t.exited) return false;
+  t.inside = true;
+  if (__builtin_expect(!t.started || t.generation != g_generation, 0)) StartThread(t);
+  return true;
+}
+
+inline void Leave() { recorder_internal::t_state.inside = false; }
 
 // Takes the next global sequence number and the time. Allocation calls take
 // it after the real call (their result is then visible to other threads);
 // frees take it before (so another thread's reuse of the address orders after).
-void Stamp(trace::Event* e);
+inline void Stamp(trace::Event* e) {
+  using namespace recorder_internal;
+  e->seq = g_seq.fetch_add(1, std::memory_order_relaxed) + 1;
+  // Never backwards within a thread, even if it migrates to a CPU whose TSC
+  // lags by a few ticks.
+  ThreadState& t = t_state;
+  const uint64_t now = (__rdtsc() - g_start_tsc) >> kTscShift;
+  t.last_time = now > t.last_time ? now : t.last_time;
+  e->time = t.last_time;
+}
 
 // Encodes e (stamped) into this thread's chunk, then leaves.
-void Record(trace::Event& e);
+inline void Record(trace::Event& e) {
+  using namespace recorder_internal;
+  ThreadState& t = t_state;
+  e.thread_id = t.tid;
+  if (__builtin_expect(t.slot == nullptr || !t.encoder.Append(e), 0)) AppendSlow(t, e);
+  t.inside = false;
+}
 
 // Starts tracing the process (called once, from the first traced call).
 void StartTracing();
 
 // fork() support: the child switches to a trace file of its own.
-uint64_t CurrentSeq();
 void ChildAfterFork(uint64_t fork_seq);
 
 }  // namespace alloclab::tracer

@@ -105,8 +105,8 @@ bool TraceFile::WriteHeader(const TraceFileInfo& info, uint64_t* header_end) {
   h.arg_count = argc;
   h.start_time_unix_ns = static_cast<uint64_t>(now.tv_sec) * 1000000000ull + static_cast<uint64_t>(now.tv_nsec);
   h.page_size = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-  h.clock_ticks_per_second = 1000000000;
-  h.clock_source = "CLOCK_MONOTONIC";
+  h.clock_ticks_per_second = info.clock_ticks_per_second;
+  h.clock_source = "rdtsc";
   h.forked = info.forked;
   h.fork_seq = info.fork_seq;
   h.parent_trace = info.parent_trace;

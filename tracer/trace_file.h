@@ -19,6 +19,7 @@ inline constexpr size_t kSlotBytes = 64 << 10;
 inline constexpr size_t kMaxPath = 4096;
 
 struct TraceFileInfo {
+  uint64_t clock_ticks_per_second = 0;  // of event times (TSC ticks)
   bool forked = false;
   uint64_t fork_seq = 0;
   const char* parent_trace = nullptr;
