@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
@@ -96,7 +97,10 @@ TEST(Tracer, CountsEveryCallAcrossThreadsForkAndExec) {
   int cross_thread_frees = 0, usable_size_calls = 0;
   std::set<uint64_t> started, exited;
   const Event* fork_event = nullptr;
-  for (const Event& e : parent->events) {
+  // The file holds each thread's events in order; the history is in seq order.
+  std::vector<Event> history = parent->events;
+  std::sort(history.begin(), history.end(), [](const Event& a, const Event& b) { return a.seq < b.seq; });
+  for (const Event& e : history) {
     EXPECT_GT(e.seq, last_seq[e.thread_id]) << "seq increases within a thread";
     last_seq[e.thread_id] = e.seq;
     if (e.kind == Kind::kThreadStart) started.insert(e.thread_id);
@@ -158,7 +162,7 @@ TEST(Tracer, SigkillKeepsEveryCompletedEvent) {
   const std::string counter = dir + "/counter";
   const pid_t pid = Spawn({Runfile("tracer/testdata/busy_threads"), counter}, dir);
   // Let it run until it has done real work, then kill it without warning.
-  for (int i = 0; i < 200; ++i) {
+  for (int i = 0; i < 1500; ++i) {  // up to 30 s on a slow machine
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     std::ifstream f(counter, std::ios::binary);
     uint64_t first = 0;
