@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 
 #include "tracer/trace_file.h"
 
@@ -121,6 +122,19 @@ void StartTracing() {
   info.clock_ticks_per_second = g_ticks_per_second;
   if (g_file.Open(info)) g_tracing.store(true);
   t_state.inside = false;
+}
+
+// At a normal exit (the library's destructor, after the program's own):
+// stop recording, let events in flight commit, then compact and compress.
+// A trace that another thread still writes to is left raw.
+__attribute__((destructor)) void FinishTracing() {
+  if (!g_tracing.load()) return;
+  t_state.inside = true;
+  g_tracing.store(false);
+  const uint64_t seq = g_seq.load();
+  struct timespec pause = {0, 2000000};  // 2 ms for calls between Enter and commit
+  nanosleep(&pause, nullptr);
+  if (g_seq.load() == seq && getenv("MALLOC_TRACE_RAW") == nullptr) g_file.Finish();
 }
 
 void ChildAfterFork(uint64_t fork_seq) {

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "trace/record_encoder.h"
+#include "tracer/finish.h"
 
 namespace alloclab::tracer {
 namespace {
@@ -189,6 +190,11 @@ uint8_t* TraceFile::ReserveSlot() {
 
 void TraceFile::ReleaseSlot(uint8_t* slot) {
   if (slot != nullptr) munmap(slot, kSlotBytes);
+}
+
+void TraceFile::Finish() {
+  if (!ok()) return;
+  CompressTraceFile(fd_, path_, next_offset_.load());
 }
 
 void TraceFile::Abandon() {

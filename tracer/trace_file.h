@@ -41,6 +41,10 @@ class TraceFile {
   // In a forked child: forgets the parent's file without touching it.
   void Abandon();
 
+  // At a normal exit, with no thread recording any more: rewrites the file
+  // compact and compressed (finish.h).
+  void Finish();
+
   const char* path() const { return path_; }
   bool ok() const { return fd_ >= 0 && !failed_.load(std::memory_order_relaxed); }
 
