@@ -1,6 +1,7 @@
 // Arena: locking, growth and segment release around the buddy and pools.
 #include "malloc/arena.h"
 
+#include "malloc/intrusive_list.h"
 #include "malloc/platform.h"
 
 namespace alloclab::malloc {
@@ -28,20 +29,12 @@ bool WhollyFree(const SegmentMeta* seg) {
 }  // namespace
 
 void Arena::Link(SegmentMeta* seg) {
-  seg->prev = nullptr;
-  seg->next = segments_;
-  if (segments_ != nullptr) segments_->prev = seg;
-  segments_ = seg;
+  ListPush(&segments_, seg);
   ++segment_count_;
 }
 
 void Arena::Unlink(SegmentMeta* seg) {
-  if (seg->prev != nullptr) {
-    seg->prev->next = seg->next;
-  } else {
-    segments_ = seg->next;
-  }
-  if (seg->next != nullptr) seg->next->prev = seg->prev;
+  ListRemove(&segments_, seg);
   --segment_count_;
 }
 

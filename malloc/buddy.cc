@@ -1,6 +1,8 @@
 // BuddyAllocator: split, merge, exact-size runs.
 #include "malloc/buddy.h"
 
+#include "malloc/intrusive_list.h"
+
 namespace alloclab::malloc {
 namespace {
 
@@ -13,23 +15,15 @@ void BuddyAllocator::Push(SegmentMeta* seg, uint32_t page, int order, bool dirty
   head->kind = PageKind::kFree;
   head->order = static_cast<uint8_t>(order);
   head->dirty = dirty;
-  head->prev = nullptr;
-  head->next = free_[order];
-  if (head->next != nullptr) head->next->prev = head;
-  free_[order] = head;
+  ListPush(&free_[order], head);
   nonempty_ |= 1u << order;
   free_pages_ += uint32_t{1} << order;
 }
 
 void BuddyAllocator::Unlink(PageInfo* head) {
   const int order = head->order;
-  if (head->prev != nullptr) {
-    head->prev->next = head->next;
-  } else {
-    free_[order] = head->next;
-    if (head->next == nullptr) nonempty_ &= ~(1u << order);
-  }
-  if (head->next != nullptr) head->next->prev = head->prev;
+  ListRemove(&free_[order], head);
+  if (free_[order] == nullptr) nonempty_ &= ~(1u << order);
   head->kind = PageKind::kInterior;
   free_pages_ -= uint32_t{1} << order;
 }

@@ -1,26 +1,10 @@
 // Pool: slab lifecycle and chunk lists.
 #include "malloc/pool.h"
 
+#include "malloc/intrusive_list.h"
 #include "malloc/size_classes.h"
 
 namespace alloclab::malloc {
-
-void Pool::LinkPartial(PageInfo* slab) {
-  slab->prev = nullptr;
-  slab->next = partial_;
-  if (partial_ != nullptr) partial_->prev = slab;
-  partial_ = slab;
-}
-
-void Pool::UnlinkPartial(PageInfo* slab) {
-  if (slab->prev != nullptr) {
-    slab->prev->next = slab->next;
-  } else {
-    partial_ = slab->next;
-  }
-  if (slab->next != nullptr) slab->next->prev = slab->prev;
-  slab->next = slab->prev = nullptr;
-}
 
 PageInfo* Pool::NewSlab(BuddyAllocator& buddy) {
   const SizeClass& c = ClassInfo(cls_);
@@ -39,7 +23,7 @@ PageInfo* Pool::NewSlab(BuddyAllocator& buddy) {
   head->carved = 0;
   head->size_class = static_cast<uint8_t>(cls_);
   ++slabs_;
-  LinkPartial(head);
+  ListPush(&partial_, head);
   return head;
 }
 
@@ -63,7 +47,7 @@ int Pool::AllocBatch(BuddyAllocator& buddy, void** out, int n) {
         ++slab->used;
       }
     }
-    if (slab->used == c.capacity) UnlinkPartial(slab);
+    if (slab->used == c.capacity) ListRemove(&partial_, slab);
   }
   in_use_ += static_cast<size_t>(got);
   return got;
@@ -77,10 +61,10 @@ SegmentMeta* Pool::Free(BuddyAllocator& buddy, SegmentMeta* seg, void* chunk) {
   slab->free_chunks = chunk;
   --slab->used;
   --in_use_;
-  if (was_full) LinkPartial(slab);
+  if (was_full) ListPush(&partial_, slab);
   if (slab->used != 0 || (partial_ == slab && slab->next == nullptr)) return nullptr;
   // An empty slab, and not the pool's only partial one: back to the buddy.
-  UnlinkPartial(slab);
+  ListRemove(&partial_, slab);
   --slabs_;
   const uint32_t first = slab->index;
   for (uint32_t p = first; p < first + slab->span_pages; ++p) {

@@ -33,8 +33,6 @@ class Pool {
   size_t chunks_in_use() const { return in_use_; }
 
  private:
-  void LinkPartial(PageInfo* slab);
-  void UnlinkPartial(PageInfo* slab);
   PageInfo* NewSlab(BuddyAllocator& buddy);
 
   int cls_ = 0;

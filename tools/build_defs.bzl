@@ -5,3 +5,16 @@ ALLOCLAB_COPTS = [
     "-Wextra",
     "-Werror",
 ]
+
+# For code that defines malloc, free and friends (the allocator, the tracer):
+# the compiler must not turn its own code into calls to them (malloc + memset
+# into calloc, say), TLS must be initial-exec (no __tls_get_addr, which may
+# allocate), and only the public entry points are exported.
+INTERPOSER_COPTS = ALLOCLAB_COPTS + [
+    "-fno-builtin-malloc",
+    "-fno-builtin-calloc",
+    "-fno-builtin-realloc",
+    "-fno-builtin-free",
+    "-ftls-model=initial-exec",
+    "-fvisibility=hidden",
+]

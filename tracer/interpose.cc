@@ -107,6 +107,17 @@ void RecordResult(Event& e) {
   Record(e);
 }
 
+// Records a call that returned block p for (alignment, size); returns p.
+void* RecordAllocation(Kind kind, void* p, uint64_t size, uint64_t alignment = 0) {
+  Event e;
+  e.kind = kind;
+  e.alignment = alignment;
+  e.size = size;
+  e.out = Addr(p);
+  RecordResult(e);
+  return p;
+}
+
 }  // namespace
 }  // namespace alloclab::tracer
 
@@ -115,6 +126,7 @@ using alloclab::tracer::BootstrapAlloc;
 using alloclab::tracer::Enter;
 using alloclab::tracer::g_real;
 using alloclab::tracer::IsBootstrap;
+using alloclab::tracer::RecordAllocation;
 using alloclab::tracer::RecordResult;
 using alloclab::tracer::Resolve;
 using alloclab::trace::Event;
@@ -123,13 +135,7 @@ using alloclab::trace::Kind;
 EXPORT void* malloc(size_t size) {
   if (!Resolve()) return BootstrapAlloc(size);
   if (!Enter()) return g_real.malloc(size);
-  void* p = g_real.malloc(size);
-  Event e;
-  e.kind = Kind::kMalloc;
-  e.size = size;
-  e.out = Addr(p);
-  RecordResult(e);
-  return p;
+  return RecordAllocation(Kind::kMalloc, g_real.malloc(size), size);
 }
 
 EXPORT void free(void* p) {
@@ -216,14 +222,7 @@ EXPORT void* reallocarray(void* p, size_t count, size_t size) {
 EXPORT void* memalign(size_t align, size_t size) {
   if (!Resolve()) return BootstrapAlloc(size, align < 16 ? 16 : align);
   if (!Enter()) return g_real.memalign(align, size);
-  void* p = g_real.memalign(align, size);
-  Event e;
-  e.kind = Kind::kMemalign;
-  e.alignment = align;
-  e.size = size;
-  e.out = Addr(p);
-  RecordResult(e);
-  return p;
+  return RecordAllocation(Kind::kMemalign, g_real.memalign(align, size), size, align);
 }
 
 EXPORT int posix_memalign(void** out, size_t align, size_t size) {
@@ -232,7 +231,6 @@ EXPORT int posix_memalign(void** out, size_t align, size_t size) {
     return *out != nullptr ? 0 : ENOMEM;
   }
   if (!Enter()) return g_real.posix_memalign(out, align, size);
-  void* before = *out;
   const int rc = g_real.posix_memalign(out, align, size);
   Event e;
   e.kind = Kind::kPosixMemalign;
@@ -240,7 +238,6 @@ EXPORT int posix_memalign(void** out, size_t align, size_t size) {
   e.size = size;
   e.result = static_cast<uint64_t>(rc);
   e.out = rc == 0 ? Addr(*out) : 0;
-  (void)before;
   RecordResult(e);
   return rc;
 }
@@ -248,38 +245,19 @@ EXPORT int posix_memalign(void** out, size_t align, size_t size) {
 EXPORT void* aligned_alloc(size_t align, size_t size) {
   if (!Resolve()) return BootstrapAlloc(size, align < 16 ? 16 : align);
   if (!Enter()) return g_real.aligned_alloc(align, size);
-  void* p = g_real.aligned_alloc(align, size);
-  Event e;
-  e.kind = Kind::kAlignedAlloc;
-  e.alignment = align;
-  e.size = size;
-  e.out = Addr(p);
-  RecordResult(e);
-  return p;
+  return RecordAllocation(Kind::kAlignedAlloc, g_real.aligned_alloc(align, size), size, align);
 }
 
 EXPORT void* valloc(size_t size) {
   if (!Resolve()) return BootstrapAlloc(size, 4096);
   if (!Enter()) return g_real.valloc(size);
-  void* p = g_real.valloc(size);
-  Event e;
-  e.kind = Kind::kValloc;
-  e.size = size;
-  e.out = Addr(p);
-  RecordResult(e);
-  return p;
+  return RecordAllocation(Kind::kValloc, g_real.valloc(size), size);
 }
 
 EXPORT void* pvalloc(size_t size) {
   if (!Resolve()) return BootstrapAlloc((size + 4095) & ~size_t{4095}, 4096);
   if (!Enter()) return g_real.pvalloc(size);
-  void* p = g_real.pvalloc(size);
-  Event e;
-  e.kind = Kind::kPvalloc;
-  e.size = size;
-  e.out = Addr(p);
-  RecordResult(e);
-  return p;
+  return RecordAllocation(Kind::kPvalloc, g_real.pvalloc(size), size);
 }
 
 EXPORT size_t malloc_usable_size(void* p) {
