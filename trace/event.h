@@ -95,11 +95,26 @@ inline constexpr KindLayout kLayouts[kMaxKind + 1] = {
 
 inline bool IsValidKind(uint32_t k) { return k >= kMinKind && k <= kMaxKind; }
 
+namespace event_internal {
+constexpr uint32_t WordMask(const KindLayout& layout) {
+  uint32_t mask = 0;
+  for (const Word* p = layout.words; *p != Word::kEnd; ++p) mask |= 1u << static_cast<int>(*p);
+  return mask;
+}
+struct WordMasks {
+  uint32_t mask[kMaxKind + 1];
+};
+constexpr WordMasks MakeWordMasks() {
+  WordMasks m{};
+  for (int k = 0; k <= kMaxKind; ++k) m.mask[k] = WordMask(kLayouts[k]);
+  return m;
+}
+inline constexpr WordMasks kWordMasks = MakeWordMasks();
+}  // namespace event_internal
+
+// Whether events of `kind` carry word w: one table lookup.
 inline bool KindHas(Kind kind, Word w) {
-  for (const Word* p = kLayouts[static_cast<int>(kind)].words; *p != Word::kEnd; ++p) {
-    if (*p == w) return true;
-  }
-  return false;
+  return (event_internal::kWordMasks.mask[static_cast<int>(kind)] >> static_cast<int>(w)) & 1;
 }
 
 inline const char* KindName(Kind kind) { return kLayouts[static_cast<int>(kind)].name; }
