@@ -11,6 +11,12 @@ times do not.
   ./bazelw run //benchmarks:compare_allocators                 # everything
   ./bazelw run //benchmarks:compare_allocators -- --suite=micro --repeat=5
   ./bazelw run //benchmarks:compare_allocators -- --workloads=sort,sqlite3 --json=out.json
+
+The tracer is measured the same way: "traced" is glibc with libmalloctrace.so
+preloaded (trace compressed at exit), "traced-raw" the same with
+MALLOC_TRACE_RAW=1; their traces' bytes per event are reported too.
+  ./bazelw run //benchmarks:compare_allocators -- --allocators=glibc,traced,traced-raw \
+      --workloads=python-objects --suite=programs
 """
 
 import argparse
@@ -164,12 +170,22 @@ WORKLOADS = {
 
 # ---------------------------------------------------------------------------
 
-def run_measured(cmd, env, preload):
+class Allocator:
+    """How to run a program on one allocator: what to preload, what to set."""
+
+    def __init__(self, preload=None, env=None, trace_dir=None):
+        self.preload = preload
+        self.env = env or {}
+        self.trace_dir = trace_dir  # traced variants: where their traces go
+
+
+def run_measured(cmd, env, allocator):
     """Returns (wall seconds, cpu seconds, peak RSS KiB) of cmd and its children."""
     full_env = dict(os.environ)
     full_env.update(env)
-    if preload:
-        full_env["LD_PRELOAD"] = preload
+    full_env.update(allocator.env)
+    if allocator.preload:
+        full_env["LD_PRELOAD"] = allocator.preload
     else:
         full_env.pop("LD_PRELOAD", None)
     start = time.perf_counter()
@@ -189,35 +205,55 @@ def geomean(values):
     return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
 
 
-def resolve_allocators(names, buddy):
+def resolve_allocators(names, tools, work):
     allocators = {}
     for name in names:
         if name == "glibc":
-            allocators[name] = None
+            allocators[name] = Allocator()
         elif name == "buddy":
-            allocators[name] = buddy
+            allocators[name] = Allocator(os.path.realpath(tools["buddy"]))
+        elif name in ("traced", "traced-raw"):
+            trace_dir = os.path.join(work, "traces-" + name)
+            os.makedirs(trace_dir, exist_ok=True)
+            env = {"MALLOC_TRACE_FILE": os.path.join(trace_dir, "trace.%p.pb")}
+            if name == "traced-raw":
+                env["MALLOC_TRACE_RAW"] = "1"
+            allocators[name] = Allocator(os.path.realpath(tools["tracer"]), env, trace_dir)
         elif name in SYSTEM_ALLOCATORS:
             path = SYSTEM_ALLOCATORS[name]
             if not os.path.exists(path):
                 print(f"warning: {name} not installed ({path}); skipped", file=sys.stderr)
                 continue
-            allocators[name] = path
+            allocators[name] = Allocator(path)
         elif name.endswith(".so") and os.path.exists(name):
-            allocators[os.path.basename(name)] = os.path.abspath(name)
+            allocators[os.path.basename(name)] = Allocator(os.path.abspath(name))
         else:
-            fail(f"unknown allocator '{name}' (glibc, buddy, jemalloc, tcmalloc, mimalloc or a .so path)")
+            fail(f"unknown allocator '{name}' (glibc, buddy, jemalloc, tcmalloc, mimalloc, traced, "
+                 "traced-raw or a .so path)")
     if "glibc" not in allocators:
         fail("glibc must be among the allocators: it is the baseline")
     return allocators
 
 
-def program_suite(args, allocators, tools):
+def trace_bytes_per_event(allocator, tools):
+    """Bytes per event of the traces a traced run left; removes them."""
+    total_bytes = total_events = 0
+    for name in os.listdir(allocator.trace_dir):
+        path = os.path.join(allocator.trace_dir, name)
+        out = subprocess.run([tools["tracetool"], "validate", path], capture_output=True, text=True)
+        if out.returncode != 0:
+            raise RuntimeError(f"trace does not decode: {out.stderr.strip()}")
+        total_events += int(out.stdout.split("ok, ")[1].split()[0])
+        total_bytes += os.path.getsize(path)
+        os.remove(path)
+    return total_bytes / total_events if total_events else float("nan")
+
+
+def program_suite(args, allocators, tools, work):
     names = list(WORKLOADS) if args.workloads == "all" else args.workloads.split(",")
     for n in names:
         if n not in WORKLOADS:
             fail(f"unknown workload '{n}' (one of {', '.join(WORKLOADS)})")
-    work = args.work_dir or tempfile.mkdtemp(prefix="compare-allocators-")
-    os.makedirs(work, exist_ok=True)
     results = {}
     for n in names:
         cmd, env = WORKLOADS[n](work, tools)
@@ -227,10 +263,15 @@ def program_suite(args, allocators, tools):
         for r in range(args.repeat):
             rotated = order[r % len(order):] + order[:r % len(order)]
             for a in rotated:
-                samples[a].append(run_measured(cmd, env, allocators[a]))
+                wall, cpu, rss = run_measured(cmd, env, allocators[a])
+                per_event = trace_bytes_per_event(allocators[a], tools) if allocators[a].trace_dir else None
+                samples[a].append((wall, cpu, rss, per_event))
         results[n] = {a: {"time": statistics.median(s[0] for s in v),
                           "cpu": statistics.median(s[1] for s in v),
                           "rss_kib": statistics.median(s[2] for s in v)} for a, v in samples.items()}
+        for a, v in samples.items():
+            if allocators[a].trace_dir:
+                results[n][a]["trace_bytes_per_event"] = statistics.median(s[3] for s in v)
     return results
 
 
@@ -244,8 +285,9 @@ def micro_suite(args, allocators, tools):
         for a in rotated:
             env = dict(os.environ)
             env.pop("LD_PRELOAD", None)
-            if allocators[a]:
-                env["LD_PRELOAD"] = allocators[a]
+            env.update(allocators[a].env)
+            if allocators[a].preload:
+                env["LD_PRELOAD"] = allocators[a].preload
             out = subprocess.run([tools["malloc_benchmark"], "--benchmark_format=json",
                                   f"--benchmark_min_time={args.micro_min_time}"],
                                  env=env, capture_output=True, text=True, check=True)
@@ -297,20 +339,29 @@ def main():
         "malloc_benchmark": os.path.join(args.root, "malloc/malloc_benchmark"),
         "cxx_containers": os.path.join(args.root, "benchmarks/cxx_containers"),
         "threaded_churn": os.path.join(args.root, "benchmarks/threaded_churn"),
+        "tracer": os.path.join(args.root, "tracer/libmalloctrace.so"),
+        "tracetool": os.path.join(args.root, "replay/tracetool"),
     }
     for name, path in tools.items():
         if not os.path.exists(path):
             fail(f"missing {name} at {path}: run through ./bazelw run //benchmarks:compare_allocators")
-    allocators = resolve_allocators(args.allocators.split(","), os.path.realpath(tools["buddy"]))
+    work = args.work_dir or tempfile.mkdtemp(prefix="compare-allocators-")
+    os.makedirs(work, exist_ok=True)
+    allocators = resolve_allocators(args.allocators.split(","), tools, work)
 
     report = {"allocators": list(allocators), "cpus": os.cpu_count()}
     if args.suite in ("all", "programs"):
-        programs = program_suite(args, allocators, tools)
+        programs = program_suite(args, allocators, tools, work)
         report["programs"] = programs
         report["programs_time_geomean"] = print_table("Programs: wall time", programs, allocators, "time",
                                                       ("seconds", lambda v: f"{v:.2f}s"))
         report["programs_rss_geomean"] = print_table("Programs: peak RSS", programs, allocators, "rss_kib",
                                                      ("MiB", lambda v: f"{v / 1024:.0f}M"))
+        traced = [a for a in allocators if allocators[a].trace_dir]
+        if traced:
+            print("\nTrace size (bytes per event, median)")
+            for w, per in programs.items():
+                print(f"{w:<16}  " + "  ".join(f"{a}: {per[a]['trace_bytes_per_event']:.2f}" for a in traced))
     if args.suite in ("all", "micro"):
         micro = micro_suite(args, allocators, tools)
         report["micro"] = micro

@@ -74,7 +74,8 @@ long CommittedWordBytes(const uint8_t* words, size_t len, uint64_t count) {
 
 }  // namespace
 
-long CompactRecords(const uint8_t* in, size_t n, size_t start, uint8_t* out, size_t out_cap) {
+long CompactRecords(const uint8_t* in, size_t n, size_t start, uint8_t* out, size_t out_cap,
+                    size_t* consumed) {
   if (start > n) return -1;
   const uint8_t* p = in + start;
   const uint8_t* end = in + n;
@@ -86,8 +87,14 @@ long CompactRecords(const uint8_t* in, size_t n, size_t start, uint8_t* out, siz
       p = next < n ? in + next : end;
       continue;
     }
+    const uint8_t* record_start = p;
     uint64_t len;
-    if (!GetVarint(&p, end, &len) || len > static_cast<uint64_t>(end - p)) return -1;
+    const bool framed = GetVarint(&p, end, &len);
+    if (!framed || len > static_cast<uint64_t>(end - p)) {
+      if (consumed == nullptr || (!framed && end - record_start >= kMaxVarintBytes)) return -1;
+      p = record_start;  // cut off by the window: the caller goes on from here
+      break;
+    }
     const uint8_t* body = p;
     const uint8_t* body_end = p + len;
     p = body_end;
@@ -117,6 +124,7 @@ long CompactRecords(const uint8_t* in, size_t n, size_t start, uint8_t* out, siz
     }
     if (!w.ok()) return -1;
   }
+  if (consumed != nullptr) *consumed = static_cast<size_t>(p - in);
   return static_cast<long>(w.size());
 }
 

@@ -12,11 +12,16 @@
 namespace alloclab::trace {
 
 // Compacts the framed records of file[start, n) (padding blocks count from
-// file[0], as in a trace file whose magic is file[0, 8)) into out (capacity
-// out_cap; compaction never grows the data, so n bytes always suffice).
-// Returns the bytes written, or -1 if the input is not well-formed (the
-// caller then keeps the original).
-long CompactRecords(const uint8_t* file, size_t n, size_t start, uint8_t* out, size_t out_cap);
+// file[0], which must lie at a multiple of 4096 in the trace file) into out
+// (capacity out_cap; compaction never grows the data, so n - start bytes
+// always suffice). Returns the bytes written, or -1 if the input is not
+// well-formed (the caller then keeps the original). With `consumed`, a
+// record cut off by the end of the window is not an error: compaction stops
+// before it and *consumed tells where (relative to file), so the caller can
+// go on with the next window from there; without it the window must end on
+// a record boundary.
+long CompactRecords(const uint8_t* file, size_t n, size_t start, uint8_t* out, size_t out_cap,
+                    size_t* consumed = nullptr);
 
 }  // namespace alloclab::trace
 

@@ -1,5 +1,6 @@
 #include "trace/chunk_compactor.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,50 @@ TEST(ChunkCompactor, KeepsEveryCommittedEventAndDropsTheSlack) {
   ASSERT_EQ(got->events.size(), expected.size());
   for (size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(got->events[i], expected[i]) << i;
   EXPECT_EQ(got->header.pid(), 1234u);
+}
+
+TEST(ChunkCompactor, WindowsCutAnywhereGiveTheSameResult) {
+  // Several threads' slots, then compaction through 4 KiB-aligned windows
+  // that end inside records: the pieces must add up to the one-shot result.
+  const std::vector<Event> events = EveryKindEvents(4);
+  std::string body(kMagic, 8);
+  std::vector<uint8_t> header(1024);
+  body.append(reinterpret_cast<char*>(header.data()), EncodeHeader(TestHeader(), header.data(), header.size()));
+  body.resize(kPaddingBlock, '\0');
+  for (uint64_t tid = 4242; tid < 4246; ++tid) {
+    std::vector<uint8_t> slot(3 * kPaddingBlock);
+    ChunkEncoder enc(slot.data(), slot.size(), ChunkEncoder::Mode::kInPlace);
+    for (const Event& e : events) {
+      if (e.thread_id == tid) {
+        ASSERT_TRUE(enc.Append(e));
+      }
+    }
+    body.append(reinterpret_cast<char*>(slot.data()), slot.size());
+  }
+  const auto* file = reinterpret_cast<const uint8_t*>(body.data());
+  std::vector<uint8_t> whole(body.size());
+  const long n = CompactRecords(file, body.size(), 8, whole.data(), whole.size());
+  ASSERT_GT(n, 0);
+  for (size_t window : {kPaddingBlock * 4, kPaddingBlock * 5, kPaddingBlock * 7}) {  // > a slot
+    std::string pieces;
+    size_t position = 8;
+    while (position < body.size()) {
+      const size_t start = position & ~(kPaddingBlock - 1);
+      const size_t len = std::min(window, body.size() - start);
+      const bool last = start + len == body.size();
+      std::vector<uint8_t> out(len);
+      size_t consumed = 0;
+      const long got = CompactRecords(file + start, len, position - start, out.data(), out.size(),
+                                      last ? nullptr : &consumed);
+      ASSERT_GE(got, 0);
+      pieces.append(reinterpret_cast<char*>(out.data()), static_cast<size_t>(got));
+      if (!last) {
+        ASSERT_GT(start + consumed, position) << "progress";
+      }
+      position = last ? body.size() : start + consumed;
+    }
+    EXPECT_EQ(pieces, std::string(reinterpret_cast<char*>(whole.data()), static_cast<size_t>(n))) << window;
+  }
 }
 
 TEST(ChunkCompactor, RejectsGarbage) {
