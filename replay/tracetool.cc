@@ -52,6 +52,7 @@ std::string Describe(const Event& e) {
     }
   }
   absl::StrAppendFormat(&s, " time=%u", e.time);
+  if (e.stack_id != 0) absl::StrAppendFormat(&s, " stack=%u", e.stack_id);
   return s;
 }
 

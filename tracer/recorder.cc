@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdlib>
 
+#include "tracer/stacks.h"
 #include "tracer/trace_file.h"
 
 namespace alloclab::tracer {
@@ -21,6 +22,7 @@ std::atomic<uint64_t> g_seq{0};
 // into the parent's file) is recognised as stale and dropped.
 uint32_t g_generation = 1;
 uint64_t g_start_tsc = 0;
+int g_stack_depth = 0;
 
 }  // namespace recorder_internal
 
@@ -82,6 +84,8 @@ void OnThreadExit(void*) {
 
 namespace recorder_internal {
 
+uint64_t CaptureStack() { return CaptureStackId(g_file); }
+
 // The chunk is full (or there is none yet): continue in a new slot.
 void AppendSlow(ThreadState& t, const Event& e) {
   if (t.slot != nullptr && t.encoder.Append(e)) return;
@@ -118,9 +122,15 @@ void StartTracing() {
   pthread_key_create(&g_exit_key, OnThreadExit);
   g_ticks_per_second = CalibrateTicks();
   g_start_tsc = __rdtsc();
+  const int depth = InitStacks();
   TraceFileInfo info;
   info.clock_ticks_per_second = g_ticks_per_second;
-  if (g_file.Open(info)) g_tracing.store(true);
+  info.stack_depth = static_cast<uint32_t>(depth);
+  if (g_file.Open(info)) {
+    WriteMemoryMaps(g_file, 0);
+    g_stack_depth = depth;
+    g_tracing.store(true);
+  }
   t_state.inside = false;
 }
 
@@ -134,6 +144,7 @@ __attribute__((destructor)) void FinishTracing() {
   const uint64_t seq = g_seq.load();
   struct timespec pause = {0, 2000000};  // 2 ms for calls between Enter and commit
   nanosleep(&pause, nullptr);
+  WriteMemoryMaps(g_file, seq);  // libraries loaded since the start
   if (g_seq.load() == seq && getenv("MALLOC_TRACE_RAW") == nullptr) g_file.Finish();
 }
 
@@ -152,7 +163,11 @@ void ChildAfterFork(uint64_t fork_seq) {
   info.forked = true;
   info.fork_seq = fork_seq;
   info.parent_trace = g_parent_path;
-  if (g_file.Open(info)) g_tracing.store(true);
+  info.stack_depth = static_cast<uint32_t>(g_stack_depth);
+  if (g_file.Open(info)) {
+    WriteMemoryMaps(g_file, fork_seq);
+    g_tracing.store(true);
+  }
 }
 
 }  // namespace alloclab::tracer

@@ -37,6 +37,8 @@ extern std::atomic<bool> g_tracing;
 extern std::atomic<uint64_t> g_seq;
 extern uint32_t g_generation;
 extern uint64_t g_start_tsc;
+extern int g_stack_depth;
+uint64_t CaptureStack();
 void StartThread(ThreadState& t);
 void AppendSlow(ThreadState& t, const trace::Event& e);
 }  // namespace recorder_internal
@@ -73,6 +75,7 @@ inline void Record(trace::Event& e) {
   using namespace recorder_internal;
   ThreadState& t = t_state;
   e.thread_id = t.tid;
+  if (__builtin_expect(g_stack_depth != 0, 0)) e.stack_id = CaptureStack();
   if (__builtin_expect(t.slot == nullptr || !t.encoder.Append(e), 0)) AppendSlow(t, e);
   t.inside = false;
 }

@@ -111,6 +111,7 @@ bool TraceFile::WriteHeader(const TraceFileInfo& info, uint64_t* header_end) {
   h.forked = info.forked;
   h.fork_seq = info.fork_seq;
   h.parent_trace = info.parent_trace;
+  h.stack_depth = info.stack_depth;
   h.tracer = "libmalloctrace 1";
 
   static uint8_t buf[kMaxHeaderBytes];
@@ -192,6 +193,29 @@ void TraceFile::ReleaseSlot(uint8_t* slot) {
   if (slot != nullptr) munmap(slot, kSlotBytes);
 }
 
+void TraceFile::AppendSideRecord(const uint8_t* framed, size_t n) {
+  constexpr size_t kPrefix = 4;  // trace::kPaddedVarintBytes
+  if (n <= kPrefix || n > kSlotBytes) return;
+  while (side_lock_.exchange(true, std::memory_order_acquire)) {
+  }
+  if (side_slot_ == nullptr || side_used_ + n > kSlotBytes) {
+    // Unused room at the end of a full side slot is zero: padding.
+    ReleaseSlot(side_slot_);
+    side_slot_ = ReserveSlot();
+    side_used_ = 0;
+  }
+  if (side_slot_ != nullptr) {
+    uint8_t* at = side_slot_ + side_used_;
+    memcpy(at + kPrefix, framed + kPrefix, n - kPrefix);
+    std::atomic_signal_fence(std::memory_order_release);
+    uint32_t length;
+    memcpy(&length, framed, kPrefix);
+    memcpy(at, &length, kPrefix);  // one store: the commit
+    side_used_ += n;
+  }
+  side_lock_.store(false, std::memory_order_release);
+}
+
 void TraceFile::Finish() {
   if (!ok()) return;
   CompressTraceFile(fd_, path_, next_offset_.load());
@@ -200,6 +224,10 @@ void TraceFile::Finish() {
 void TraceFile::Abandon() {
   if (fd_ >= 0) close(fd_);
   fd_ = -1;
+  ReleaseSlot(side_slot_);
+  side_slot_ = nullptr;
+  side_used_ = 0;
+  side_lock_.store(false);
 }
 
 }  // namespace alloclab::tracer

@@ -20,6 +20,7 @@ inline constexpr size_t kMaxPath = 4096;
 
 struct TraceFileInfo {
   uint64_t clock_ticks_per_second = 0;  // of event times (TSC ticks)
+  uint32_t stack_depth = 0;             // MALLOC_TRACE_STACKS
   bool forked = false;
   uint64_t fork_seq = 0;
   const char* parent_trace = nullptr;
@@ -38,6 +39,12 @@ class TraceFile {
   uint8_t* ReserveSlot();
   static void ReleaseSlot(uint8_t* slot);
 
+  // Appends one framed record (as the //trace record encoders write them,
+  // with a 4-byte padded length first) to the file's side slot, shared by
+  // all threads: stacks and memory maps. Kill-safe: the body is written
+  // before the length, so a record cut short reads as padding.
+  void AppendSideRecord(const uint8_t* framed, size_t n);
+
   // In a forked child: forgets the parent's file without touching it.
   void Abandon();
 
@@ -52,6 +59,9 @@ class TraceFile {
   bool WriteHeader(const TraceFileInfo& info, uint64_t* header_end);
   void Fail(const char* what);
 
+  std::atomic<bool> side_lock_{false};
+  uint8_t* side_slot_ = nullptr;
+  size_t side_used_ = 0;
   int fd_ = -1;
   dev_t dev_ = 0;
   ino_t ino_ = 0;

@@ -33,7 +33,8 @@ std::string Runfile(const std::string& path) {
 }
 
 // Starts argv under the tracer, trace files in dir; returns the pid.
-pid_t Spawn(const std::vector<std::string>& argv, const std::string& dir) {
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& dir,
+            const std::string& extra_env = "MALLOC_TRACE_STACKS=0") {
   const std::string preload = "LD_PRELOAD=" + Runfile("tracer/libmalloctrace.so");
   const std::string file = "MALLOC_TRACE_FILE=" + dir + "/trace.%p.pb";
   const pid_t pid = fork();
@@ -41,7 +42,8 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& dir) {
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
-    std::vector<char*> env = {const_cast<char*>(preload.c_str()), const_cast<char*>(file.c_str()), nullptr};
+    std::vector<char*> env = {const_cast<char*>(preload.c_str()), const_cast<char*>(file.c_str()),
+                              const_cast<char*>(extra_env.c_str()), nullptr};
     execve(args[0], args.data(), env.data());
     _exit(127);
   }
@@ -154,6 +156,50 @@ TEST(Tracer, CountsEveryCallAcrossThreadsForkAndExec) {
   int exec_marks = 0;
   for (const Event& e : exec_image->events) exec_marks += e.kind == Kind::kMalloc && e.size == kBase + 10;
   EXPECT_EQ(exec_marks, 10);
+}
+
+TEST(Tracer, StacksAreDeduplicatedAndSymbolisable) {
+  const std::string dir = std::string(getenv("TEST_TMPDIR")) + "/stacks";
+  fs::create_directories(dir);
+  const pid_t pid = Spawn({Runfile("tracer/testdata/call_counter")}, dir, "MALLOC_TRACE_STACKS=6");
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  for (const auto& t : ReadAll(dir)) {
+    EXPECT_EQ(t.header.stack_depth(), 6u);
+    std::map<uint64_t, std::vector<uint64_t>> stacks;
+    std::vector<std::pair<uint64_t, uint64_t>> text;  // executable mappings
+    for (const trace::Record& r : t.other_records) {
+      if (r.has_stack()) {
+        EXPECT_TRUE(stacks.emplace(r.stack().id(), std::vector<uint64_t>(r.stack().frames().begin(),
+                                                                           r.stack().frames().end()))
+                        .second)
+            << "stack " << r.stack().id() << " written twice";
+      }
+      if (r.has_memory_maps()) {
+        for (const auto& m : r.memory_maps().mappings()) text.push_back({m.start(), m.end()});
+      }
+    }
+    ASSERT_FALSE(text.empty()) << "memory maps recorded";
+    int with_stack = 0, marker_in_program = 0, markers = 0;
+    for (const Event& e : t.events) {
+      if (e.kind == Kind::kThreadStart || e.kind == Kind::kThreadExit) continue;
+      ASSERT_NE(e.stack_id, 0u) << trace::KindName(e.kind);
+      ASSERT_TRUE(stacks.count(e.stack_id)) << "event refers to an unknown stack";
+      ++with_stack;
+      if (e.kind == Kind::kMalloc && e.size == kBase) {
+        ++markers;
+        // The innermost frame is the program's call site, in a mapped text segment.
+        const uint64_t pc = stacks[e.stack_id][0];
+        for (auto [lo, hi] : text) marker_in_program += pc >= lo && pc < hi;
+      }
+    }
+    EXPECT_GT(with_stack, 0);
+    if (with_stack > 1000) {
+      EXPECT_LT(stacks.size(), static_cast<size_t>(with_stack) / 10) << "stacks are deduplicated";
+    }
+    EXPECT_EQ(marker_in_program, markers);
+  }
 }
 
 TEST(Tracer, SigkillKeepsEveryCompletedEvent) {
