@@ -18,3 +18,20 @@ INTERPOSER_COPTS = ALLOCLAB_COPTS + [
     "-ftls-model=initial-exec",
     "-fvisibility=hidden",
 ]
+
+def malloc_test(name, srcs, malloc = "//malloc", deps = [], copts = [], **kwargs):
+    """A cc_test that runs on the given allocator (the malloc = attribute).
+
+    Every malloc and new of the test binary, gtest's included, goes to it.
+    linkstatic: Bazel 4 links only the malloc target's own objects otherwise.
+    -fno-builtin: the compiler must not fold away the calls under test.
+    """
+    native.cc_test(
+        name = name,
+        srcs = srcs,
+        copts = ALLOCLAB_COPTS + ["-fno-builtin"] + copts,
+        linkstatic = True,
+        malloc = malloc,
+        deps = deps + ["//third_party:gtest_main"],
+        **kwargs
+    )
