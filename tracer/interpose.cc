@@ -37,6 +37,8 @@ struct RealFunctions {
   void* (*pvalloc)(size_t);
   size_t (*malloc_usable_size)(void*);
   pid_t (*fork)();
+  int (*execve)(const char*, char* const[], char* const[]);
+  int (*execvpe)(const char*, char* const[], char* const[]);
 };
 RealFunctions g_real;
 std::atomic<int> g_resolve_state{0};  // 0 not yet, 1 under way, 2 done
@@ -90,6 +92,8 @@ bool Resolve() {
   Lookup(&g_real.pvalloc, "pvalloc");
   Lookup(&g_real.malloc_usable_size, "malloc_usable_size");
   Lookup(&g_real.fork, "fork");
+  Lookup(&g_real.execve, "execve");
+  Lookup(&g_real.execvpe, "execvpe");
   g_resolve_state.store(2, std::memory_order_release);
   StartTracing();
   pthread_atfork(nullptr, nullptr, ChildHandler);
@@ -305,3 +309,28 @@ EXPORT pid_t fork() {
   }
   return pid;
 }
+
+// exec: the EXEC event and its details are recorded first (a successful exec
+// does not return); the new image traces itself into a file of its own. The
+// execl family calls execve inside glibc, out of reach of interposition.
+namespace {
+char* const* BeforeExec(const char* path, char* const argv[], char* const envp[]) {
+  Resolve();
+  if (!Enter()) return envp;
+  return alloclab::tracer::RecordExec(path, argv, envp);
+}
+}  // namespace
+
+EXPORT int execve(const char* path, char* const argv[], char* const envp[]) {
+  char* const* env = BeforeExec(path, argv, envp);
+  return g_real.execve(path, argv, env);
+}
+
+EXPORT int execv(const char* path, char* const argv[]) { return execve(path, argv, environ); }
+
+EXPORT int execvpe(const char* file, char* const argv[], char* const envp[]) {
+  char* const* env = BeforeExec(file, argv, envp);
+  return g_real.execvpe(file, argv, env);
+}
+
+EXPORT int execvp(const char* file, char* const argv[]) { return execvpe(file, argv, environ); }

@@ -8,7 +8,9 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 
+#include "trace/record_encoder.h"
 #include "tracer/stacks.h"
 #include "tracer/trace_file.h"
 
@@ -37,6 +39,7 @@ TraceFile g_file;
 pthread_key_t g_exit_key;
 char g_parent_path[kMaxPath];
 uint64_t g_ticks_per_second = 0;
+uint32_t g_exec_depth = 0;  // execs this pid went through while traced
 
 uint64_t MonotonicNs() {
   struct timespec ts;
@@ -123,7 +126,10 @@ void StartTracing() {
   g_ticks_per_second = CalibrateTicks();
   g_start_tsc = __rdtsc();
   const int depth = InitStacks();
+  const char* exec_depth = getenv("MALLOC_TRACE_EXEC_DEPTH");
+  g_exec_depth = exec_depth != nullptr ? static_cast<uint32_t>(atoi(exec_depth)) : 0;
   TraceFileInfo info;
+  info.exec_depth = g_exec_depth;
   info.clock_ticks_per_second = g_ticks_per_second;
   info.stack_depth = static_cast<uint32_t>(depth);
   if (g_file.Open(info)) {
@@ -148,6 +154,52 @@ __attribute__((destructor)) void FinishTracing() {
   if (g_seq.load() == seq && getenv("MALLOC_TRACE_RAW") == nullptr) g_file.Finish();
 }
 
+char* const* RecordExec(const char* path, char* const argv[], char* const envp[]) {
+  Event e;
+  e.kind = Kind::kExec;
+  Stamp(&e);
+  // The details go to the side records: path and up to 64 arguments.
+  const char* args[64];
+  size_t argc = 0;
+  for (; argv != nullptr && argv[argc] != nullptr && argc < 64; ++argc) args[argc] = argv[argc];
+  static uint8_t buf[32 << 10];
+  static std::atomic<bool> busy{false};
+  while (busy.exchange(true, std::memory_order_acquire)) {
+  }
+  const size_t n = trace::EncodeExec(t_state.tid, e.seq, path, args, argc, buf, sizeof(buf));
+  if (n != 0) g_file.AppendSideRecord(buf, n);
+  Record(e);
+  // The environment passed on, with MALLOC_TRACE_EXEC_DEPTH one deeper. The
+  // buffers are static: a successful exec never returns, a failed one
+  // leaves them for the next attempt.
+  static char* env[4096];
+  static char depth_var[48];
+  size_t k = 0;
+  for (size_t i = 0; envp != nullptr && envp[i] != nullptr; ++i) {
+    if (strncmp(envp[i], "MALLOC_TRACE_EXEC_DEPTH=", 24) == 0) continue;
+    if (k + 2 >= sizeof(env) / sizeof(env[0])) {
+      busy.store(false, std::memory_order_release);
+      return envp;  // too many variables to copy: pass them on unchanged
+    }
+    env[k++] = envp[i];
+  }
+  memcpy(depth_var, "MALLOC_TRACE_EXEC_DEPTH=", 24);
+  uint32_t depth = g_exec_depth + 1;
+  char digits[12];
+  int d = 0;
+  do {
+    digits[d++] = static_cast<char>('0' + depth % 10);
+    depth /= 10;
+  } while (depth != 0);
+  size_t at = 24;
+  while (d > 0) depth_var[at++] = digits[--d];
+  depth_var[at] = '\0';
+  env[k++] = depth_var;
+  env[k] = nullptr;
+  busy.store(false, std::memory_order_release);
+  return env;
+}
+
 void ChildAfterFork(uint64_t fork_seq) {
   if (!g_tracing.load()) return;
   // Never write into the parent's file from here on.
@@ -160,6 +212,7 @@ void ChildAfterFork(uint64_t fork_seq) {
   ++g_generation;
   TraceFileInfo info;
   info.clock_ticks_per_second = g_ticks_per_second;
+  info.exec_depth = g_exec_depth;
   info.forked = true;
   info.fork_seq = fork_seq;
   info.parent_trace = g_parent_path;

@@ -86,6 +86,11 @@ void StartTracing();
 // fork() support: the child switches to a trace file of its own.
 void ChildAfterFork(uint64_t fork_seq);
 
+// exec support: records the EXEC event (and an Exec record with the path
+// and arguments) and returns the environment to pass on, which tells the
+// new image how many execs deep it is. Call from inside (after Enter).
+char* const* RecordExec(const char* path, char* const argv[], char* const envp[]);
+
 }  // namespace alloclab::tracer
 
 #endif  // ALLOCLAB_TRACER_RECORDER_H_

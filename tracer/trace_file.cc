@@ -112,6 +112,7 @@ bool TraceFile::WriteHeader(const TraceFileInfo& info, uint64_t* header_end) {
   h.fork_seq = info.fork_seq;
   h.parent_trace = info.parent_trace;
   h.stack_depth = info.stack_depth;
+  h.exec_depth = info.exec_depth;
   h.tracer = "libmalloctrace 1";
 
   static uint8_t buf[kMaxHeaderBytes];

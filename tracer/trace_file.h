@@ -21,6 +21,7 @@ inline constexpr size_t kMaxPath = 4096;
 struct TraceFileInfo {
   uint64_t clock_ticks_per_second = 0;  // of event times (TSC ticks)
   uint32_t stack_depth = 0;             // MALLOC_TRACE_STACKS
+  uint32_t exec_depth = 0;              // MALLOC_TRACE_EXEC_DEPTH
   bool forked = false;
   uint64_t fork_seq = 0;
   const char* parent_trace = nullptr;

@@ -156,6 +156,21 @@ TEST(Tracer, CountsEveryCallAcrossThreadsForkAndExec) {
   int exec_marks = 0;
   for (const Event& e : exec_image->events) exec_marks += e.kind == Kind::kMalloc && e.size == kBase + 10;
   EXPECT_EQ(exec_marks, 10);
+  EXPECT_EQ(exec_image->header.exec_depth(), 1u);
+  EXPECT_EQ(parent->header.exec_depth(), 0u);
+  // The parent's trace ends with its EXEC, and an Exec record names the program.
+  int exec_events = 0, exec_records = 0;
+  for (const Event& e : parent->events) exec_events += e.kind == Kind::kExec;
+  for (const trace::Record& r : parent->other_records) {
+    if (r.has_exec()) {
+      ++exec_records;
+      EXPECT_EQ(r.exec().path(), "/proc/self/exe");
+      ASSERT_EQ(r.exec().args_size(), 2);
+      EXPECT_EQ(r.exec().args(1), "exec");
+    }
+  }
+  EXPECT_EQ(exec_events, 1);
+  EXPECT_EQ(exec_records, 1);
 }
 
 TEST(Tracer, StacksAreDeduplicatedAndSymbolisable) {

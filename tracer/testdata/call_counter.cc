@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
   waitpid(child, &status, 0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return 1;
   std::fflush(stdout);
-  execl("/proc/self/exe", argv[0], "exec", static_cast<char*>(nullptr));
+  char* const exec_argv[] = {argv[0], const_cast<char*>("exec"), nullptr};
+  execv("/proc/self/exe", exec_argv);
   return 1;  // exec failed
 }
