@@ -10,7 +10,6 @@
 #include <cstdio>  // rename() only: no stream I/O here
 #include <cstring>
 
-#include "trace/chunk_compactor.h"
 #include "trace/record_encoder.h"
 #include "trace/wire.h"
 #include "tracer/trace_file.h"
@@ -18,8 +17,7 @@
 namespace alloclab::tracer {
 namespace {
 
-constexpr size_t kBlockBytes = 4 << 20;
-constexpr size_t kWindowBytes = 8 << 20;  // a multiple of the slot size
+constexpr size_t kBlockBytes = 4 << 20;  // a multiple of the slot size
 constexpr int kLevel = 1;  // fast: it runs while the program exits
 
 bool WriteAll(int fd, const void* data, size_t n) {
@@ -58,86 +56,49 @@ bool WriteCompressedRecord(int fd, const uint8_t* data, size_t n, size_t raw_siz
 }
 
 
-// Compresses packed[0, n) (whole records) into zstd blocks of whole records.
-bool WriteBlocks(int out, const uint8_t* p, const uint8_t* end, void* zbuf, size_t bound) {
-  while (p < end) {
-    const uint8_t* cut = p;
-    while (cut < end) {
-      const uint8_t* r = cut;
-      uint64_t n_bytes = 0;
-      if (!trace::GetVarint(&r, end, &n_bytes) || n_bytes > static_cast<uint64_t>(end - r)) return false;
-      const uint8_t* next = r + n_bytes;
-      if (cut != p && static_cast<size_t>(next - p) > kBlockBytes) break;
-      cut = next;
-    }
-    const size_t chunk = static_cast<size_t>(cut - p);
-    if (chunk == 0 || chunk > kBlockBytes) return false;
-    const size_t z = ZSTD_compress(zbuf, bound, p, chunk, kLevel);
-    if (ZSTD_isError(z) || !WriteCompressedRecord(out, static_cast<uint8_t*>(zbuf), z, chunk)) return false;
-    p = cut;
-  }
-  return true;
-}
-
 }  // namespace
 
-void CompressTraceFile(int fd, const char* path, unsigned long size) {
-  if (size <= sizeof(trace::kMagic)) return;
-  // The raw file is read through a sliding window, so that compressing a
-  // large trace at exit does not add its size to the process's memory.
-  const size_t window_cap = kWindowBytes;
-  void* packed = mmap(nullptr, window_cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+void CompressTraceFile(int fd, const char* path, unsigned long header_end, unsigned long size) {
+  if (header_end <= sizeof(trace::kMagic) || header_end > size) return;
   const size_t bound = ZSTD_compressBound(kBlockBytes);
   void* zbuf = mmap(nullptr, bound, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (zbuf == MAP_FAILED) return;
   char tmp[kMaxPath + 8];
   const size_t len = strnlen(path, kMaxPath);
   memcpy(tmp, path, len);
   memcpy(tmp + len, ".tmp", 5);
-  int out = -1;
-  bool ok = packed != MAP_FAILED && zbuf != MAP_FAILED;
+  const int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  bool ok = out >= 0;
+  // The magic and the header stay as they are (readable at a glance)...
+  void* head = ok ? mmap(nullptr, header_end, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
+  ok = head != MAP_FAILED;
   if (ok) {
-    out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    ok = out >= 0 && WriteAll(out, trace::kMagic, sizeof(trace::kMagic));
+    const uint8_t* p = static_cast<const uint8_t*>(head) + sizeof(trace::kMagic);
+    const uint8_t* end = static_cast<const uint8_t*>(head) + header_end;
+    uint64_t first = 0;
+    const uint8_t* q = p;
+    ok = trace::GetVarint(&q, end, &first) && first <= static_cast<uint64_t>(end - q) &&
+         WriteAll(out, head, static_cast<size_t>(q - static_cast<const uint8_t*>(head)) + first);
+    munmap(head, header_end);
   }
-  bool header_written = false;
-  size_t position = sizeof(trace::kMagic);  // next record's file offset
-  while (ok && position < size) {
-    const size_t win_start = position & ~(trace::kPaddingBlock - 1);
-    const size_t win_len = size - win_start < window_cap ? size - win_start : window_cap;
-    void* window = mmap(nullptr, win_len, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(win_start));
+  // ...and the slots after it are compressed as they are, 4 MiB at a time:
+  // blocks start on slot boundaries, so records and padding stay whole, and
+  // the zeros of unused slot space cost next to nothing.
+  for (unsigned long off = header_end; ok && off < size; off += kBlockBytes) {
+    const size_t n = size - off < kBlockBytes ? size - off : kBlockBytes;
+    void* window = mmap(nullptr, n, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(off));
     if (window == MAP_FAILED) {
       ok = false;
       break;
     }
-    size_t consumed = 0;
-    const bool last = win_start + win_len == size;
-    const long n = trace::CompactRecords(static_cast<const uint8_t*>(window), win_len, position - win_start,
-                                         static_cast<uint8_t*>(packed), window_cap, last ? nullptr : &consumed);
-    munmap(window, win_len);
-    if (n < 0 || (!last && win_start + consumed == position)) {
-      ok = false;  // malformed, or a record larger than the window
-      break;
-    }
-    const uint8_t* p = static_cast<const uint8_t*>(packed);
-    const uint8_t* end = p + n;
-    if (!header_written && p < end) {
-      // The header (the first record) stays uncompressed, readable at a glance.
-      uint64_t first = 0;
-      const uint8_t* q = p;
-      ok = trace::GetVarint(&q, end, &first) && first <= static_cast<uint64_t>(end - q);
-      const size_t header = ok ? static_cast<size_t>(q - p) + first : 0;
-      ok = ok && WriteAll(out, p, header);
-      p += header;
-      header_written = true;
-    }
-    ok = ok && WriteBlocks(out, p, end, zbuf, bound);
-    position = last ? size : win_start + consumed;
+    const size_t z = ZSTD_compress(zbuf, bound, window, n, kLevel);
+    ok = !ZSTD_isError(z) && WriteCompressedRecord(out, static_cast<uint8_t*>(zbuf), z, n);
+    munmap(window, n);
   }
   if (out >= 0) ok = close(out) == 0 && ok;
   if (ok) ok = rename(tmp, path) == 0;
   if (!ok) unlink(tmp);
-  if (packed != MAP_FAILED) munmap(packed, window_cap);
-  if (zbuf != MAP_FAILED) munmap(zbuf, bound);
+  munmap(zbuf, bound);
 }
 
 }  // namespace alloclab::tracer

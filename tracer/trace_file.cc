@@ -161,6 +161,7 @@ bool TraceFile::Open(const TraceFileInfo& info) {
   if (fstat(fd_, &st) != 0) return false;
   dev_ = st.st_dev;
   ino_ = st.st_ino;
+  header_end_ = header_end;
   next_offset_.store(header_end);
   return true;
 }
@@ -219,7 +220,7 @@ void TraceFile::AppendSideRecord(const uint8_t* framed, size_t n) {
 
 void TraceFile::Finish() {
   if (!ok()) return;
-  CompressTraceFile(fd_, path_, next_offset_.load());
+  CompressTraceFile(fd_, path_, header_end_, next_offset_.load());
 }
 
 void TraceFile::Abandon() {

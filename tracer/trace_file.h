@@ -50,7 +50,7 @@ class TraceFile {
   void Abandon();
 
   // At a normal exit, with no thread recording any more: rewrites the file
-  // compact and compressed (finish.h).
+  // compressed (finish.h).
   void Finish();
 
   const char* path() const { return path_; }
@@ -67,6 +67,7 @@ class TraceFile {
   dev_t dev_ = 0;
   ino_t ino_ = 0;
   char path_[kMaxPath] = {};
+  uint64_t header_end_ = 0;  // where the slots start
   std::atomic<uint64_t> next_offset_{0};
   std::atomic<bool> failed_{false};
 };
