@@ -7,7 +7,7 @@
 # comes with //replay:replay.
 #
 #   ./bazelw run //:demo                       # a python3 workload
-#   ./bazelw run //:demo -- --cmd='sort -n /etc/services'
+#   ./bazelw run //:demo -- --cmd='sort -n /etc/passwd'
 #   ./bazelw run //:demo -- --out=/tmp/demo    # where traces go
 set -euo pipefail
 runfiles="${RUNFILES_DIR:-$0.runfiles}/alloclab"
