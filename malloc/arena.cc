@@ -22,6 +22,8 @@ bool Arena::Grow() {
 
 namespace {
 
+uint64_t g_decay_ms = Arena::kDefaultDecayMs;
+
 bool WhollyFree(const SegmentMeta* seg) {
   return seg->pages[0].kind == PageKind::kFree && seg->pages[0].order == kMaxOrder;
 }
@@ -68,7 +70,7 @@ void Arena::SegmentFree(SegmentMeta* seg) {
 
 void Arena::ReleaseExpired(uint64_t now_ms, bool all) {
   if (idle_segments_ == 0) return;
-  if (!all && now_ms - last_decay_ms_ < kDefaultDecayMs / 4) return;
+  if (!all && now_ms - last_decay_ms_ < g_decay_ms / 4) return;
   last_decay_ms_ = now_ms;
   // Restart after every release: releasing a break segment may release the
   // ones below it, which would invalidate a saved cursor.
@@ -79,7 +81,7 @@ void Arena::ReleaseExpired(uint64_t now_ms, bool all) {
     for (SegmentMeta* seg = segments_; seg != nullptr; seg = seg->next) {
       if (!WhollyFree(seg)) continue;
       ++idle;
-      const bool expired = now_ms - seg->free_since_ms >= kDefaultDecayMs;
+      const bool expired = now_ms - seg->free_since_ms >= g_decay_ms;
       if (!all && !expired) continue;
       if (CanReleaseSegment(seg)) {
         ReleaseOrPurge(seg);
@@ -227,14 +229,18 @@ void Arena::Trim() {
   }
 }
 
+void Arena::SetDecayMs(uint64_t ms) { g_decay_ms = ms; }
+
 ArenaStats Arena::Stats() {
   LockGuard guard(lock_);
   ArenaStats s;
   s.segments = segment_count_;
   s.free_pages = buddy_.free_pages();
   s.run_pages = run_pages_;
+  s.cached_run_pages = run_cache_pages_;
   for (int c = 1; c < kNumClasses; ++c) {
     s.slab_count += pools_[c].slabs();
+    s.slab_pages += pools_[c].slabs() * ClassInfo(c).slab_pages;
     s.chunks_in_use += pools_[c].chunks_in_use();
     s.chunk_bytes_in_use += pools_[c].chunks_in_use() * ClassInfo(c).size;
   }

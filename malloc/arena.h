@@ -20,7 +20,9 @@ struct ArenaStats {
   size_t segments = 0;
   size_t free_pages = 0;
   size_t run_pages = 0;        // pages in allocated runs (large blocks)
+  size_t cached_run_pages = 0; // freed runs kept for reuse
   size_t slab_count = 0;
+  size_t slab_pages = 0;
   size_t chunks_in_use = 0;    // pool chunks handed out (cached ones included)
   size_t chunk_bytes_in_use = 0;
 };
@@ -52,6 +54,7 @@ class Arena {
   // How long a wholly free segment stays before it goes back to the kernel
   // (so that a workload that frees and reallocates does not refault pages).
   static constexpr uint64_t kDefaultDecayMs = 1000;
+  static void SetDecayMs(uint64_t ms);
 
   ArenaStats Stats();
 

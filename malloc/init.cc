@@ -14,6 +14,7 @@
 #include "malloc/segment.h"
 #include "malloc/spin_lock.h"
 #include "malloc/thread_cache.h"
+#include "malloc/tunables.h"
 
 namespace alloclab::malloc {
 namespace {
@@ -45,6 +46,10 @@ void ChildAfterFork() {
   ForEachArena([](Arena* a) { a->lock().Reset(); });
   ThreadCacheAfterForkChild();
 }
+
+// Tunables are read by a constructor, not by the first malloc: that can come
+// before libc has set up the environment.
+__attribute__((constructor)) void ReadTunablesAtStart() { ReadTunables(); }
 
 }  // namespace
 

@@ -9,6 +9,8 @@
 
 #include "malloc/alloc.h"
 #include "malloc/arenas.h"
+#include "malloc/stats.h"
+#include "malloc/tunables.h"
 #include "malloc/init.h"
 
 #define ALLOCLAB_EXPORT extern "C" __attribute__((visibility("default")))
@@ -116,6 +118,49 @@ ALLOCLAB_EXPORT int mallopt(int param, int value) {
   }
   return 1;  // Other glibc tunables have no meaning here; accepted and ignored.
 }
+
+ALLOCLAB_EXPORT struct mallinfo2 mallinfo2() {
+  alloclab::malloc::EnsureInitialized();
+  const alloclab::malloc::HeapStats s = alloclab::malloc::CollectStats();
+  struct mallinfo2 m = {};
+  m.arena = s.break_bytes + s.mapped_heap_bytes;  // heap from sbrk and mmap'd segments
+  m.ordblks = s.segments;
+  m.hblks = s.huge_blocks;
+  m.hblkhd = s.huge_bytes;
+  m.uordblks = s.pool_used_bytes + s.run_bytes + s.huge_bytes;  // in use
+  m.fsmblks = s.pool_bytes - s.pool_used_bytes;                 // free chunks in slabs
+  m.fordblks = s.free_bytes + s.cached_run_bytes + m.fsmblks;   // free
+  m.keepcost = s.free_bytes;                                    // releasable by malloc_trim
+  return m;
+}
+
+ALLOCLAB_EXPORT struct mallinfo mallinfo() {
+  const struct mallinfo2 w = mallinfo2();
+  auto clamp = [](size_t v) { return static_cast<int>(v > 0x7fffffff ? 0x7fffffff : v); };
+  struct mallinfo m = {};
+  m.arena = clamp(w.arena);
+  m.ordblks = clamp(w.ordblks);
+  m.hblks = clamp(w.hblks);
+  m.hblkhd = clamp(w.hblkhd);
+  m.uordblks = clamp(w.uordblks);
+  m.fsmblks = clamp(w.fsmblks);
+  m.fordblks = clamp(w.fordblks);
+  m.keepcost = clamp(w.keepcost);
+  return m;
+}
+
+ALLOCLAB_EXPORT void malloc_stats() {
+  alloclab::malloc::EnsureInitialized();
+  char report[1024];
+  const size_t n = alloclab::malloc::FormatStats(alloclab::malloc::CollectStats(), report, sizeof(report));
+  alloclab::malloc::WriteStderr(report, n);
+}
+
+namespace {
+__attribute__((destructor)) void StatsAtExit() {
+  if (alloclab::malloc::StatsAtExit()) malloc_stats();
+}
+}  // namespace
 
 // glibc-internal names. Code inside glibc and some programs call these.
 ALLOCLAB_EXPORT void* __libc_malloc(size_t size) { return Allocate(size); }

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <new>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -334,6 +335,36 @@ TEST(New, EveryFormRoundTrips) {
   operator delete(operator new(10), 10);
   operator delete[](operator new[](10), 10);
   operator delete(operator new(10, std::nothrow), std::nothrow);
+}
+
+TEST(Mallinfo, ReportsWhatIsInUse) {
+  const struct mallinfo2 before = mallinfo2();
+  std::vector<void*> blocks;
+  for (int i = 0; i < 64; ++i) blocks.push_back(malloc(100000));  // page runs
+  void* huge = malloc(16 << 20);
+  const struct mallinfo2 during = mallinfo2();
+  EXPECT_GE(during.uordblks, before.uordblks + 64 * 100000 + (16 << 20));
+  EXPECT_EQ(during.hblks, before.hblks + 1);
+  EXPECT_GE(during.hblkhd, before.hblkhd + (16 << 20));
+  EXPECT_GE(during.arena, 64u * 100000);
+  for (void* p : blocks) free(p);
+  free(huge);
+  const struct mallinfo2 after = mallinfo2();
+  EXPECT_LT(after.uordblks, during.uordblks - 64 * 100000);
+  EXPECT_EQ(after.hblks, before.hblks);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  const struct mallinfo narrow = mallinfo();  // the old int-sized form
+#pragma GCC diagnostic pop
+  EXPECT_GE(narrow.uordblks, 0);
+}
+
+TEST(MallocStats, WritesAReportToStderr) {
+  ::testing::internal::CaptureStderr();
+  malloc_stats();
+  const std::string report = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(report.find("buddymalloc statistics"), std::string::npos) << report;
+  EXPECT_NE(report.find("huge blocks:"), std::string::npos) << report;
 }
 
 TEST(MallocTrim, Succeeds) {
