@@ -27,7 +27,8 @@ int Usage() {
   std::fprintf(stderr,
                "usage: tracetool validate|stats|dump TRACE\n"
                "  validate  exit status 0 if TRACE decodes completely, else the first error\n"
-               "  stats     event counts by kind and thread, allocation balance\n"
+               "  stats     event counts by kind and thread, peak live bytes, size and lifetime\n"
+               "            histograms, allocation balance\n"
                "  dump      one event per line\n");
   return 2;
 }
@@ -56,6 +57,36 @@ std::string Describe(const Event& e) {
   return s;
 }
 
+// Bytes a call asked for (calloc and reallocarray: count x size).
+uint64_t RequestedBytes(const Event& e) {
+  if (e.kind == Kind::kCalloc || e.kind == Kind::kReallocArray) return e.count * e.size;
+  return e.size;
+}
+
+// Counts by power-of-two bucket: [0,1], [2,3], [4,7], ...
+class Histogram {
+ public:
+  void Add(uint64_t v) {
+    const int b = v <= 1 ? 0 : 64 - __builtin_clzll(v) - 1;
+    ++buckets_[b];
+    ++total_;
+  }
+  void Print(const char* title) const {
+    std::printf("%s:\n", title);
+    for (int b = 0; b < 64; ++b) {
+      if (buckets_[b] == 0) continue;
+      const unsigned long long lo = b == 0 ? 0 : 1ull << b;
+      const unsigned long long hi = b == 63 ? ~0ull : (2ull << b) - 1;
+      std::printf("  %12llu - %-12llu %10llu  %5.1f%%\n", lo, hi, static_cast<unsigned long long>(buckets_[b]),
+                  100.0 * static_cast<double>(buckets_[b]) / static_cast<double>(total_));
+    }
+  }
+
+ private:
+  uint64_t buckets_[64] = {};
+  uint64_t total_ = 0;
+};
+
 int Run(const std::string& command, const std::string& path) {
   auto reader = trace::TraceReader::Open(path);
   if (!reader.ok()) return Error(path, reader.status());
@@ -75,8 +106,13 @@ int Run(const std::string& command, const std::string& path) {
   // stats
   std::map<int, uint64_t> by_kind;
   std::map<uint64_t, uint64_t> by_thread;
-  absl::flat_hash_map<uint64_t, uint64_t> live;  // address -> size
-  uint64_t unknown_frees = 0, events = 0;
+  struct Live {
+    uint64_t bytes;
+    uint64_t seq;
+  };
+  absl::flat_hash_map<uint64_t, Live> live;  // address -> requested bytes, allocation seq
+  uint64_t unknown_frees = 0, events = 0, live_bytes = 0, peak_bytes = 0, peak_seq = 0;
+  Histogram sizes, lifetimes;
   std::vector<Event> all;
   while (r.Next(&e)) all.push_back(e);
   if (!r.status().ok()) return Error(path, r.status());
@@ -87,10 +123,29 @@ int Run(const std::string& command, const std::string& path) {
     ++by_kind[static_cast<int>(e.kind)];
     ++by_thread[e.thread_id];
     if (trace::KindHas(e.kind, trace::Word::kIn) && e.kind != Kind::kMallocUsableSize && e.in != 0) {
-      const bool moved_or_freed = e.kind != Kind::kRealloc && e.kind != Kind::kReallocArray ? true : e.out != 0;
-      if (moved_or_freed && live.erase(e.in) == 0) ++unknown_frees;
+      // A failed realloc keeps its block.
+      const bool released = (e.kind != Kind::kRealloc && e.kind != Kind::kReallocArray) || e.out != 0;
+      if (released) {
+        auto it = live.find(e.in);
+        if (it == live.end()) {
+          ++unknown_frees;
+        } else {
+          live_bytes -= it->second.bytes;
+          lifetimes.Add(e.seq - it->second.seq);
+          live.erase(it);
+        }
+      }
     }
-    if (trace::KindHas(e.kind, trace::Word::kOut) && e.out != 0) live[e.out] = e.size;
+    if (trace::KindHas(e.kind, trace::Word::kOut) && e.out != 0) {
+      const uint64_t bytes = RequestedBytes(e);
+      live[e.out] = {bytes, e.seq};
+      live_bytes += bytes;
+      sizes.Add(bytes);
+      if (live_bytes > peak_bytes) {
+        peak_bytes = live_bytes;
+        peak_seq = e.seq;
+      }
+    }
   }
   const trace::Header& h = r.header();
   std::printf("trace %s: pid %llu, %s%s, %llu events\n", path.c_str(), static_cast<unsigned long long>(h.pid()),
@@ -102,6 +157,10 @@ int Run(const std::string& command, const std::string& path) {
   for (const auto& [t, n] : by_thread) {
     std::printf("  thread %-10llu %llu events\n", static_cast<unsigned long long>(t), static_cast<unsigned long long>(n));
   }
+  std::printf("peak live requested bytes: %llu (at seq %llu)\n", static_cast<unsigned long long>(peak_bytes),
+              static_cast<unsigned long long>(peak_seq));
+  sizes.Print("allocation sizes (bytes)");
+  lifetimes.Print("lifetimes (events between allocation and free)");
   std::printf("live at end: %zu blocks\nfrees of blocks not allocated in the trace: %llu\n", live.size(),
               static_cast<unsigned long long>(unknown_frees));
   return 0;
