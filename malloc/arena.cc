@@ -1,6 +1,8 @@
 // Arena: locking, growth and segment release around the buddy and pools.
 #include "malloc/arena.h"
 
+#include <cstring>
+
 #include "malloc/intrusive_list.h"
 #include "malloc/platform.h"
 
@@ -94,9 +96,20 @@ void Arena::ReleaseExpired(uint64_t now_ms, bool all) {
   idle_segments_ = idle;
 }
 
+int Arena::TransferCapacity(int cls) {
+  const size_t by_bytes = kTransferBytes / ClassInfo(cls).size;
+  return by_bytes < kTransferSlots ? static_cast<int>(by_bytes) : kTransferSlots;
+}
+
 int Arena::AllocBatch(int cls, void** out, int n) {
   LockGuard guard(lock_);
-  int got = pools_[cls].AllocBatch(buddy_, out, n);
+  TransferCache& t = transfer_[cls];
+  int got = n < t.count ? n : t.count;
+  if (got > 0) {
+    t.count -= got;
+    memcpy(out, &t.chunks[t.count], static_cast<size_t>(got) * sizeof(void*));
+  }
+  if (got < n) got += pools_[cls].AllocBatch(buddy_, out + got, n - got);
   while (got < n && Grow()) got += pools_[cls].AllocBatch(buddy_, out + got, n - got);
   return got;
 }
@@ -106,9 +119,23 @@ void Arena::FreeChunkLocked(SegmentMeta* seg, void* p) {
   if (whole != nullptr) SegmentFree(whole);
 }
 
-void Arena::FreeBatch(void** chunks, int n) {
+void Arena::FreeBatch(int cls, void** chunks, int n) {
   LockGuard guard(lock_);
+  TransferCache& t = transfer_[cls];
+  if (t.count + n <= TransferCapacity(cls)) {
+    memcpy(&t.chunks[t.count], chunks, static_cast<size_t>(n) * sizeof(void*));
+    t.count += n;
+    return;
+  }
   for (int i = 0; i < n; ++i) FreeChunkLocked(SegmentOf(chunks[i]), chunks[i]);
+}
+
+void Arena::FlushTransferCaches() {
+  for (int c = 1; c < kNumClasses; ++c) {
+    TransferCache& t = transfer_[c];
+    for (int i = 0; i < t.count; ++i) FreeChunkLocked(SegmentOf(t.chunks[i]), t.chunks[i]);
+    t.count = 0;
+  }
 }
 
 void* Arena::AllocSmall(int cls) {

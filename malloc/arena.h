@@ -29,12 +29,16 @@ struct ArenaStats {
 
 class Arena {
  public:
+  // constexpr: arenas live in static storage and are used by the first
+  // malloc, before any constructor runs; a member that needed dynamic
+  // initialisation would re-initialise a live arena later.
+  constexpr Arena() = default;
   void Init(bool use_break);
 
   // Pool chunks for a thread cache; returns how many (0 when out of memory).
   int AllocBatch(int cls, void** out, int n);
-  // Returns chunks of this arena's pools (locks once for all of them).
-  void FreeBatch(void** chunks, int n);
+  // Returns chunks of class cls to this arena (locks once for all of them).
+  void FreeBatch(int cls, void** chunks, int n);
   // One chunk without a cache.
   void* AllocSmall(int cls);
   void FreeSmall(SegmentMeta* seg, void* p);
@@ -83,8 +87,18 @@ class Arena {
   void EvictCachedRun(PageInfo*& slot);
   void FlushRunCache();
 
+  static constexpr int kTransferSlots = 256;
+  static constexpr size_t kTransferBytes = 256 << 10;
+  struct TransferCache {
+    int count = 0;
+    void* chunks[kTransferSlots] = {};
+  };
+  static int TransferCapacity(int cls);
+  void FlushTransferCaches();
+
   SpinLock lock_;
   BuddyAllocator buddy_;
+  TransferCache transfer_[kNumClasses];
   PageInfo* run_cache_[kRunCacheSlots] = {};
   int run_cache_next_ = 0;
   uint32_t run_cache_pages_ = 0;

@@ -21,13 +21,13 @@ std::atomic<bool> g_enabled{false};
 pthread_key_t g_exit_key;
 
 // Returns chunks to their arenas, one lock per run of same-arena chunks.
-void ReturnChunks(void** chunks, int n) {
+void ReturnChunks(int cls, void** chunks, int n) {
   int i = 0;
   while (i < n) {
     Arena* owner = static_cast<Arena*>(SegmentOf(chunks[i])->owner);
     int j = i + 1;
     while (j < n && SegmentOf(chunks[j])->owner == owner) ++j;
-    owner->FreeBatch(chunks + i, j - i);
+    owner->FreeBatch(cls, chunks + i, j - i);
     i = j;
   }
 }
@@ -45,7 +45,7 @@ void DrainBin(ThreadCache* tc, int cls, uint32_t keep) {
       --length;
       ++b.room;
     }
-    ReturnChunks(batch, n);
+    ReturnChunks(cls, batch, n);
   }
 }
 
