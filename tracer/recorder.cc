@@ -184,16 +184,7 @@ char* const* RecordExec(const char* path, char* const argv[], char* const envp[]
     env[k++] = envp[i];
   }
   memcpy(depth_var, "MALLOC_TRACE_EXEC_DEPTH=", 24);
-  uint32_t depth = g_exec_depth + 1;
-  char digits[12];
-  int d = 0;
-  do {
-    digits[d++] = static_cast<char>('0' + depth % 10);
-    depth /= 10;
-  } while (depth != 0);
-  size_t at = 24;
-  while (d > 0) depth_var[at++] = digits[--d];
-  depth_var[at] = '\0';
+  *PutDecimal(depth_var + 24, depth_var + sizeof(depth_var) - 1, g_exec_depth + 1) = '\0';
   env[k++] = depth_var;
   env[k] = nullptr;
   busy.store(false, std::memory_order_release);

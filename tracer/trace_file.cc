@@ -29,18 +29,6 @@ void Write2(const char* a, const char* b) {
   (void)ignored;
 }
 
-// Appends the decimal form of v at *p (bounded by end).
-char* PutDecimal(char* p, char* end, uint64_t v) {
-  char digits[24];
-  int n = 0;
-  do {
-    digits[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  while (n > 0 && p < end) *p++ = digits[--n];
-  return p;
-}
-
 // Expands %p (pid) and %% of pattern into out, then an optional ".N" suffix.
 bool ExpandPath(const char* pattern, pid_t pid, int suffix, char* out, size_t cap) {
   char* p = out;
@@ -80,6 +68,17 @@ size_t ReadProcFile(const char* path, char* buf, size_t cap) {
 }
 
 }  // namespace
+
+char* PutDecimal(char* p, char* end, uint64_t v) {
+  char digits[24];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  while (n > 0 && p < end) *p++ = digits[--n];
+  return p;
+}
 
 void TraceFile::Fail(const char* what) {
   if (!failed_.exchange(true)) Write2(what, path_);
