@@ -1,19 +1,21 @@
-// tracetool: inspect allocation traces.
+// tracetool: inspect allocation traces, import other formats.
 //   tracetool validate TRACE   exit 0 if the whole trace decodes, else the first error
-//   tracetool stats TRACE      event counts by kind and by thread, live blocks at the end
+//   tracetool stats TRACE      event counts by kind and by thread, peak live bytes,
+//                              histograms, inversions, live blocks at the end
 //   tracetool dump TRACE       one event per line
+//   tracetool import [--format=mtrace] LOG OUT   glibc mtrace log -> trace
 // validate and dump stream (memory bounded by one chunk). stats replays the
-// allocation history in global seq order, which needs every thread's events:
-// it holds them in memory for now (a bounded-memory merge is replay's job).
+// allocation history in global seq order (replay/trace_stats) from events
+// sorted in memory for now. import streams (replay/mtrace_import).
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <map>
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_format.h"
+#include "replay/mtrace_import.h"
+#include "replay/trace_stats.h"
 #include "trace/event.h"
 #include "trace/trace_reader.h"
 
@@ -21,15 +23,17 @@ namespace alloclab::replay {
 namespace {
 
 using trace::Event;
-using trace::Kind;
 
 int Usage() {
   std::fprintf(stderr,
                "usage: tracetool validate|stats|dump TRACE\n"
+               "       tracetool import [--format=mtrace] LOG OUT\n"
                "  validate  exit status 0 if TRACE decodes completely, else the first error\n"
                "  stats     event counts by kind and thread, peak live bytes, size and lifetime\n"
-               "            histograms, allocation balance\n"
-               "  dump      one event per line\n");
+               "            histograms, allocation balance, ordering inversions\n"
+               "  dump      one event per line\n"
+               "  import    convert glibc's mtrace log (the MALLOC_TRACE file) into a trace\n"
+               "            written to OUT (\"-\": standard output)\n");
   return 2;
 }
 
@@ -57,37 +61,31 @@ std::string Describe(const Event& e) {
   return s;
 }
 
-// Bytes a call asked for (calloc and reallocarray: count x size).
-uint64_t RequestedBytes(const Event& e) {
-  if (e.kind == Kind::kCalloc || e.kind == Kind::kReallocArray) return e.count * e.size;
-  return e.size;
+void PrintStats(const std::string& path, const trace::Header& h, const TraceStats& stats) {
+  std::printf("trace %s: pid %llu, %s%s, %llu events\n", path.c_str(), static_cast<unsigned long long>(h.pid()),
+              h.executable().empty() ? "executable unknown" : h.executable().c_str(),
+              h.forked() ? " (forked)" : "", static_cast<unsigned long long>(stats.events()));
+  std::fputs(stats.ToString().c_str(), stdout);
 }
 
-// Counts by power-of-two bucket: [0,1], [2,3], [4,7], ...
-class Histogram {
- public:
-  void Add(uint64_t v) {
-    const int b = v <= 1 ? 0 : 64 - __builtin_clzll(v) - 1;
-    ++buckets_[b];
-    ++total_;
-  }
-  void Print(const char* title) const {
-    std::printf("%s:\n", title);
-    for (int b = 0; b < 64; ++b) {
-      if (buckets_[b] == 0) continue;
-      const unsigned long long lo = b == 0 ? 0 : 1ull << b;
-      const unsigned long long hi = b == 63 ? ~0ull : (2ull << b) - 1;
-      std::printf("  %12llu - %-12llu %10llu  %5.1f%%\n", lo, hi, static_cast<unsigned long long>(buckets_[b]),
-                  100.0 * static_cast<double>(buckets_[b]) / static_cast<double>(total_));
-    }
-  }
-
- private:
-  uint64_t buckets_[64] = {};
-  uint64_t total_ = 0;
-};
+int Stats(const std::string& path) {
+  auto reader = trace::TraceReader::Open(path);
+  if (!reader.ok()) return Error(path, reader.status());
+  trace::TraceReader& r = **reader;
+  // File order is per thread; the allocation history is in seq order.
+  std::vector<Event> all;
+  Event e;
+  while (r.Next(&e)) all.push_back(e);
+  if (!r.status().ok()) return Error(path, r.status());
+  std::sort(all.begin(), all.end(), [](const Event& a, const Event& b) { return a.seq < b.seq; });
+  TraceStats stats;
+  for (const Event& ev : all) stats.Add(ev);
+  PrintStats(path, r.header(), stats);
+  return 0;
+}
 
 int Run(const std::string& command, const std::string& path) {
+  if (command == "stats") return Stats(path);
   auto reader = trace::TraceReader::Open(path);
   if (!reader.ok()) return Error(path, reader.status());
   trace::TraceReader& r = **reader;
@@ -99,70 +97,47 @@ int Run(const std::string& command, const std::string& path) {
     std::printf("%s: ok, %llu events\n", path.c_str(), static_cast<unsigned long long>(n));
     return 0;
   }
-  if (command == "dump") {
-    while (r.Next(&e)) std::printf("%s\n", Describe(e).c_str());
-    return r.status().ok() ? 0 : Error(path, r.status());
-  }
-  // stats
-  std::map<int, uint64_t> by_kind;
-  std::map<uint64_t, uint64_t> by_thread;
-  struct Live {
-    uint64_t bytes;
-    uint64_t seq;
-  };
-  absl::flat_hash_map<uint64_t, Live> live;  // address -> requested bytes, allocation seq
-  uint64_t unknown_frees = 0, events = 0, live_bytes = 0, peak_bytes = 0, peak_seq = 0;
-  Histogram sizes, lifetimes;
-  std::vector<Event> all;
-  while (r.Next(&e)) all.push_back(e);
-  if (!r.status().ok()) return Error(path, r.status());
-  // File order is per thread; the allocation history is in seq order.
-  std::sort(all.begin(), all.end(), [](const Event& a, const Event& b) { return a.seq < b.seq; });
-  for (const Event& e : all) {
-    ++events;
-    ++by_kind[static_cast<int>(e.kind)];
-    ++by_thread[e.thread_id];
-    if (trace::KindHas(e.kind, trace::Word::kIn) && e.kind != Kind::kMallocUsableSize && e.in != 0) {
-      // A failed realloc keeps its block.
-      const bool released = (e.kind != Kind::kRealloc && e.kind != Kind::kReallocArray) || e.out != 0;
-      if (released) {
-        auto it = live.find(e.in);
-        if (it == live.end()) {
-          ++unknown_frees;
-        } else {
-          live_bytes -= it->second.bytes;
-          lifetimes.Add(e.seq - it->second.seq);
-          live.erase(it);
-        }
+  // dump
+  while (r.Next(&e)) std::printf("%s\n", Describe(e).c_str());
+  return r.status().ok() ? 0 : Error(path, r.status());
+}
+
+// import [--format=mtrace] LOG OUT
+int Import(int argc, char** argv) {
+  std::vector<std::string> paths;
+  bool flags = true;
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (flags && arg == "--") {
+      flags = false;
+    } else if (flags && arg.rfind("--format=", 0) == 0) {
+      const std::string format = arg.substr(9);
+      if (format != "mtrace") {
+        std::fprintf(stderr, "tracetool: import: unknown format '%s' (known: mtrace)\n", format.c_str());
+        return 2;
       }
-    }
-    if (trace::KindHas(e.kind, trace::Word::kOut) && e.out != 0) {
-      const uint64_t bytes = RequestedBytes(e);
-      live[e.out] = {bytes, e.seq};
-      live_bytes += bytes;
-      sizes.Add(bytes);
-      if (live_bytes > peak_bytes) {
-        peak_bytes = live_bytes;
-        peak_seq = e.seq;
-      }
+    } else if (flags && arg.size() > 1 && arg[0] == '-') {
+      std::fprintf(stderr, "tracetool: import: unknown flag '%s'\n", arg.c_str());
+      return Usage();
+    } else {
+      paths.push_back(arg);
     }
   }
-  const trace::Header& h = r.header();
-  std::printf("trace %s: pid %llu, %s%s, %llu events\n", path.c_str(), static_cast<unsigned long long>(h.pid()),
-              h.executable().c_str(), h.forked() ? " (forked)" : "", static_cast<unsigned long long>(events));
-  for (const auto& [k, n] : by_kind) {
-    std::printf("  %-20s %llu\n", trace::KindName(static_cast<Kind>(k)), static_cast<unsigned long long>(n));
+  if (paths.size() != 2) {
+    std::fprintf(stderr, "tracetool: import needs LOG and OUT\n");
+    return Usage();
   }
-  std::printf("threads: %zu\n", by_thread.size());
-  for (const auto& [t, n] : by_thread) {
-    std::printf("  thread %-10llu %llu events\n", static_cast<unsigned long long>(t), static_cast<unsigned long long>(n));
-  }
-  std::printf("peak live requested bytes: %llu (at seq %llu)\n", static_cast<unsigned long long>(peak_bytes),
-              static_cast<unsigned long long>(peak_seq));
-  sizes.Print("allocation sizes (bytes)");
-  lifetimes.Print("lifetimes (events between allocation and free)");
-  std::printf("live at end: %zu blocks\nfrees of blocks not allocated in the trace: %llu\n", live.size(),
-              static_cast<unsigned long long>(unknown_frees));
+  auto counts = ImportMtraceFile(paths[0], paths[1]);
+  if (!counts.ok()) return Error(paths[0], counts.status());
+  // With the trace on standard output, the summary goes to stderr.
+  std::FILE* where = paths[1] == "-" ? stderr : stdout;
+  std::fprintf(where,
+               "%s: %llu lines, %llu events (%llu allocations, %llu frees, %llu reallocs, %llu failed "
+               "reallocs) written to %s\n",
+               paths[0].c_str(), static_cast<unsigned long long>(counts->lines),
+               static_cast<unsigned long long>(counts->events), static_cast<unsigned long long>(counts->mallocs),
+               static_cast<unsigned long long>(counts->frees), static_cast<unsigned long long>(counts->reallocs),
+               static_cast<unsigned long long>(counts->failed_reallocs), paths[1].c_str());
   return 0;
 }
 
@@ -170,11 +145,13 @@ int Run(const std::string& command, const std::string& path) {
 }  // namespace alloclab::replay
 
 int main(int argc, char** argv) {
-  if (argc != 3) return alloclab::replay::Usage();
+  if (argc < 2) return alloclab::replay::Usage();
   const std::string command = argv[1];
+  if (command == "import") return alloclab::replay::Import(argc, argv);
   if (command != "validate" && command != "stats" && command != "dump") {
     std::fprintf(stderr, "tracetool: unknown command '%s'\n", command.c_str());
     return alloclab::replay::Usage();
   }
+  if (argc != 3) return alloclab::replay::Usage();
   return alloclab::replay::Run(command, argv[2]);
 }
