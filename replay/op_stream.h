@@ -1,0 +1,153 @@
+// The prepared form of a trace: per-thread operation streams in which every
+// pointer is a dense slot index. Written by prepare (replay/prepare.h), mapped
+// read-only by the runner, which only indexes arrays: no hashing, parsing or
+// allocation of its own between the calls it replays.
+//
+// File layout (little-endian, all offsets from the start of the file):
+//   PreparedHeader            at 0, one 4 KiB page
+//   op blocks                 kBlockOps ops each (a thread's last one partial)
+//   ThreadEntry[threads]      at header.thread_table_offset
+//   BlockRef[blocks]          per thread, at ThreadEntry.block_table_offset
+//   TimelinePoint[samples]    at header.timeline_offset
+// Allocation-free and dependency-free: the runner includes it.
+#ifndef ALLOCLAB_REPLAY_OP_STREAM_H_
+#define ALLOCLAB_REPLAY_OP_STREAM_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace alloclab::replay {
+
+enum class OpKind : uint8_t {
+  kMalloc = 1,       // slot = malloc(size)
+  kFree,             // free(slot)
+  kFreeNull,         // free(NULL): the program made the call, so we do too
+  kCalloc,           // slot = calloc(arg.value, size)
+  kRealloc,          // slot = realloc(slot, size)
+  kReallocNull,      // slot = realloc(NULL, size)
+  kMemalign,         // slot = memalign(arg.value, size)
+  kPosixMemalign,    // posix_memalign(&slot, arg.value, size)
+  kAlignedAlloc,     // slot = aligned_alloc(arg.value, size)
+  kValloc,           // slot = valloc(size)
+  kPvalloc,          // slot = pvalloc(size)
+  kUsableSize,       // malloc_usable_size(slot)
+  kWait,             // wait until thread `slot` has completed `size` ops
+  kArg,              // the extra argument of the op before it, in size
+};
+inline constexpr int kMaxOpKind = static_cast<int>(OpKind::kArg);
+
+// Whether an op of this kind is followed by a kArg op.
+constexpr bool HasArg(OpKind k) {
+  return k == OpKind::kCalloc || k == OpKind::kMemalign || k == OpKind::kPosixMemalign ||
+         k == OpKind::kAlignedAlloc;
+}
+// Whether an op of this kind makes a new block in its slot.
+constexpr bool Allocates(OpKind k) {
+  return k == OpKind::kMalloc || k == OpKind::kCalloc || k == OpKind::kReallocNull ||
+         k == OpKind::kMemalign || k == OpKind::kPosixMemalign || k == OpKind::kAlignedAlloc ||
+         k == OpKind::kValloc || k == OpKind::kPvalloc;
+}
+// Whether an op reads its slot.
+constexpr bool UsesSlot(OpKind k) {
+  return k == OpKind::kFree || k == OpKind::kRealloc || k == OpKind::kUsableSize;
+}
+
+inline const char* OpKindName(OpKind k) {
+  static constexpr const char* kNames[kMaxOpKind + 1] = {
+      "?",      "malloc",        "free",          "free(NULL)", "calloc", "realloc",    "realloc(NULL)",
+      "memalign", "posix_memalign", "aligned_alloc", "valloc",     "pvalloc", "usable_size", "wait",
+      "arg"};
+  const int i = static_cast<int>(k);
+  return i >= 0 && i <= kMaxOpKind ? kNames[i] : "?";
+}
+
+struct Op {
+  OpKind kind;
+  uint8_t reserved[3];
+  uint32_t slot;  // kWait: the thread index waited for
+  uint64_t size;  // bytes requested; kWait: op count; kArg: the value
+};
+static_assert(sizeof(Op) == 16, "ops are two words");
+
+inline constexpr char kPreparedMagic[8] = {'A', 'L', 'R', 'E', 'P', 'L', 'A', 'Y'};
+inline constexpr uint64_t kPreparedVersion = 1;
+inline constexpr uint64_t kBlockOps = 1024;  // 16 KiB per block
+inline constexpr uint64_t kHeaderBytes = 4096;
+inline constexpr int kSizeBuckets = 64;   // power-of-two buckets of requested sizes
+inline constexpr int kMaxTimeline = 2048;  // live-bytes samples kept
+
+struct PreparedHeader {
+  char magic[8];
+  uint64_t version;
+  uint64_t file_size;
+  uint64_t threads;
+  uint64_t slots;
+  uint64_t ops;       // every op word, waits and args included
+  uint64_t calls;     // allocator calls (ops minus waits and args)
+  uint64_t checksum;  // HashOps of each thread's stream, folded in thread order
+  uint64_t thread_table_offset;
+  uint64_t timeline_offset;
+  uint64_t timeline_samples;
+  // What the trace held and how preparation treated it.
+  uint64_t trace_events;
+  uint64_t trace_threads;
+  uint64_t peak_live_bytes;   // requested bytes live at the peak ("ideal RSS")
+  uint64_t peak_live_blocks;
+  uint64_t final_live_bytes;  // still live at the end of the trace
+  uint64_t final_live_blocks;
+  uint64_t inversions;        // an address returned while still live elsewhere
+  uint64_t unknown_frees;     // frees of pointers the trace never allocated: skipped
+  uint64_t failed_allocations;  // recorded NULL results: skipped
+  uint64_t realloc_zero_frees;  // realloc(p, 0) that freed p: replayed as free
+  uint64_t untraced_reallocs;   // realloc of a pointer allocated before tracing
+  uint64_t waits;               // cross-thread synchronisation points
+  uint64_t reuse_waits;         // of which: an address reused across threads
+  uint64_t skipped_other;       // thread start/exit, fork, exec, unknown usable_size
+  uint64_t calls_by_kind[kMaxOpKind + 1];
+  uint64_t size_histogram[kSizeBuckets];
+};
+static_assert(sizeof(PreparedHeader) <= kHeaderBytes, "header fits its page");
+
+struct ThreadEntry {
+  uint64_t trace_thread_id;
+  uint64_t ops;
+  uint64_t blocks;
+  uint64_t block_table_offset;
+};
+
+// A block of consecutive ops of one thread. Blocks hold up to kBlockOps ops;
+// one may end early so that an op and its kArg stay together.
+struct BlockRef {
+  uint64_t offset;
+  uint64_t ops;
+};
+
+// Live requested bytes after `ops` op words of the global order.
+struct TimelinePoint {
+  uint64_t ops;
+  uint64_t live_bytes;
+};
+
+// FNV-1a over the ops' 64-bit words (two steps an op: cheap enough to check
+// every op of a big stream before a replay).
+inline constexpr uint64_t kHashBasis = 0xcbf29ce484222325ull;
+inline constexpr uint64_t kHashPrime = 0x100000001b3ull;
+inline uint64_t HashOps(uint64_t h, const Op* ops, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t w[2];
+    __builtin_memcpy(w, &ops[i], sizeof w);
+    h = (h ^ w[0]) * kHashPrime;
+    h = (h ^ w[1]) * kHashPrime;
+  }
+  return h;
+}
+// The checksum of all threads: each thread's stream hash folded in order.
+inline uint64_t CombineChecksum(uint64_t combined, uint64_t thread_hash) {
+  return (combined ^ thread_hash) * kHashPrime;
+}
+
+inline int SizeBucket(uint64_t size) { return size <= 1 ? 0 : 63 - __builtin_clzll(size); }
+
+}  // namespace alloclab::replay
+
+#endif  // ALLOCLAB_REPLAY_OP_STREAM_H_

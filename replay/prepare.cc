@@ -1,0 +1,449 @@
+// Preparation: slot assignment, cross-thread waits, inversions, and the
+// prepared file's writing.
+#include "replay/prepare.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+
+namespace alloclab::replay {
+namespace {
+
+using trace::Event;
+using trace::Kind;
+
+OpKind AllocationOp(Kind k) {
+  switch (k) {
+    case Kind::kCalloc: return OpKind::kCalloc;
+    case Kind::kMemalign: return OpKind::kMemalign;
+    case Kind::kPosixMemalign: return OpKind::kPosixMemalign;
+    case Kind::kAlignedAlloc: return OpKind::kAlignedAlloc;
+    case Kind::kValloc: return OpKind::kValloc;
+    case Kind::kPvalloc: return OpKind::kPvalloc;
+    default: return OpKind::kMalloc;
+  }
+}
+
+absl::Status WriteAt(int fd, const void* data, size_t n, uint64_t offset) {
+  const char* p = static_cast<const char*>(data);
+  for (size_t done = 0; done < n;) {
+    ssize_t w = pwrite(fd, p + done, n - done, static_cast<off_t>(offset + done));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return absl::InternalError(absl::StrCat("cannot write the prepared file: ", std::strerror(errno)));
+    }
+    done += static_cast<size_t>(w);
+  }
+  return absl::OkStatus();
+}
+
+class Preparer {
+ public:
+  explicit Preparer(int fd) : fd_(fd) {
+    std::memset(&h_, 0, sizeof h_);
+    std::memcpy(h_.magic, kPreparedMagic, sizeof h_.magic);
+    h_.version = kPreparedVersion;
+  }
+
+  absl::Status Add(const Event& e);
+  absl::StatusOr<PreparedHeader> Finish(uint64_t trace_threads);
+
+ private:
+  // A block live in the replay: its slot, and the last op that touched it
+  // (thread and the position just after the op in that thread's stream).
+  struct Block {
+    uint32_t slot;
+    uint32_t thread;
+    uint64_t pos;
+    uint64_t size;
+  };
+  struct Ref {
+    uint32_t thread;
+    uint64_t pos;
+  };
+  struct Thread {
+    uint64_t trace_id = 0;
+    std::vector<Op> buf;
+    uint64_t ops = 0;
+    uint64_t hash = kHashBasis;
+    std::vector<BlockRef> blocks;
+    std::vector<uint32_t> free_slots;
+  };
+
+  uint32_t ThreadIndex(uint64_t trace_id);
+  absl::Status Emit(uint32_t t, OpKind kind, uint32_t slot, uint64_t size);
+  absl::Status EmitWithArg(uint32_t t, OpKind kind, uint32_t slot, uint64_t size, uint64_t arg);
+  absl::Status FlushBlock(Thread& th);
+  absl::Status WaitFor(uint32_t t, uint32_t other, uint64_t pos, bool reuse);
+  absl::StatusOr<uint32_t> TakeSlot(uint32_t t);
+  // Removes and returns the block a pointer argument names: an evicted block
+  // at that address first (see the file comment), else the live one.
+  bool TakeBlock(uint64_t address, Block* b);
+  // Before a block appears at address: waits for its last free elsewhere,
+  // evicts a block still recorded live there.
+  absl::Status ClaimAddress(uint32_t t, uint64_t address);
+  absl::Status NewBlock(uint32_t t, uint64_t address, OpKind kind, uint64_t size, uint64_t arg,
+                        uint64_t requested);
+  void Freed(uint32_t t, uint64_t address, const Block& b);
+  void Sample();
+
+  int fd_;
+  PreparedHeader h_;
+  uint64_t out_pos_ = kHeaderBytes;
+  std::vector<Thread> threads_;
+  absl::flat_hash_map<uint64_t, uint32_t> thread_index_;
+  absl::flat_hash_map<uint64_t, Block> live_;
+  absl::flat_hash_map<uint64_t, std::vector<Block>> evicted_;
+  absl::flat_hash_map<uint64_t, Ref> freed_;
+  absl::flat_hash_map<uint64_t, uint64_t> waited_;  // (waiter << 32 | thread) -> pos
+  uint64_t next_slot_ = 0;
+  uint64_t live_bytes_ = 0;
+  uint64_t live_blocks_ = 0;
+  std::vector<TimelinePoint> timeline_;
+  uint64_t sample_step_ = 1024;
+  uint64_t next_sample_ = 0;
+};
+
+uint32_t Preparer::ThreadIndex(uint64_t trace_id) {
+  auto [it, fresh] = thread_index_.try_emplace(trace_id, static_cast<uint32_t>(threads_.size()));
+  if (fresh) {
+    threads_.emplace_back();
+    threads_.back().trace_id = trace_id;
+    threads_.back().buf.reserve(kBlockOps);
+  }
+  return it->second;
+}
+
+absl::Status Preparer::FlushBlock(Thread& th) {
+  if (th.buf.empty()) return absl::OkStatus();
+  const size_t bytes = th.buf.size() * sizeof(Op);
+  if (absl::Status st = WriteAt(fd_, th.buf.data(), bytes, out_pos_); !st.ok()) return st;
+  th.blocks.push_back(BlockRef{out_pos_, th.buf.size()});
+  out_pos_ += bytes;
+  th.buf.clear();
+  return absl::OkStatus();
+}
+
+absl::Status Preparer::Emit(uint32_t t, OpKind kind, uint32_t slot, uint64_t size) {
+  Thread& th = threads_[t];
+  if (th.buf.size() == kBlockOps) {
+    if (absl::Status st = FlushBlock(th); !st.ok()) return st;
+  }
+  Op op{};
+  op.kind = kind;
+  op.slot = slot;
+  op.size = size;
+  th.buf.push_back(op);
+  th.hash = HashOps(th.hash, &op, 1);
+  ++th.ops;
+  ++h_.ops;
+  if (kind != OpKind::kWait && kind != OpKind::kArg) {
+    ++h_.calls;
+    ++h_.calls_by_kind[static_cast<int>(kind)];
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Preparer::EmitWithArg(uint32_t t, OpKind kind, uint32_t slot, uint64_t size,
+                                   uint64_t arg) {
+  Thread& th = threads_[t];
+  if (th.buf.size() + 2 > kBlockOps) {
+    if (absl::Status st = FlushBlock(th); !st.ok()) return st;
+  }
+  if (absl::Status st = Emit(t, kind, slot, size); !st.ok()) return st;
+  return Emit(t, OpKind::kArg, 0, arg);
+}
+
+absl::Status Preparer::WaitFor(uint32_t t, uint32_t other, uint64_t pos, bool reuse) {
+  if (other == t) return absl::OkStatus();
+  uint64_t& done = waited_[(uint64_t{t} << 32) | other];
+  if (pos <= done) return absl::OkStatus();
+  done = pos;
+  ++h_.waits;
+  if (reuse) ++h_.reuse_waits;
+  return Emit(t, OpKind::kWait, other, pos);
+}
+
+absl::StatusOr<uint32_t> Preparer::TakeSlot(uint32_t t) {
+  Thread& th = threads_[t];
+  if (!th.free_slots.empty()) {
+    uint32_t s = th.free_slots.back();
+    th.free_slots.pop_back();
+    return s;
+  }
+  if (next_slot_ >= UINT32_MAX) return absl::ResourceExhaustedError("more than 2^32 live blocks");
+  return static_cast<uint32_t>(next_slot_++);
+}
+
+bool Preparer::TakeBlock(uint64_t address, Block* b) {
+  if (auto it = evicted_.find(address); it != evicted_.end()) {
+    *b = it->second.front();
+    it->second.erase(it->second.begin());
+    if (it->second.empty()) evicted_.erase(it);
+    return true;
+  }
+  auto it = live_.find(address);
+  if (it == live_.end()) return false;
+  *b = it->second;
+  live_.erase(it);
+  return true;
+}
+
+absl::Status Preparer::ClaimAddress(uint32_t t, uint64_t address) {
+  if (auto it = freed_.find(address); it != freed_.end()) {
+    const Ref r = it->second;
+    freed_.erase(it);
+    if (absl::Status st = WaitFor(t, r.thread, r.pos, true); !st.ok()) return st;
+  }
+  if (auto it = live_.find(address); it != live_.end()) {
+    ++h_.inversions;
+    evicted_[address].push_back(it->second);
+    live_.erase(it);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Preparer::NewBlock(uint32_t t, uint64_t address, OpKind kind, uint64_t size,
+                                uint64_t arg, uint64_t requested) {
+  if (absl::Status st = ClaimAddress(t, address); !st.ok()) return st;
+  auto slot = TakeSlot(t);
+  if (!slot.ok()) return slot.status();
+  absl::Status st = HasArg(kind) ? EmitWithArg(t, kind, *slot, size, arg) : Emit(t, kind, *slot, size);
+  if (!st.ok()) return st;
+  live_[address] = Block{*slot, t, threads_[t].ops, requested};
+  live_bytes_ += requested;
+  ++live_blocks_;
+  ++h_.size_histogram[SizeBucket(requested)];
+  return absl::OkStatus();
+}
+
+void Preparer::Freed(uint32_t t, uint64_t address, const Block& b) {
+  threads_[t].free_slots.push_back(b.slot);
+  freed_[address] = Ref{t, threads_[t].ops};
+  live_bytes_ -= b.size;
+  --live_blocks_;
+}
+
+void Preparer::Sample() {
+  if (live_bytes_ > h_.peak_live_bytes) h_.peak_live_bytes = live_bytes_;
+  if (live_blocks_ > h_.peak_live_blocks) h_.peak_live_blocks = live_blocks_;
+  if (h_.ops < next_sample_) return;
+  if (timeline_.size() == kMaxTimeline) {
+    // Keep every other point and sample half as often: bounded, evenly spread.
+    size_t j = 0;
+    for (size_t i = 0; i < timeline_.size(); i += 2) timeline_[j++] = timeline_[i];
+    timeline_.resize(j);
+    sample_step_ *= 2;
+  }
+  timeline_.push_back(TimelinePoint{h_.ops, live_bytes_});
+  next_sample_ = h_.ops + sample_step_;
+}
+
+absl::Status Preparer::Add(const Event& e) {
+  ++h_.trace_events;
+  absl::Status st;
+  const Kind k = e.kind;
+  switch (k) {
+    case Kind::kMalloc:
+    case Kind::kCalloc:
+    case Kind::kMemalign:
+    case Kind::kPosixMemalign:
+    case Kind::kAlignedAlloc:
+    case Kind::kValloc:
+    case Kind::kPvalloc: {
+      if (e.out == 0 || (k == Kind::kPosixMemalign && e.result != 0)) {
+        ++h_.failed_allocations;
+        break;
+      }
+      const uint32_t t = ThreadIndex(e.thread_id);
+      uint64_t requested = e.size;
+      if (k == Kind::kCalloc && __builtin_mul_overflow(e.count, e.size, &requested)) {
+        requested = UINT64_MAX;  // cannot have succeeded; a corrupt record
+      }
+      st = NewBlock(t, e.out, AllocationOp(k), e.size, k == Kind::kCalloc ? e.count : e.alignment,
+                    requested);
+      break;
+    }
+    case Kind::kFree:
+    case Kind::kFreeSized:
+    case Kind::kFreeAligned:
+    case Kind::kFreeSizedAligned: {
+      const uint32_t t = ThreadIndex(e.thread_id);
+      if (e.in == 0) {
+        st = Emit(t, OpKind::kFreeNull, 0, 0);
+        break;
+      }
+      Block b;
+      if (!TakeBlock(e.in, &b)) {
+        ++h_.unknown_frees;
+        break;
+      }
+      if (st = WaitFor(t, b.thread, b.pos, false); !st.ok()) break;
+      if (st = Emit(t, OpKind::kFree, b.slot, 0); !st.ok()) break;
+      Freed(t, e.in, b);
+      break;
+    }
+    case Kind::kRealloc:
+    case Kind::kReallocArray: {
+      uint64_t size = e.size;
+      if (k == Kind::kReallocArray && __builtin_mul_overflow(e.count, e.size, &size)) {
+        ++h_.failed_allocations;  // the call failed with ENOMEM and changed nothing
+        break;
+      }
+      const uint32_t t = ThreadIndex(e.thread_id);
+      if (e.in == 0) {
+        if (e.out == 0) {
+          ++h_.failed_allocations;
+        } else {
+          st = NewBlock(t, e.out, OpKind::kReallocNull, size, 0, size);
+        }
+        break;
+      }
+      Block b;
+      if (!TakeBlock(e.in, &b)) {
+        // Allocated before tracing began: the replay has nothing to resize, so
+        // the new block is made from nothing.
+        ++h_.untraced_reallocs;
+        if (e.out != 0) st = NewBlock(t, e.out, OpKind::kReallocNull, size, 0, size);
+        break;
+      }
+      if (e.out == 0) {
+        if (size == 0) {  // realloc(p, 0) freed p (glibc); replayed as free
+          ++h_.realloc_zero_frees;
+          if (st = WaitFor(t, b.thread, b.pos, false); !st.ok()) break;
+          if (st = Emit(t, OpKind::kFree, b.slot, 0); !st.ok()) break;
+          Freed(t, e.in, b);
+        } else {  // failed: p stays as it was
+          ++h_.failed_allocations;
+          live_[e.in] = b;
+        }
+        break;
+      }
+      if (st = WaitFor(t, b.thread, b.pos, false); !st.ok()) break;
+      if (e.out != e.in) {
+        if (st = ClaimAddress(t, e.out); !st.ok()) break;
+      }
+      if (st = Emit(t, OpKind::kRealloc, b.slot, size); !st.ok()) break;
+      if (e.out != e.in) freed_[e.in] = Ref{t, threads_[t].ops};
+      live_bytes_ += size - b.size;
+      b.size = size;
+      b.thread = t;
+      b.pos = threads_[t].ops;
+      live_[e.out] = b;
+      ++h_.size_histogram[SizeBucket(size)];
+      break;
+    }
+    case Kind::kMallocUsableSize: {
+      auto it = live_.find(e.in);
+      if (e.in == 0 || it == live_.end()) {
+        ++h_.skipped_other;
+        break;
+      }
+      const uint32_t t = ThreadIndex(e.thread_id);
+      Block& b = it->second;
+      if (st = WaitFor(t, b.thread, b.pos, false); !st.ok()) break;
+      if (st = Emit(t, OpKind::kUsableSize, b.slot, 0); !st.ok()) break;
+      b.thread = t;
+      b.pos = threads_[t].ops;
+      break;
+    }
+    default:
+      ++h_.skipped_other;
+      break;
+  }
+  if (!st.ok()) return st;
+  Sample();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<PreparedHeader> Preparer::Finish(uint64_t trace_threads) {
+  h_.trace_threads = trace_threads;
+  for (Thread& th : threads_) {
+    if (absl::Status st = FlushBlock(th); !st.ok()) return st;
+  }
+  h_.threads = threads_.size();
+  h_.slots = next_slot_;
+  h_.final_live_bytes = live_bytes_;
+  h_.final_live_blocks = live_blocks_;
+  h_.checksum = kHashBasis;
+  // Thread table, then each thread's block table, then the timeline.
+  h_.thread_table_offset = out_pos_;
+  uint64_t block_tables = out_pos_ + threads_.size() * sizeof(ThreadEntry);
+  std::vector<ThreadEntry> table;
+  for (const Thread& th : threads_) {
+    table.push_back(ThreadEntry{th.trace_id, th.ops, th.blocks.size(), block_tables});
+    if (absl::Status st = WriteAt(fd_, th.blocks.data(), th.blocks.size() * sizeof(BlockRef), block_tables);
+        !st.ok()) {
+      return st;
+    }
+    block_tables += th.blocks.size() * sizeof(BlockRef);
+    h_.checksum = CombineChecksum(h_.checksum, th.hash);
+  }
+  if (absl::Status st = WriteAt(fd_, table.data(), table.size() * sizeof(ThreadEntry), out_pos_); !st.ok()) {
+    return st;
+  }
+  timeline_.push_back(TimelinePoint{h_.ops, live_bytes_});
+  h_.timeline_offset = block_tables;
+  h_.timeline_samples = timeline_.size();
+  if (absl::Status st = WriteAt(fd_, timeline_.data(), timeline_.size() * sizeof(TimelinePoint), block_tables);
+      !st.ok()) {
+    return st;
+  }
+  h_.file_size = block_tables + timeline_.size() * sizeof(TimelinePoint);
+  std::vector<char> page(kHeaderBytes, 0);
+  std::memcpy(page.data(), &h_, sizeof h_);
+  if (absl::Status st = WriteAt(fd_, page.data(), page.size(), 0); !st.ok()) return st;
+  if (ftruncate(fd_, static_cast<off_t>(h_.file_size)) != 0) {
+    return absl::InternalError(absl::StrCat("cannot size the prepared file: ", std::strerror(errno)));
+  }
+  return h_;
+}
+
+}  // namespace
+
+absl::StatusOr<PreparedHeader> PrepareFromReader(trace::OrderedReader& reader, int out_fd) {
+  Preparer p(out_fd);
+  Event e;
+  while (reader.Next(&e)) {
+    if (absl::Status st = p.Add(e); !st.ok()) return st;
+  }
+  if (!reader.status().ok()) return reader.status();
+  return p.Finish(reader.threads());
+}
+
+absl::StatusOr<PreparedHeader> PrepareTrace(const std::string& trace_path, const std::string& out_path,
+                                            const std::string& temp_dir) {
+  trace::OrderedReader::Options options;
+  options.temp_dir = temp_dir;
+  auto reader = trace::OrderedReader::Open(trace_path, options);
+  if (!reader.ok()) return reader.status();
+  // Written beside the destination and renamed: a failed preparation never
+  // leaves a file that looks prepared.
+  const std::string tmp = out_path + ".tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot create ", tmp, ": ", std::strerror(errno)));
+  }
+  auto h = PrepareFromReader(**reader, fd);
+  if (close(fd) != 0 && h.ok()) {
+    h = absl::InternalError(absl::StrCat("cannot write ", tmp, ": ", std::strerror(errno)));
+  }
+  if (!h.ok()) {
+    unlink(tmp.c_str());
+    return h.status();
+  }
+  if (rename(tmp.c_str(), out_path.c_str()) != 0) {
+    unlink(tmp.c_str());
+    return absl::InternalError(absl::StrCat("cannot rename ", tmp, " to ", out_path, ": ", std::strerror(errno)));
+  }
+  return h;
+}
+
+}  // namespace alloclab::replay

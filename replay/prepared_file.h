@@ -1,0 +1,34 @@
+// A prepared file mapped read-only and checked: header, tables, every op's
+// kind and operands, and the checksum. Allocation-free (the runner uses it
+// while the allocator under test is loaded).
+#ifndef ALLOCLAB_REPLAY_PREPARED_FILE_H_
+#define ALLOCLAB_REPLAY_PREPARED_FILE_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "replay/op_stream.h"
+
+namespace alloclab::replay {
+
+struct PreparedView {
+  const uint8_t* base = nullptr;
+  size_t size = 0;
+  const PreparedHeader* header = nullptr;
+  const ThreadEntry* threads = nullptr;
+  const TimelinePoint* timeline = nullptr;
+
+  const BlockRef* Blocks(uint64_t thread) const {
+    return reinterpret_cast<const BlockRef*>(base + threads[thread].block_table_offset);
+  }
+  const Op* BlockOps(const BlockRef& b) const { return reinterpret_cast<const Op*>(base + b.offset); }
+};
+
+// Maps path and checks it. On failure writes a one-line reason (no newline)
+// into error[error_size] and returns false.
+bool MapPrepared(const char* path, PreparedView* view, char* error, size_t error_size);
+void UnmapPrepared(PreparedView* view);
+
+}  // namespace alloclab::replay
+
+#endif  // ALLOCLAB_REPLAY_PREPARED_FILE_H_

@@ -1,0 +1,53 @@
+// ProcessMemory: statm parsing and mincore.
+#include "replay/process_memory.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+namespace alloclab::replay {
+
+bool ProcessMemory::Open() {
+  statm_fd_ = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  page_ = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  return statm_fd_ >= 0;
+}
+
+uint64_t ProcessMemory::AnonResident() const {
+  char buf[256];
+  const ssize_t n = pread(statm_fd_, buf, sizeof buf - 1, 0);
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  // size resident shared text lib data dt (pages)
+  uint64_t fields[3] = {0, 0, 0};
+  const char* p = buf;
+  for (int f = 0; f < 3; ++f) {
+    while (*p == ' ') ++p;
+    while (*p >= '0' && *p <= '9') fields[f] = fields[f] * 10 + static_cast<uint64_t>(*p++ - '0');
+  }
+  return fields[1] > fields[2] ? (fields[1] - fields[2]) * page_ : 0;
+}
+
+void* MapResident(size_t n) {
+  void* p = mmap(nullptr, n == 0 ? 1 : n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+                 -1, 0);
+  return p == MAP_FAILED ? nullptr : p;
+}
+
+uint64_t ResidentBytes(const void* p, size_t n) {
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  uintptr_t begin = reinterpret_cast<uintptr_t>(p) & ~(page - 1);
+  const uintptr_t end = reinterpret_cast<uintptr_t>(p) + n;
+  uint64_t resident = 0;
+  unsigned char vec[4096];
+  while (begin < end) {
+    size_t pages = (end - begin + page - 1) / page;
+    if (pages > sizeof vec) pages = sizeof vec;
+    if (mincore(reinterpret_cast<void*>(begin), pages * page, vec) != 0) break;
+    for (size_t i = 0; i < pages; ++i) resident += vec[i] & 1;
+    begin += pages * page;
+  }
+  return resident * page;
+}
+
+}  // namespace alloclab::replay

@@ -1,0 +1,32 @@
+// What the process has resident, read without allocating: anonymous memory
+// from /proc/self/statm, and the resident part of a region via mincore, so
+// the runner can take its own mappings out of the allocator's footprint.
+#ifndef ALLOCLAB_REPLAY_PROCESS_MEMORY_H_
+#define ALLOCLAB_REPLAY_PROCESS_MEMORY_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace alloclab::replay {
+
+class ProcessMemory {
+ public:
+  // Opens /proc/self/statm; false if it cannot.
+  bool Open();
+  // Resident anonymous bytes (resident minus file-backed and shared), or 0.
+  uint64_t AnonResident() const;
+
+ private:
+  int statm_fd_ = -1;
+  uint64_t page_ = 4096;
+};
+
+// Maps n bytes of zeroed, resident anonymous memory (MAP_POPULATE); nullptr
+// on failure.
+void* MapResident(size_t n);
+// Resident bytes of the mapping [p, p + n).
+uint64_t ResidentBytes(const void* p, size_t n);
+
+}  // namespace alloclab::replay
+
+#endif  // ALLOCLAB_REPLAY_PROCESS_MEMORY_H_

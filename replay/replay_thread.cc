@@ -1,0 +1,162 @@
+// ReplayThread: the hot loop. Every op is a switch on its kind and a slot
+// index; one op in 2^k is timed with the cycle counter.
+#include "replay/replay_thread.h"
+
+#include <linux/futex.h>
+#include <malloc.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <x86intrin.h>
+
+#include <cstring>
+
+namespace alloclab::replay {
+namespace {
+
+inline uint32_t* FutexWord(std::atomic<uint64_t>* done) {
+  return reinterpret_cast<uint32_t*>(done);  // the low half on little-endian
+}
+
+void WaitFor(ThreadControl* self, ThreadControl* other, uint64_t target) {
+  for (int i = 0; i < 256; ++i) {
+    if (other->done.load(std::memory_order_acquire) >= target) return;
+    _mm_pause();
+  }
+  for (int i = 0; i < 16; ++i) {
+    if (other->done.load(std::memory_order_acquire) >= target) return;
+    sched_yield();
+  }
+  ++self->waits_slept;
+  // The publisher wakes sleepers only when it sees waiters != 0, without a
+  // fence; a wake lost to that race costs one timeout, never a hang.
+  const struct timespec timeout = {0, 1000000};
+  other->waiters.fetch_add(1, std::memory_order_seq_cst);
+  for (;;) {
+    const uint64_t seen = other->done.load(std::memory_order_acquire);
+    if (seen >= target) break;
+    syscall(SYS_futex, FutexWord(&other->done), FUTEX_WAIT_PRIVATE, static_cast<uint32_t>(seen),
+            &timeout, nullptr, 0);
+  }
+  other->waiters.fetch_sub(1, std::memory_order_relaxed);
+}
+
+inline void Publish(ThreadControl* self, uint64_t pos) {
+  self->done.store(pos, std::memory_order_release);
+  if (__builtin_expect(self->waiters.load(std::memory_order_relaxed) != 0, 0)) {
+    syscall(SYS_futex, FutexWord(&self->done), FUTEX_WAKE_PRIVATE, INT32_MAX, nullptr, nullptr, 0);
+  }
+}
+
+inline void TouchBlock(void* p, uint64_t size, Touch touch) {
+  if (p == nullptr || size == 0) return;
+  char* c = static_cast<char*>(p);
+  if (touch == Touch::kAll) {
+    memset(c, 0x5a, size);
+    return;
+  }
+  // One write per page the block spans.
+  for (uint64_t off = 0; off < size; off += 4096) c[off] = 1;
+  c[size - 1] = 1;
+}
+
+// Issues one call; returns the block an allocating op produced (or NULL).
+// arg is the kArg value for kinds that have one.
+inline void* Issue(const Op& o, uint64_t arg, void** slots) {
+  void*& slot = slots[o.slot];
+  switch (o.kind) {
+    case OpKind::kMalloc: return slot = malloc(o.size);
+    case OpKind::kFree:
+      free(slot);
+      slot = nullptr;  // a stale slot is never freed twice
+      return nullptr;
+    case OpKind::kFreeNull: free(nullptr); return nullptr;
+    case OpKind::kCalloc: return slot = calloc(arg, o.size);
+    case OpKind::kRealloc: {
+      void* p = realloc(slot, o.size);
+      if (p != nullptr || o.size == 0) slot = p;
+      return p;
+    }
+    case OpKind::kReallocNull: return slot = realloc(nullptr, o.size);
+    case OpKind::kMemalign: return slot = memalign(arg, o.size);
+    case OpKind::kPosixMemalign: {
+      void* p = nullptr;
+      if (posix_memalign(&p, arg, o.size) != 0) p = nullptr;
+      return slot = p;
+    }
+    case OpKind::kAlignedAlloc: return slot = aligned_alloc(arg, o.size);
+    case OpKind::kValloc: return slot = valloc(o.size);
+    case OpKind::kPvalloc: return slot = pvalloc(o.size);
+    case OpKind::kUsableSize: {
+      if (slot != nullptr) {
+        volatile size_t n = malloc_usable_size(slot);
+        (void)n;
+      }
+      return nullptr;
+    }
+    case OpKind::kWait:
+    case OpKind::kArg: return nullptr;
+  }
+  return nullptr;
+}
+
+inline uint64_t Requested(const Op& o, uint64_t arg) {
+  return o.kind == OpKind::kCalloc ? arg * o.size : o.size;
+}
+
+}  // namespace
+
+void ReplayThread(const ReplayConfig& config, uint32_t t) {
+  const PreparedView& v = *config.view;
+  ThreadControl* self = &config.controls[t];
+  void** slots = config.slots;
+  const Touch touch = config.touch;
+  const uint32_t mask = config.sample_mask;
+  const BlockRef* blocks = v.Blocks(t);
+  const uint64_t nblocks = v.threads[t].blocks;
+  uint64_t pos = 0;
+  for (uint64_t b = 0; b < nblocks; ++b) {
+    const Op* ops = v.BlockOps(blocks[b]);
+    const uint64_t n = blocks[b].ops;
+    for (uint64_t i = 0; i < n; ++i) {
+      const Op& o = ops[i];
+      if (o.kind == OpKind::kWait) {
+        WaitFor(self, &config.controls[o.slot], o.size);
+        Publish(self, ++pos);
+        continue;
+      }
+      const bool has_arg = HasArg(o.kind);
+      const uint64_t arg = has_arg ? ops[i + 1].size : 0;
+      void* p;
+      if (__builtin_expect((pos & mask) != 0, 1)) {
+        p = Issue(o, arg, slots);
+      } else {
+        const uint64_t start = __rdtsc();
+        p = Issue(o, arg, slots);
+        const uint64_t cycles = __rdtsc() - start;
+        ++self->latency[static_cast<int>(o.kind)][LatencyBucket(cycles)];
+        if (p != nullptr && Allocates(o.kind)) {
+          self->slop_requested += Requested(o, arg);
+          self->slop_usable += malloc_usable_size(p);
+          ++self->slop_samples;
+        }
+      }
+      if (Allocates(o.kind) || o.kind == OpKind::kRealloc) {
+        if (p == nullptr && Requested(o, arg) != 0) {
+          ++self->alloc_failures;
+        } else if (touch != Touch::kNone) {
+          TouchBlock(p, Requested(o, arg), touch);
+        }
+      }
+      if (has_arg) {
+        ++i;
+        ++pos;
+      }
+      Publish(self, ++pos);
+    }
+  }
+}
+
+}  // namespace alloclab::replay

@@ -1,0 +1,46 @@
+// The replay loop: one thread's op stream issued against whatever malloc the
+// process has (the allocator under test is preloaded). Between calls it only
+// indexes arrays; waits on other threads spin briefly, then sleep on a futex.
+#ifndef ALLOCLAB_REPLAY_REPLAY_THREAD_H_
+#define ALLOCLAB_REPLAY_REPLAY_THREAD_H_
+
+#include <atomic>
+#include <cstdint>
+
+#include "replay/latency_histogram.h"
+#include "replay/op_stream.h"
+#include "replay/prepared_file.h"
+
+namespace alloclab::replay {
+
+enum class Touch { kNone, kFirst, kAll };
+
+// Per replay thread; lives in memory the runner maps itself, one cache line
+// for what other threads read.
+struct alignas(64) ThreadControl {
+  std::atomic<uint64_t> done{0};      // ops completed (position in the stream)
+  std::atomic<uint32_t> waiters{0};   // threads sleeping on done
+  char pad[64 - 12];
+  // Owned by the thread; read by the runner after it ends.
+  uint64_t latency[kMaxOpKind + 1][kLatencyBuckets];
+  uint64_t slop_requested;   // sampled allocations: bytes asked for
+  uint64_t slop_usable;      // ... and malloc_usable_size of the result
+  uint64_t slop_samples;
+  uint64_t alloc_failures;   // replayed allocations that returned NULL
+  uint64_t waits_slept;      // waits that had to sleep
+};
+
+struct ReplayConfig {
+  const PreparedView* view;
+  ThreadControl* controls;  // [threads]
+  void** slots;             // [slots], zeroed
+  Touch touch;
+  uint32_t sample_mask;     // time op i when (i & mask) == 0
+};
+
+// Replays thread t's stream to the end.
+void ReplayThread(const ReplayConfig& config, uint32_t t);
+
+}  // namespace alloclab::replay
+
+#endif  // ALLOCLAB_REPLAY_REPLAY_THREAD_H_
