@@ -4,10 +4,10 @@
 //                              histograms, inversions, live blocks at the end
 //   tracetool dump TRACE       one event per line
 //   tracetool import [--format=mtrace] LOG OUT   glibc mtrace log -> trace
-// validate and dump stream (memory bounded by one chunk). stats replays the
-// allocation history in global seq order (replay/trace_stats) from events
-// sorted in memory for now. import streams (replay/mtrace_import).
-#include <algorithm>
+// All stream: validate and dump hold one chunk; stats replays the allocation
+// history in global seq order (trace/ordered_reader, replay/trace_stats),
+// holding a spill chunk per thread and the live set; import reads a line at
+// a time (replay/mtrace_import).
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -17,6 +17,7 @@
 #include "replay/mtrace_import.h"
 #include "replay/trace_stats.h"
 #include "trace/event.h"
+#include "trace/ordered_reader.h"
 #include "trace/trace_reader.h"
 
 namespace alloclab::replay {
@@ -69,17 +70,15 @@ void PrintStats(const std::string& path, const trace::Header& h, const TraceStat
 }
 
 int Stats(const std::string& path) {
-  auto reader = trace::TraceReader::Open(path);
+  // File order is per thread; the allocation history is in seq order, which
+  // the ordered reader merges in bounded memory.
+  auto reader = trace::OrderedReader::Open(path);
   if (!reader.ok()) return Error(path, reader.status());
-  trace::TraceReader& r = **reader;
-  // File order is per thread; the allocation history is in seq order.
-  std::vector<Event> all;
-  Event e;
-  while (r.Next(&e)) all.push_back(e);
-  if (!r.status().ok()) return Error(path, r.status());
-  std::sort(all.begin(), all.end(), [](const Event& a, const Event& b) { return a.seq < b.seq; });
+  trace::OrderedReader& r = **reader;
   TraceStats stats;
-  for (const Event& ev : all) stats.Add(ev);
+  Event e;
+  while (r.Next(&e)) stats.Add(e);
+  if (!r.status().ok()) return Error(path, r.status());
   PrintStats(path, r.header(), stats);
   return 0;
 }
