@@ -108,12 +108,50 @@ inline uint64_t Requested(const Op& o, uint64_t arg) {
 
 }  // namespace
 
-void ReplayThread(const ReplayConfig& config, uint32_t t) {
+namespace {
+
+// Everything but the plain malloc/free fast path: waits, arguments, sampled
+// (timed) ops. Returns how many extra op words (kArg) it consumed.
+template <Touch kTouch>
+inline int SlowOp(const ReplayConfig& config, ThreadControl* self, const Op* o, bool timed) {
+  if (o->kind == OpKind::kWait) {
+    WaitFor(self, &config.controls[o->slot], o->size);
+    return 0;
+  }
+  const bool has_arg = HasArg(o->kind);
+  const uint64_t arg = has_arg ? o[1].size : 0;
+  void* p;
+  if (!timed) {
+    p = Issue(*o, arg, config.slots);
+  } else {
+    const uint64_t start = __rdtsc();
+    p = Issue(*o, arg, config.slots);
+    const uint64_t cycles = __rdtsc() - start;
+    ++self->latency[static_cast<int>(o->kind)][LatencyBucket(cycles)];
+    if (p != nullptr && Allocates(o->kind)) {
+      self->slop_requested += Requested(*o, arg);
+      self->slop_usable += malloc_usable_size(p);
+      ++self->slop_samples;
+    }
+  }
+  if (Allocates(o->kind) || o->kind == OpKind::kRealloc) {
+    if (p == nullptr && Requested(*o, arg) != 0) {
+      ++self->alloc_failures;
+    } else if (kTouch != Touch::kNone) {
+      TouchBlock(p, Requested(*o, arg), kTouch);
+    }
+  }
+  return has_arg ? 1 : 0;
+}
+
+// kMulti: other threads may wait on this one, so every op is published; a
+// lone thread publishes only now and then, for the progress the sampler plots.
+template <bool kMulti, Touch kTouch>
+void Loop(const ReplayConfig& config, uint32_t t) {
   const PreparedView& v = *config.view;
   ThreadControl* self = &config.controls[t];
   void** slots = config.slots;
-  const Touch touch = config.touch;
-  const uint32_t mask = config.sample_mask;
+  const uint64_t mask = config.sample_mask;
   const BlockRef* blocks = v.Blocks(t);
   const uint64_t nblocks = v.threads[t].blocks;
   uint64_t pos = 0;
@@ -121,41 +159,49 @@ void ReplayThread(const ReplayConfig& config, uint32_t t) {
     const Op* ops = v.BlockOps(blocks[b]);
     const uint64_t n = blocks[b].ops;
     for (uint64_t i = 0; i < n; ++i) {
-      const Op& o = ops[i];
-      if (o.kind == OpKind::kWait) {
-        WaitFor(self, &config.controls[o.slot], o.size);
-        Publish(self, ++pos);
-        continue;
-      }
-      const bool has_arg = HasArg(o.kind);
-      const uint64_t arg = has_arg ? ops[i + 1].size : 0;
-      void* p;
-      if (__builtin_expect((pos & mask) != 0, 1)) {
-        p = Issue(o, arg, slots);
+      const Op* o = &ops[i];
+      if (__builtin_expect((pos & mask) != 0, 1) && o->kind == OpKind::kMalloc) {
+        void* p = slots[o->slot] = malloc(o->size);
+        if (__builtin_expect(p == nullptr, 0)) {
+          if (o->size != 0) ++self->alloc_failures;
+        } else if (kTouch != Touch::kNone) {
+          TouchBlock(p, o->size, kTouch);
+        }
+      } else if (__builtin_expect((pos & mask) != 0, 1) && o->kind == OpKind::kFree) {
+        free(slots[o->slot]);
+        slots[o->slot] = nullptr;  // a stale slot is never freed twice
       } else {
-        const uint64_t start = __rdtsc();
-        p = Issue(o, arg, slots);
-        const uint64_t cycles = __rdtsc() - start;
-        ++self->latency[static_cast<int>(o.kind)][LatencyBucket(cycles)];
-        if (p != nullptr && Allocates(o.kind)) {
-          self->slop_requested += Requested(o, arg);
-          self->slop_usable += malloc_usable_size(p);
-          ++self->slop_samples;
-        }
+        const int extra = SlowOp<kTouch>(config, self, o, (pos & mask) == 0);
+        i += extra;
+        pos += extra;
       }
-      if (Allocates(o.kind) || o.kind == OpKind::kRealloc) {
-        if (p == nullptr && Requested(o, arg) != 0) {
-          ++self->alloc_failures;
-        } else if (touch != Touch::kNone) {
-          TouchBlock(p, Requested(o, arg), touch);
-        }
+      ++pos;
+      if (kMulti) {
+        Publish(self, pos);
+      } else if ((pos & 1023) == 0) {
+        self->done.store(pos, std::memory_order_relaxed);
       }
-      if (has_arg) {
-        ++i;
-        ++pos;
-      }
-      Publish(self, ++pos);
     }
+  }
+  Publish(self, pos);
+}
+
+template <bool kMulti>
+void LoopTouch(const ReplayConfig& config, uint32_t t) {
+  switch (config.touch) {
+    case Touch::kNone: return Loop<kMulti, Touch::kNone>(config, t);
+    case Touch::kFirst: return Loop<kMulti, Touch::kFirst>(config, t);
+    case Touch::kAll: return Loop<kMulti, Touch::kAll>(config, t);
+  }
+}
+
+}  // namespace
+
+void ReplayThread(const ReplayConfig& config, uint32_t t) {
+  if (config.view->header->threads > 1) {
+    LoopTouch<true>(config, t);
+  } else {
+    LoopTouch<false>(config, t);
   }
 }
 

@@ -162,10 +162,10 @@ int Main(int argc, char** argv) {
   auto* threads = static_cast<pthread_t*>(MapResident(nthreads * sizeof(pthread_t) + 1));
   auto* args = static_cast<ThreadArg*>(MapResident(nthreads * sizeof(ThreadArg) + 1));
   if (!slots || !controls || !stacks || !points || !threads || !args) Die(5, "out of memory for the replay's own state");
-  auto own = [&] {
-    return ResidentBytes(slots, slots_bytes) + ResidentBytes(controls, controls_bytes) +
-           ResidentBytes(stacks, stacks_bytes) + ResidentBytes(points, points_bytes);
-  };
+  // All populated up front, so their resident size is a constant to subtract.
+  const uint64_t own_bytes = ResidentBytes(slots, slots_bytes) + ResidentBytes(controls, controls_bytes) +
+                             ResidentBytes(stacks, stacks_bytes) + ResidentBytes(points, points_bytes);
+  auto own = [own_bytes] { return own_bytes; };
 
   g.config = ReplayConfig{&view, controls, slots, touch, (1u << sample_shift) - 1};
   g.running.store(static_cast<uint32_t>(nthreads));
