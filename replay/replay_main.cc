@@ -21,6 +21,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "replay/allocators.h"
 #include "replay/prepare.h"
@@ -41,6 +42,9 @@ ABSL_FLAG(bool, json, false, "print JSON instead of the text table");
 ABSL_FLAG(std::string, report, "", "also write a self-contained HTML report with plots here");
 ABSL_FLAG(int, sample_shift, 6, "time one op in 2^K");
 ABSL_FLAG(int, rss_interval_us, 500, "RSS sampling interval in microseconds");
+ABSL_FLAG(bool, verify, false,
+          "check every block instead of timing (tags at both ends, alignment, usable size, calloc zeroing)");
+ABSL_FLAG(std::string, expect_checksum, "", "fail unless the prepared ops have this checksum (hex)");
 ABSL_FLAG(std::string, temp_dir, "", "where preparation spills (default $TMPDIR or /tmp)");
 
 namespace alloclab::replay {
@@ -136,6 +140,7 @@ int RunOrCompare(bool compare) {
   options.touch = touch;
   options.sample_shift = shift;
   options.rss_interval_us = interval;
+  options.verify = absl::GetFlag(FLAGS_verify);
 
   Prepared prepared;
   Report report;
@@ -146,6 +151,13 @@ int RunOrCompare(bool compare) {
   report.prepared = *view.header;
   report.timeline.assign(view.timeline, view.timeline + view.header->timeline_samples);
   UnmapPrepared(&view);
+  if (const std::string want = absl::GetFlag(FLAGS_expect_checksum); !want.empty()) {
+    const std::string have = absl::StrFormat("%016x", report.prepared.checksum);
+    if (want != have) {
+      return Fail(absl::StrCat("the prepared ops have checksum ", have, ", expected ", want,
+                               ": preparation is not what it was"));
+    }
+  }
   report.touch = touch;
   report.baseline = baseline;
   report.sample_every = 1 << shift;
@@ -156,6 +168,10 @@ int RunOrCompare(bool compare) {
       const size_t i = (k + round) % allocators.size();  // rotate who goes first
       auto r = RunReplay(options, prepared.path, allocators[i]);
       if (!r.ok()) return Fail(r.status());
+      if (r->verify_errors != 0) {
+        return Fail(absl::StrCat("allocator ", allocators[i].name, ": ", r->verify_errors,
+                                 " blocks failed verification; first: ", r->first_verify_error));
+      }
       report.allocators[i].runs.push_back(*std::move(r));
     }
   }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include <cstdio>
 #include <cstring>
 
 namespace alloclab::replay {
@@ -202,6 +203,117 @@ void ReplayThread(const ReplayConfig& config, uint32_t t) {
     LoopTouch<true>(config, t);
   } else {
     LoopTouch<false>(config, t);
+  }
+}
+
+namespace {
+
+inline uint64_t Tag(uint32_t slot) { return (uint64_t{slot} + 1) * 0x9e3779b97f4a7c15ull; }
+
+// The tag (its first bytes, for blocks under 8 bytes) at the start of the
+// block, and again at the end when the two copies cannot overlap.
+void WriteTag(void* p, uint64_t size, uint64_t tag) {
+  memcpy(p, &tag, size < 8 ? size : 8);
+  if (size >= 16) memcpy(static_cast<char*>(p) + size - 8, &tag, 8);
+}
+
+bool TagIntact(const void* p, uint64_t size, uint64_t tag) {
+  if (memcmp(p, &tag, size < 8 ? size : 8) != 0) return false;
+  return size < 16 || memcmp(static_cast<const char*>(p) + size - 8, &tag, 8) == 0;
+}
+
+void Report(ThreadControl* self, uint32_t t, uint64_t pos, const Op& o, const char* what) {
+  if (self->verify_errors++ == 0) {
+    snprintf(self->first_error, sizeof self->first_error, "thread %u op %llu (%s, slot %u, size %llu): %s", t,
+             static_cast<unsigned long long>(pos), OpKindName(o.kind), o.slot,
+             static_cast<unsigned long long>(o.size), what);
+  }
+}
+
+// The alignment a result must have: what was asked for, or the ABI's
+// fundamental alignment (16) capped by the size (malloc(8) may be 8-aligned).
+uint64_t RequiredAlignment(const Op& o, uint64_t arg) {
+  switch (o.kind) {
+    case OpKind::kMemalign:
+    case OpKind::kPosixMemalign:
+    case OpKind::kAlignedAlloc: return arg != 0 && (arg & (arg - 1)) == 0 ? arg : 1;
+    case OpKind::kValloc:
+    case OpKind::kPvalloc: return 4096;
+    default: {
+      uint64_t a = 16;
+      while (a > 1 && a > o.size) a >>= 1;
+      return a;
+    }
+  }
+}
+
+}  // namespace
+
+void VerifyThread(const ReplayConfig& config, uint32_t t) {
+  const PreparedView& v = *config.view;
+  ThreadControl* self = &config.controls[t];
+  void** slots = config.slots;
+  uint64_t* sizes = config.sizes;
+  const BlockRef* blocks = v.Blocks(t);
+  uint64_t pos = 0;
+  for (uint64_t b = 0; b < v.threads[t].blocks; ++b) {
+    const Op* ops = v.BlockOps(blocks[b]);
+    for (uint64_t i = 0; i < blocks[b].ops; ++i) {
+      const Op& o = ops[i];
+      const uint64_t at = pos;
+      if (o.kind == OpKind::kWait) {
+        WaitFor(self, &config.controls[o.slot], o.size);
+        Publish(self, ++pos);
+        continue;
+      }
+      const uint64_t arg = HasArg(o.kind) ? ops[i + 1].size : 0;
+      void* old = o.kind == OpKind::kFreeNull ? nullptr : slots[o.slot];
+      const uint64_t old_size = o.kind == OpKind::kFreeNull ? 0 : sizes[o.slot];
+      const uint64_t tag = Tag(o.slot);
+      if (UsesSlot(o.kind) && old != nullptr && old_size != 0 && !TagIntact(old, old_size, tag)) {
+        Report(self, t, at, o, "the block's contents changed while it was live (overlapping blocks?)");
+      }
+      if (o.kind == OpKind::kUsableSize && old != nullptr && malloc_usable_size(old) < old_size) {
+        Report(self, t, at, o, "malloc_usable_size is smaller than the size requested");
+      }
+      void* p = Issue(o, arg, slots);
+      if (Allocates(o.kind) || o.kind == OpKind::kRealloc) {
+        const uint64_t size = Requested(o, arg);
+        if (p == nullptr) {
+          if (size != 0) ++self->alloc_failures;
+          sizes[o.slot] = 0;
+        } else {
+          if (reinterpret_cast<uintptr_t>(p) % RequiredAlignment(o, arg) != 0) {
+            Report(self, t, at, o, "the block is not aligned as required");
+          }
+          if (malloc_usable_size(p) < size) Report(self, t, at, o, "malloc_usable_size < requested size");
+          if (o.kind == OpKind::kCalloc) {
+            const char* c = static_cast<const char*>(p);
+            const uint64_t n = size < 4096 ? size : 4096;
+            for (uint64_t k = 0; k < n; ++k) {
+              if (c[k] != 0 || c[size - 1 - k] != 0) {
+                Report(self, t, at, o, "calloc returned memory that is not zero");
+                break;
+              }
+            }
+          }
+          if (o.kind == OpKind::kRealloc && old_size != 0 && size != 0) {
+            // The kept prefix still starts with the tag.
+            const size_t n = (old_size < size ? old_size : size) < 8 ? (old_size < size ? old_size : size) : 8;
+            if (memcmp(p, &tag, n) != 0) Report(self, t, at, o, "realloc did not keep the block's contents");
+          }
+          if (size != 0) WriteTag(p, size, tag);
+          sizes[o.slot] = size;
+        }
+      } else if (o.kind == OpKind::kFree) {
+        sizes[o.slot] = 0;
+      }
+      if (HasArg(o.kind)) {
+        ++i;
+        ++pos;
+      }
+      Publish(self, ++pos);
+    }
   }
 }
 

@@ -28,6 +28,8 @@ struct alignas(64) ThreadControl {
   uint64_t slop_samples;
   uint64_t alloc_failures;   // replayed allocations that returned NULL
   uint64_t waits_slept;      // waits that had to sleep
+  uint64_t verify_errors;    // --verify: blocks found damaged or misplaced
+  char first_error[160];     // the first of them, described
 };
 
 struct ReplayConfig {
@@ -36,10 +38,17 @@ struct ReplayConfig {
   void** slots;             // [slots], zeroed
   Touch touch;
   uint32_t sample_mask;     // time op i when (i & mask) == 0
+  uint64_t* sizes;          // [slots] when verifying, else nullptr
 };
 
 // Replays thread t's stream to the end.
 void ReplayThread(const ReplayConfig& config, uint32_t t);
+
+// Replays thread t's stream checking every result instead of timing it: each
+// block gets its slot's tag at both ends, which must be intact when the block
+// is resized, queried or freed (two live blocks that overlap destroy each
+// other's tags); alignment, usable size >= requested, calloc's zeroing.
+void VerifyThread(const ReplayConfig& config, uint32_t t);
 
 }  // namespace alloclab::replay
 

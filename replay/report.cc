@@ -231,6 +231,10 @@ std::string FormatText(const Report& r) {
                         r.allocators.empty() || r.allocators[0].runs.empty() ? 0
                                                                               : r.allocators[0].runs[0].rss_interval_us,
                         base != nullptr ? absl::StrCat("; x = ratio to ", r.baseline) : "");
+  if (!r.allocators.empty() && !r.allocators[0].runs.empty() && r.allocators[0].runs[0].verified) {
+    s += "verify: every block of every run checked (tags, alignment, usable size, calloc zeroing): no errors;\n"
+         "        times above include the checks and are not measurements\n";
+  }
   absl::StrAppendFormat(&s, "determinism: %s\n",
                         ChecksumsAgree(r) ? "every run issued the prepared ops (checksums agree)"
                                           : "CHECKSUM MISMATCH: runs did not replay the same ops");

@@ -14,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "replay/op_stream.h"
 
 extern char** environ;
@@ -60,10 +61,16 @@ absl::StatusOr<RunResult> ParseRunnerOutput(const std::string& text) {
       {"slop_samples", &RunResult::slop_samples},
       {"alloc_failures", &RunResult::alloc_failures},
       {"waits_slept", &RunResult::waits_slept},
+      {"verified", &RunResult::verified},
+      {"verify_errors", &RunResult::verify_errors},
   };
   int line_no = 0;
   for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
     ++line_no;
+    if (absl::ConsumePrefix(&line, "verify_error ")) {
+      r.first_verify_error = std::string(line);
+      continue;
+    }
     std::vector<absl::string_view> f = absl::StrSplit(line, ' ');
     auto bad = [&] {
       return absl::DataLossError(absl::StrCat("runner output line ", line_no, " is malformed: ", line));
@@ -102,6 +109,7 @@ absl::StatusOr<RunResult> RunReplay(const RunOptions& options, const std::string
                                    absl::StrCat("--sample-shift=", options.sample_shift),
                                    absl::StrCat("--rss-interval-us=", options.rss_interval_us),
                                    absl::StrCat("--expect=", a.preload.empty() ? "glibc" : a.preload)};
+  if (options.verify) args.push_back("--verify");
   // The environment as it is, but with exactly the allocator under test preloaded.
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {

@@ -32,6 +32,9 @@ struct RunResult {
   uint64_t slop_samples = 0;
   uint64_t alloc_failures = 0;
   uint64_t waits_slept = 0;
+  uint64_t verified = 0;       // 1 when run with --verify
+  uint64_t verify_errors = 0;
+  std::string first_verify_error;
   std::vector<std::pair<uint64_t, uint64_t>> rss_points;  // (ops done, bytes)
   // By op kind: (bucket floor in cycles, count), ascending.
   std::map<int, std::vector<std::pair<uint64_t, uint64_t>>> latency;
@@ -55,6 +58,7 @@ struct RunOptions {
   std::string touch = "first";  // none | first | all
   int sample_shift = 6;
   int rss_interval_us = 500;
+  bool verify = false;
 };
 
 // Runs the runner on a prepared file under allocator a.

@@ -5,8 +5,10 @@
 // measurements as "key value" lines on stdout for `replay` to read.
 //
 //   replay_runner PREPARED [--touch=none|first|all] [--sample-shift=K]
-//                 [--rss-interval-us=N] [--expect=glibc|PATH.so]
+//                 [--rss-interval-us=N] [--expect=glibc|PATH.so] [--verify]
 //
+// --verify checks every result (replay/replay_thread.h, VerifyThread) instead
+// of timing; the report then carries verify_errors and the first of them.
 // Exit status: 0 done, 2 usage, 3 bad prepared file, 4 allocator not loaded,
 // 5 out of resources.
 #include <dlfcn.h>
@@ -96,6 +98,7 @@ struct Shared {
   ReplayConfig config;
   std::atomic<uint32_t> running{0};
   std::atomic<bool> go{false};
+  bool verify = false;
 };
 Shared g;
 
@@ -106,7 +109,11 @@ struct ThreadArg {
 void* ThreadMain(void* p) {
   const uint32_t t = static_cast<ThreadArg*>(p)->index;
   while (!g.go.load(std::memory_order_acquire)) sched_yield();
-  ReplayThread(g.config, t);
+  if (g.verify) {
+    VerifyThread(g.config, t);
+  } else {
+    ReplayThread(g.config, t);
+  }
   g.running.fetch_sub(1, std::memory_order_release);
   return nullptr;
 }
@@ -119,6 +126,7 @@ int Main(int argc, char** argv) {
   int sample_shift = 6;
   long interval_us = 500;
   const char* expect = nullptr;
+  bool verify = false;
   for (int i = 2; i < argc; ++i) {
     const char* a = argv[i];
     if (strcmp(a, "--touch=none") == 0) {
@@ -133,6 +141,8 @@ int Main(int argc, char** argv) {
     } else if (strncmp(a, "--rss-interval-us=", 18) == 0) {
       interval_us = atol(a + 18);
       if (interval_us < 50) Die(2, "--rss-interval-us must be at least 50");
+    } else if (strcmp(a, "--verify") == 0) {
+      verify = true;
     } else if (strncmp(a, "--expect=", 9) == 0) {
       expect = a + 9;
     } else {
@@ -161,13 +171,16 @@ int Main(int argc, char** argv) {
   auto* points = static_cast<RssPoint*>(MapResident(points_bytes));
   auto* threads = static_cast<pthread_t*>(MapResident(nthreads * sizeof(pthread_t) + 1));
   auto* args = static_cast<ThreadArg*>(MapResident(nthreads * sizeof(ThreadArg) + 1));
+  uint64_t* sizes = verify ? static_cast<uint64_t*>(MapResident(slots_bytes)) : nullptr;
+  if (verify && sizes == nullptr) Die(5, "out of memory for the replay's own state");
   if (!slots || !controls || !stacks || !points || !threads || !args) Die(5, "out of memory for the replay's own state");
   // All populated up front, so their resident size is a constant to subtract.
-  const uint64_t own_bytes = ResidentBytes(slots, slots_bytes) + ResidentBytes(controls, controls_bytes) +
+  const uint64_t own_bytes = (sizes ? ResidentBytes(sizes, slots_bytes) : 0) + ResidentBytes(slots, slots_bytes) + ResidentBytes(controls, controls_bytes) +
                              ResidentBytes(stacks, stacks_bytes) + ResidentBytes(points, points_bytes);
   auto own = [own_bytes] { return own_bytes; };
 
-  g.config = ReplayConfig{&view, controls, slots, touch, (1u << sample_shift) - 1};
+  g.config = ReplayConfig{&view, controls, slots, touch, (1u << sample_shift) - 1, sizes};
+  g.verify = verify;
   g.running.store(static_cast<uint32_t>(nthreads));
   for (uint32_t t = 0; t < nthreads; ++t) {
     args[t].index = t;
@@ -245,6 +258,18 @@ int Main(int argc, char** argv) {
       if (n != 0) Out("latency %llu %llu %llu\n", static_cast<unsigned long long>(k), LatencyBucketFloor(b), n);
     }
   }
+  uint64_t verify_errors = 0;
+  for (uint64_t t = 0; t < nthreads; ++t) {
+    if (controls[t].verify_errors != 0 && verify_errors == 0) {
+      char line[256];
+      const int n = snprintf(line, sizeof line, "verify_error %s\n", controls[t].first_error);
+      const ssize_t w = write(1, line, static_cast<size_t>(n));
+      (void)w;
+    }
+    verify_errors += controls[t].verify_errors;
+  }
+  Out("verified %llu\n", verify ? 1 : 0);
+  Out("verify_errors %llu\n", verify_errors);
   Out("end %llu\n", 1);
   return 0;
 }
