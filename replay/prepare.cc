@@ -165,6 +165,10 @@ absl::Status Preparer::WaitFor(uint32_t t, uint32_t other, uint64_t pos, bool re
   if (other == t) return absl::OkStatus();
   uint64_t& done = waited_[(uint64_t{t} << 32) | other];
   if (pos <= done) return absl::OkStatus();
+  // Wait for everything the other thread had done by now in the recorded
+  // order, not just the op needed: still only earlier ops (no cycles), and
+  // later dependencies on those ops need no wait of their own.
+  pos = threads_[other].ops;
   done = pos;
   ++h_.waits;
   if (reuse) ++h_.reuse_waits;
