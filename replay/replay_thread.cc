@@ -2,6 +2,8 @@
 // index; one op in 2^k is timed with the cycle counter.
 #include "replay/replay_thread.h"
 
+#include <dlfcn.h>
+#include <limits.h>
 #include <linux/futex.h>
 #include <malloc.h>
 #include <sched.h>
@@ -12,10 +14,38 @@
 #include <x86intrin.h>
 
 #include <cstdio>
+#include <initializer_list>
 #include <cstring>
 
 namespace alloclab::replay {
 namespace {
+
+EntryPoints g_entry = {memalign, posix_memalign, aligned_alloc, valloc, pvalloc, {}, 0};
+
+// Equivalents built on posix_memalign, for allocators without the call.
+int (*g_posix_memalign)(void**, size_t, size_t) = posix_memalign;
+size_t g_page = 4096;
+void* ViaPosixMemalign(size_t alignment, size_t size) {
+  void* p = nullptr;
+  if (alignment < sizeof(void*)) alignment = sizeof(void*);
+  return g_posix_memalign(&p, alignment, size) == 0 ? p : nullptr;
+}
+void* VallocViaPosixMemalign(size_t size) { return ViaPosixMemalign(g_page, size); }
+void* PvallocViaPosixMemalign(size_t size) {
+  return ViaPosixMemalign(g_page, size == 0 ? g_page : (size + g_page - 1) & ~(g_page - 1));
+}
+
+// Whether symbol `name` resolves into `object`.
+bool ComesFrom(const char* name, const char* object) {
+  void* sym = dlsym(RTLD_DEFAULT, name);
+  Dl_info info;
+  if (sym == nullptr || dladdr(sym, &info) == 0 || info.dli_fname == nullptr) return false;
+  char have[PATH_MAX];
+  if (realpath(info.dli_fname, have) == nullptr) return false;
+  if (strcmp(object, "glibc") == 0) return strstr(have, "/libc.so") != nullptr;
+  char want[PATH_MAX];
+  return realpath(object, want) != nullptr && strcmp(have, want) == 0;
+}
 
 inline uint32_t* FutexWord(std::atomic<uint64_t>* done) {
   return reinterpret_cast<uint32_t*>(done);  // the low half on little-endian
@@ -81,15 +111,15 @@ inline void* Issue(const Op& o, uint64_t arg, void** slots) {
       return p;
     }
     case OpKind::kReallocNull: return slot = realloc(nullptr, o.size);
-    case OpKind::kMemalign: return slot = memalign(arg, o.size);
+    case OpKind::kMemalign: return slot = g_entry.memalign(arg, o.size);
     case OpKind::kPosixMemalign: {
       void* p = nullptr;
-      if (posix_memalign(&p, arg, o.size) != 0) p = nullptr;
+      if (g_entry.posix_memalign(&p, arg, o.size) != 0) p = nullptr;
       return slot = p;
     }
-    case OpKind::kAlignedAlloc: return slot = aligned_alloc(arg, o.size);
-    case OpKind::kValloc: return slot = valloc(o.size);
-    case OpKind::kPvalloc: return slot = pvalloc(o.size);
+    case OpKind::kAlignedAlloc: return slot = g_entry.aligned_alloc(arg, o.size);
+    case OpKind::kValloc: return slot = g_entry.valloc(o.size);
+    case OpKind::kPvalloc: return slot = g_entry.pvalloc(o.size);
     case OpKind::kUsableSize: {
       if (slot != nullptr) {
         volatile size_t n = malloc_usable_size(slot);
@@ -197,6 +227,45 @@ void LoopTouch(const ReplayConfig& config, uint32_t t) {
 }
 
 }  // namespace
+
+const EntryPoints& Entry() { return g_entry; }
+
+bool ResolveEntryPoints(const char* object, char* error, size_t error_size) {
+  for (const char* required : {"malloc", "free", "calloc", "realloc", "malloc_usable_size", "posix_memalign"}) {
+    if (!ComesFrom(required, object)) {
+      snprintf(error, error_size, "%s does not provide %s (the replay would mix two heaps)", object, required);
+      return false;
+    }
+  }
+  g_posix_memalign = reinterpret_cast<int (*)(void**, size_t, size_t)>(dlsym(RTLD_DEFAULT, "posix_memalign"));
+  g_page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  g_entry.posix_memalign = g_posix_memalign;
+  struct Optional {
+    const char* name;
+    void** slot;
+    void* fallback;
+    const char* note;
+  };
+  const Optional optional[] = {
+      {"memalign", reinterpret_cast<void**>(&g_entry.memalign), reinterpret_cast<void*>(&ViaPosixMemalign),
+       "memalign -> posix_memalign"},
+      {"aligned_alloc", reinterpret_cast<void**>(&g_entry.aligned_alloc), reinterpret_cast<void*>(&ViaPosixMemalign),
+       "aligned_alloc -> posix_memalign"},
+      {"valloc", reinterpret_cast<void**>(&g_entry.valloc), reinterpret_cast<void*>(&VallocViaPosixMemalign),
+       "valloc -> posix_memalign"},
+      {"pvalloc", reinterpret_cast<void**>(&g_entry.pvalloc), reinterpret_cast<void*>(&PvallocViaPosixMemalign),
+       "pvalloc -> posix_memalign"},
+  };
+  for (const Optional& o : optional) {
+    if (ComesFrom(o.name, object)) {
+      *o.slot = dlsym(RTLD_DEFAULT, o.name);
+    } else {
+      *o.slot = o.fallback;
+      g_entry.substitutions[g_entry.substitution_count++] = o.note;
+    }
+  }
+  return true;
+}
 
 void ReplayThread(const ReplayConfig& config, uint32_t t) {
   if (config.view->header->threads > 1) {

@@ -41,6 +41,26 @@ struct ReplayConfig {
   uint64_t* sizes;          // [slots] when verifying, else nullptr
 };
 
+// The allocator's entry points, each checked to come from the allocator under
+// test: a call that fell through to glibc would mix two heaps. Where an
+// allocator lacks an obsolete one (jemalloc has no pvalloc), the replay calls
+// the allocator's equivalent instead and says so.
+struct EntryPoints {
+  void* (*memalign)(size_t, size_t);
+  int (*posix_memalign)(void**, size_t, size_t);
+  void* (*aligned_alloc)(size_t, size_t);
+  void* (*valloc)(size_t);
+  void* (*pvalloc)(size_t);
+  const char* substitutions[8];  // "pvalloc -> memalign", ...
+  int substitution_count;
+};
+
+// Resolves the entry points against `object` (a path, or "glibc" for libc).
+// On failure (malloc, free, calloc, realloc or malloc_usable_size not the
+// object's own) writes the reason into error and returns false.
+bool ResolveEntryPoints(const char* object, char* error, size_t error_size);
+const EntryPoints& Entry();
+
 // Replays thread t's stream to the end.
 void ReplayThread(const ReplayConfig& config, uint32_t t);
 

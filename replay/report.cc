@@ -221,6 +221,7 @@ std::string FormatText(const Report& r) {
       absl::StrAppendFormat(&s, " %7.2f %7.2f", bw > 0 ? wall / bw : 0, bp > 0 ? peak / bp : 0);
     }
     if (rep.alloc_failures != 0) absl::StrAppendFormat(&s, "  (%d allocations failed)", rep.alloc_failures);
+    if (!rep.substitutions.empty()) absl::StrAppend(&s, "  (lacks: ", absl::StrJoin(rep.substitutions, ", "), ")");
     s += "\n";
   }
   absl::StrAppendFormat(&s,

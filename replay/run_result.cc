@@ -67,6 +67,10 @@ absl::StatusOr<RunResult> ParseRunnerOutput(const std::string& text) {
   int line_no = 0;
   for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
     ++line_no;
+    if (absl::ConsumePrefix(&line, "substituted ")) {
+      r.substitutions.emplace_back(line);
+      continue;
+    }
     if (absl::ConsumePrefix(&line, "verify_error ")) {
       r.first_verify_error = std::string(line);
       continue;

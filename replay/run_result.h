@@ -35,6 +35,7 @@ struct RunResult {
   uint64_t verified = 0;       // 1 when run with --verify
   uint64_t verify_errors = 0;
   std::string first_verify_error;
+  std::vector<std::string> substitutions;  // calls the allocator lacks, made another way
   std::vector<std::pair<uint64_t, uint64_t>> rss_points;  // (ops done, bytes)
   // By op kind: (bucket floor in cycles, count), ascending.
   std::map<int, std::vector<std::pair<uint64_t, uint64_t>>> latency;

@@ -73,27 +73,6 @@ uint64_t ProcessCpuNs() {
          (static_cast<uint64_t>(ru.ru_utime.tv_usec) + static_cast<uint64_t>(ru.ru_stime.tv_usec)) * 1000;
 }
 
-// Checks that malloc resolves into the expected object: a preload that
-// failed (ld.so only warns) must not silently measure glibc.
-void CheckAllocator(const char* expect) {
-  void* m = dlsym(RTLD_DEFAULT, "malloc");
-  Dl_info info;
-  if (m == nullptr || dladdr(m, &info) == 0 || info.dli_fname == nullptr) {
-    Die(4, "cannot tell which object provides malloc");
-  }
-  char have[PATH_MAX];
-  if (realpath(info.dli_fname, have) == nullptr) strncpy(have, info.dli_fname, sizeof have - 1);
-  if (strcmp(expect, "glibc") == 0) {
-    if (strstr(have, "/libc.so") == nullptr) Die(4, "malloc is not glibc's but comes from ", have);
-    return;
-  }
-  char want[PATH_MAX];
-  if (realpath(expect, want) == nullptr) Die(4, "allocator not found: ", expect);
-  if (strcmp(have, want) != 0) {
-    Die(4, "the allocator was not preloaded (malloc comes from another object): ", have);
-  }
-}
-
 struct Shared {
   ReplayConfig config;
   std::atomic<uint32_t> running{0};
@@ -149,10 +128,11 @@ int Main(int argc, char** argv) {
       Die(2, "unknown flag ", a);
     }
   }
-  if (expect != nullptr) CheckAllocator(expect);
+  // A preload that failed (ld.so only warns) must not silently measure glibc.
+  char error[512];
+  if (!ResolveEntryPoints(expect != nullptr ? expect : "glibc", error, sizeof error)) Die(4, error);
 
   PreparedView view;
-  char error[512];
   if (!MapPrepared(path, &view, error, sizeof error)) Die(3, error);
   const PreparedHeader& h = *view.header;
   madvise(const_cast<uint8_t*>(view.base), view.size, MADV_SEQUENTIAL);
@@ -249,6 +229,12 @@ int Main(int argc, char** argv) {
   Out("slop_samples %llu\n", slop_n);
   Out("alloc_failures %llu\n", failures);
   Out("waits_slept %llu\n", slept);
+  for (int i = 0; i < Entry().substitution_count; ++i) {
+    char line[128];
+    const int n = snprintf(line, sizeof line, "substituted %s\n", Entry().substitutions[i]);
+    const ssize_t w = write(1, line, static_cast<size_t>(n));
+    (void)w;
+  }
   for (int i = 0; i < npoints; ++i) Out("rss_point %llu %llu\n", points[i].ops, points[i].bytes);
   Out("rss_point %llu %llu\n", h.ops, final_rss);
   for (int k = 1; k <= kMaxOpKind; ++k) {
