@@ -46,6 +46,9 @@ bool TraceReader::Fail(const std::string& what) {
     where = absl::StrCat("offset ", records_.inner_offset(), " of the compressed block at ", where);
   }
   status_ = absl::DataLossError(absl::StrCat("corrupt chunk at ", where, ": ", what));
+  // Nothing of the bad chunk is handed out, now or by a later call.
+  events_.clear();
+  next_ = 0;
   return false;
 }
 

@@ -308,6 +308,66 @@ TEST(TraceReader, CorruptChunkNamesItsOffset) {
   EXPECT_THAT(got.status().message(), HasSubstr("event_count says 2"));
 }
 
+// Found by trace_reader_fuzz: after a chunk failed to decode (or broke its
+// thread's continuity), the next call of Next() handed out the events that
+// chunk had decoded before the error.
+TEST(TraceReader, NextStaysFalseAfterAnError) {
+  std::vector<Event> events = EveryKindEvents(1);
+  std::vector<uint8_t> a(4096), b(4096);
+  ChunkEncoder first(a.data(), a.size()), second(b.data(), b.size());
+  ASSERT_TRUE(first.Append(events[5]));
+  ASSERT_TRUE(second.Append(events[2]));  // same thread, earlier seq
+  ASSERT_TRUE(second.Append(events[3]));
+  std::string bytes = MagicAndHeader();
+  bytes.append(reinterpret_cast<const char*>(a.data()), first.size());
+  bytes.append(reinterpret_cast<const char*>(b.data()), second.size());
+  Record r;  // a chunk whose second event is bad, after its first decoded
+  Chunk* c = r.mutable_chunk();
+  c->set_thread_id(7);
+  for (uint64_t w : {2u, 1u, 0u, 8u, 31u, 1u, 0u}) c->add_words(w);  // FREE(8), then kind 31
+  c->set_event_count(2);
+  for (const std::string& file : {bytes, MagicAndHeader() + Frame(r)}) {
+    auto reader = TraceReader::FromSource(std::make_unique<MemorySource>(file));
+    ASSERT_TRUE(reader.ok()) << reader.status();
+    Event e;
+    int n = 0;
+    while ((*reader)->Next(&e)) ++n;
+    EXPECT_LE(n, 1);
+    EXPECT_FALSE((*reader)->status().ok());
+    for (int i = 0; i < 3; ++i) EXPECT_FALSE((*reader)->Next(&e)) << "call " << i << " after the error";
+    EXPECT_FALSE((*reader)->status().ok());
+  }
+}
+
+// Found by trace_reader_fuzz: Linux paths and arguments are bytes, not
+// UTF-8; a program run with a Latin-1 argument gave a trace whose header did
+// not parse ("not a valid Record message") while these were proto3 strings.
+TEST(TraceReader, PathsAndArgumentsAreBytes) {
+  static const char* const kArgs[] = {"prog", "caf\xe9", "\xff\xfe"};
+  HeaderFields h;
+  h.executable = "/tmp/\xc3(/prog";
+  h.args = kArgs;
+  h.arg_count = 3;
+  h.parent_trace = "/tmp/\x80.pb";
+  std::vector<uint8_t> buf(4096);
+  std::string bytes(kMagic, sizeof kMagic);
+  bytes.append(reinterpret_cast<char*>(buf.data()), EncodeHeader(h, buf.data(), buf.size()));
+  const MappingFields map = {0x400000, 0x401000, 0, "/opt/\xe9t\xe9/lib.so", "bad0"};
+  bytes.append(reinterpret_cast<char*>(buf.data()), EncodeMemoryMaps(1, &map, 1, buf.data(), buf.size()));
+  bytes.append(reinterpret_cast<char*>(buf.data()),
+               EncodeExec(1, 2, "/bin/\xff", kArgs, 3, buf.data(), buf.size()));
+  auto got = Read(bytes);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->header.executable(), "/tmp/\xc3(/prog");
+  ASSERT_EQ(got->header.args_size(), 3);
+  EXPECT_EQ(got->header.args(1), "caf\xe9");
+  EXPECT_EQ(got->header.parent_trace(), "/tmp/\x80.pb");
+  ASSERT_EQ(got->other_records.size(), 2u);
+  EXPECT_EQ(got->other_records[0].memory_maps().mappings(0).path(), "/opt/\xe9t\xe9/lib.so");
+  EXPECT_EQ(got->other_records[1].exec().path(), "/bin/\xff");
+  EXPECT_EQ(got->other_records[1].exec().args(2), "\xff\xfe");
+}
+
 TEST(TraceReader, CorruptCompressedBlock) {
   Record r;
   Compressed* c = r.mutable_compressed();
