@@ -61,22 +61,27 @@ void WaitFor(ThreadControl* self, ThreadControl* other, uint64_t target) {
     sched_yield();
   }
   ++self->waits_slept;
-  // The publisher wakes sleepers only when it sees waiters != 0, without a
-  // fence; a wake lost to that race costs one timeout, never a hang.
+  // Sleep until the other thread passes the lowest target any sleeper set.
+  // The publisher checks wake_at without a fence: a wake lost to that race
+  // costs one timeout, never a hang.
   const struct timespec timeout = {0, 1000000};
-  other->waiters.fetch_add(1, std::memory_order_seq_cst);
   for (;;) {
-    const uint64_t seen = other->done.load(std::memory_order_acquire);
+    uint64_t seen = other->done.load(std::memory_order_acquire);
     if (seen >= target) break;
-    syscall(SYS_futex, FutexWord(&other->done), FUTEX_WAIT_PRIVATE, static_cast<uint32_t>(seen),
-            &timeout, nullptr, 0);
+    uint64_t at = other->wake_at.load(std::memory_order_relaxed);
+    while (target < at && !other->wake_at.compare_exchange_weak(at, target, std::memory_order_seq_cst)) {
+    }
+    seen = other->done.load(std::memory_order_seq_cst);
+    if (seen >= target) break;
+    syscall(SYS_futex, FutexWord(&other->done), FUTEX_WAIT_PRIVATE, static_cast<uint32_t>(seen), &timeout,
+            nullptr, 0);
   }
-  other->waiters.fetch_sub(1, std::memory_order_relaxed);
 }
 
 inline void Publish(ThreadControl* self, uint64_t pos) {
   self->done.store(pos, std::memory_order_release);
-  if (__builtin_expect(self->waiters.load(std::memory_order_relaxed) != 0, 0)) {
+  if (__builtin_expect(pos >= self->wake_at.load(std::memory_order_relaxed), 0)) {
+    self->wake_at.store(~0ull, std::memory_order_relaxed);
     syscall(SYS_futex, FutexWord(&self->done), FUTEX_WAKE_PRIVATE, INT32_MAX, nullptr, nullptr, 0);
   }
 }
@@ -176,45 +181,45 @@ inline int SlowOp(const ReplayConfig& config, ThreadControl* self, const Op* o, 
 }
 
 // kMulti: other threads may wait on this one, so every op is published; a
-// lone thread publishes only now and then, for the progress the sampler plots.
+// lone thread publishes once a block, for the progress the sampler plots.
+// The inner loop keeps few values live across the calls (a pointer, an end,
+// a countdown to the next timed op, the slots) so they stay in registers.
 template <bool kMulti, Touch kTouch>
 void Loop(const ReplayConfig& config, uint32_t t) {
   const PreparedView& v = *config.view;
-  ThreadControl* self = &config.controls[t];
-  void** slots = config.slots;
-  const uint64_t mask = config.sample_mask;
+  ThreadControl* const self = &config.controls[t];
+  void** const slots = config.slots;
+  const uint32_t period = config.sample_mask + 1;
   const BlockRef* blocks = v.Blocks(t);
   const uint64_t nblocks = v.threads[t].blocks;
-  uint64_t pos = 0;
+  uint64_t base = 0;  // ops before this block
+  uint32_t countdown = 1;  // the first op is timed
   for (uint64_t b = 0; b < nblocks; ++b) {
-    const Op* ops = v.BlockOps(blocks[b]);
-    const uint64_t n = blocks[b].ops;
-    for (uint64_t i = 0; i < n; ++i) {
-      const Op* o = &ops[i];
-      if (__builtin_expect((pos & mask) != 0, 1) && o->kind == OpKind::kMalloc) {
-        void* p = slots[o->slot] = malloc(o->size);
+    const Op* const ops = v.BlockOps(blocks[b]);
+    const Op* const end = ops + blocks[b].ops;
+    for (const Op* o = ops; o < end; ++o) {
+      const Op op = *o;
+      if (__builtin_expect(--countdown != 0, 1) && op.kind == OpKind::kMalloc) {
+        void* p = slots[op.slot] = malloc(op.size);
         if (__builtin_expect(p == nullptr, 0)) {
-          if (o->size != 0) ++self->alloc_failures;
+          if (op.size != 0) ++self->alloc_failures;
         } else if (kTouch != Touch::kNone) {
-          TouchBlock(p, o->size, kTouch);
+          TouchBlock(p, op.size, kTouch);
         }
-      } else if (__builtin_expect((pos & mask) != 0, 1) && o->kind == OpKind::kFree) {
-        free(slots[o->slot]);
-        slots[o->slot] = nullptr;  // a stale slot is never freed twice
+      } else if (__builtin_expect(countdown != 0, 1) && op.kind == OpKind::kFree) {
+        free(slots[op.slot]);
+        slots[op.slot] = nullptr;  // a stale slot is never freed twice
       } else {
-        const int extra = SlowOp<kTouch>(config, self, o, (pos & mask) == 0);
-        i += extra;
-        pos += extra;
+        const bool timed = countdown == 0;
+        if (timed) countdown = period;
+        o += SlowOp<kTouch>(config, self, o, timed);
       }
-      ++pos;
-      if (kMulti) {
-        Publish(self, pos);
-      } else if ((pos & 1023) == 0) {
-        self->done.store(pos, std::memory_order_relaxed);
-      }
+      if (kMulti) Publish(self, base + static_cast<uint64_t>(o - ops) + 1);
     }
+    base += blocks[b].ops;
+    if (!kMulti) self->done.store(base, std::memory_order_relaxed);
   }
-  Publish(self, pos);
+  Publish(self, base);
 }
 
 template <bool kMulti>

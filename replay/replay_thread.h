@@ -19,8 +19,8 @@ enum class Touch { kNone, kFirst, kAll };
 // for what other threads read.
 struct alignas(64) ThreadControl {
   std::atomic<uint64_t> done{0};      // ops completed (position in the stream)
-  std::atomic<uint32_t> waiters{0};   // threads sleeping on done
-  char pad[64 - 12];
+  std::atomic<uint64_t> wake_at{~0ull};  // a sleeper waits for done >= this
+  char pad[64 - 16];
   // Owned by the thread; read by the runner after it ends.
   uint64_t latency[kMaxOpKind + 1][kLatencyBuckets];
   uint64_t slop_requested;   // sampled allocations: bytes asked for
