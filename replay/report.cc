@@ -162,6 +162,18 @@ std::string SizeLabel(int bucket) {
   return absl::StrCat(lo);
 }
 
+// The substitutions (calls an allocator lacks) that this trace needed.
+std::vector<std::string> UsedSubstitutions(const PreparedHeader& h, const RunResult& r) {
+  std::vector<std::string> used;
+  for (const std::string& sub : r.substitutions) {
+    for (int k = 1; k <= kMaxOpKind; ++k) {
+      const std::string name = OpKindName(static_cast<OpKind>(k));
+      if (h.calls_by_kind[k] != 0 && sub.compare(0, name.size() + 1, name + " ") == 0) used.push_back(sub);
+    }
+  }
+  return used;
+}
+
 }  // namespace
 
 double AllocatorRuns::Median(double (*metric)(const RunResult&)) const {
@@ -221,7 +233,9 @@ std::string FormatText(const Report& r) {
       absl::StrAppendFormat(&s, " %7.2f %7.2f", bw > 0 ? wall / bw : 0, bp > 0 ? peak / bp : 0);
     }
     if (rep.alloc_failures != 0) absl::StrAppendFormat(&s, "  (%d allocations failed)", rep.alloc_failures);
-    if (!rep.substitutions.empty()) absl::StrAppend(&s, "  (lacks: ", absl::StrJoin(rep.substitutions, ", "), ")");
+    if (std::vector<std::string> used = UsedSubstitutions(h, rep); !used.empty()) {
+      absl::StrAppend(&s, "  (lacks ", absl::StrJoin(used, ", "), ")");
+    }
     s += "\n";
   }
   absl::StrAppendFormat(&s,

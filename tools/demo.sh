@@ -1,71 +1,110 @@
 #!/usr/bin/env bash
-# The project's main job, end to end, as far as it exists today:
-#   1. trace a real allocation-heavy program with libmalloctrace.so,
-#   2. read the trace back (tracetool stats),
-#   3. run the same program on glibc's malloc and on libbuddymalloc.so, side by side.
-# The replay step (replay the trace against five allocators, HTML report)
-# comes with //replay:replay.
+# The project's main job, end to end:
+#   1. trace real programs with libmalloctrace.so: a python3 workload with
+#      every object through malloc, and threaded_churn (threads handing
+#      blocks to each other) -- or your own command, or an existing trace;
+#   2. read the traces back (tracetool validate, stats);
+#   3. replay each trace against the buddy allocator and every comparison
+#      allocator (glibc, jemalloc, tcmalloc, mimalloc), interleaved, and print
+#      the comparison table;
+#   4. write an HTML report per trace and say where.
 #
-#   ./bazelw run //:demo                       # a python3 workload
-#   ./bazelw run //:demo -- --cmd='sort -n /etc/passwd'
-#   ./bazelw run //:demo -- --out=/tmp/demo    # where traces go
+#   ./bazelw run //:demo                                 # the workloads above
+#   ./bazelw run //:demo -- --cmd='sort -n /etc/passwd'  # your command
+#   ./bazelw run //:demo -- --trace=/path/to/trace.pb    # a trace you have
+#   options: --out=DIR (default $TMPDIR/alloclab-demo), --repeat=N (default 3)
 set -euo pipefail
 runfiles="${RUNFILES_DIR:-$0.runfiles}/alloclab"
 tracer="$runfiles/tracer/libmalloctrace.so"
-buddy="$runfiles/malloc/libbuddymalloc.so"
 tracetool="$runfiles/replay/tracetool"
+replay="$runfiles/replay/replay"
+churn="$runfiles/benchmarks/threaded_churn"
 cd "${BUILD_WORKING_DIRECTORY:-.}"
 
 out=${TMPDIR:-/tmp}/alloclab-demo
-cmd=""
+cmd="" trace="" repeat=3
 for arg in "$@"; do
   case "$arg" in
     --cmd=*) cmd=${arg#--cmd=} ;;
+    --trace=*) trace=${arg#--trace=} ;;
     --out=*) out=${arg#--out=} ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --repeat=*) repeat=${arg#--repeat=} ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "demo: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
+if [[ -n $cmd && -n $trace ]]; then
+  echo "demo: give --cmd or --trace, not both" >&2
+  exit 2
+fi
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-if [ -z "$cmd" ]; then
+
+# The comparison allocators that are installed (./bazelw installs them all).
+allocators=buddy,glibc
+for a in jemalloc:libjemalloc.so.2 tcmalloc:libtcmalloc_minimal.so.4 mimalloc:libmimalloc.so.2; do
+  if [[ -e /usr/lib/x86_64-linux-gnu/${a#*:} ]]; then
+    allocators+=",${a%%:*}"
+  else
+    echo "   (${a%%:*} is not installed: left out)"
+  fi
+done
+
+# trace_command NAME COMMAND: traces every process of COMMAND (the shell, what
+# it execs and forks) into $out/NAME.*.pb; prints the largest trace's path.
+trace_command() {
+  local name=$1 command=$2
+  rm -f "$out/$name".*
+  local start end
+  start=$(date +%s.%N)
+  MALLOC_TRACE_FILE="$out/$name.%p.pb" LD_PRELOAD="$tracer" bash -c "$command" >"$out/$name-output.txt"
+  end=$(date +%s.%N)
+  echo "   $name: traced in $(echo "$end - $start" | bc) s:" >&2
+  ls -l "$out/$name".* | awk '{ printf "     %s  %d bytes\n", $NF, $5 }' >&2
+  ls -S "$out/$name".* | head -1
+}
+
+traces=()
+if [[ -n $trace ]]; then
+  echo "== [1/4] using the trace $trace"
+  traces=("$trace")
+elif [[ -n $cmd ]]; then
+  echo "== [1/4] tracing: $cmd"
+  traces=("$(trace_command command "$cmd")")
+else
   cat >"$out/workload.py" <<'PY'
+import json
 d = {}
 for r in range(3):
-    for i in range(200000):
+    for i in range(100000):
         d[i] = [str(i) * (i % 5), (i, i * 2), {"k": i}]
     d = {k: v for k, v in d.items() if k % 5 == 0}
-print("python workload done,", len(d), "objects kept")
+s = json.dumps([{"a": i, "b": str(i) * 3} for i in range(50000)])
+print("python workload done,", len(d), "objects kept,", len(json.loads(s)), "decoded")
 PY
-  cmd="/usr/bin/python3 $out/workload.py"
-  export PYTHONMALLOC=malloc  # every object through malloc, not Python's pools
+  echo "== [1/4] tracing two real programs"
+  # PYTHONMALLOC=malloc: every object through malloc, not Python's own pools.
+  traces=("$(trace_command python "PYTHONMALLOC=malloc /usr/bin/python3 $out/workload.py")")
+  traces+=("$(trace_command threads "$churn --threads=3 --ops=400000")")
 fi
 
-echo "== [1/3] tracing: $cmd"
-rm -f "$out"/trace.*
-start=$(date +%s.%N)
-# Every process of the command is traced: the shell, and what it execs
-# (same pid: its trace gets a ".1" suffix), forks and runs.
-MALLOC_TRACE_FILE="$out/trace.%p.pb" LD_PRELOAD="$tracer" bash -c "$cmd" >"$out/traced-output.txt"
-end=$(date +%s.%N)
-echo "   done in $(echo "$end - $start" | bc) s; traces:"
-ls -l "$out"/trace.* | awk '{ printf "   %s  %d bytes\n", $NF, $5 }'
-
-echo "== [2/3] reading the traces back"
-for t in "$out"/trace.*; do
+echo "== [2/4] reading the traces back"
+for t in "${traces[@]}"; do
   "$tracetool" validate "$t" | sed 's/^/   /'
+  "$tracetool" stats "$t" | sed -n '1,/^threads/p' | sed 's/^/   /'
 done
-main=$(ls -S "$out"/trace.* | head -1)
-"$tracetool" stats "$main" | sed 's/^/   /'
 
-echo "== [3/3] the same program on glibc and on the buddy allocator"
-for allocator in glibc buddy; do
-  preload=""
-  [ "$allocator" = buddy ] && preload="$buddy"
-  /usr/bin/env time -f "   $allocator: %e s wall, %M KiB peak RSS" env LD_PRELOAD="$preload" bash -c "$cmd" >/dev/null 2>"$out/time-$allocator.txt" ||
-    { cat "$out/time-$allocator.txt"; exit 1; }
-  tail -1 "$out/time-$allocator.txt"
+echo "== [3/4] replaying against $allocators ($repeat interleaved rounds each)"
+reports=()
+for t in "${traces[@]}"; do
+  name=$(basename "$t")
+  name=${name%%.*}
+  echo "-- $t"
+  "$replay" compare --trace="$t" --allocators="$allocators" --repeat="$repeat" \
+    --report="$out/$name-report.html" | sed 's/^/   /'
+  reports+=("$out/$name-report.html")
 done
-echo
-echo "Traces are in $out. Compare allocators on many workloads:"
-echo "   ./bazelw run //benchmarks:compare_allocators"
+
+echo "== [4/4] reports (open in a browser; self-contained, no network):"
+for r in "${reports[@]}"; do echo "   $r"; done
+echo "Traces are in $out. More workloads: ./bazelw run //benchmarks:compare_allocators"
