@@ -28,7 +28,7 @@ void* NoMemory() {
 
 Arena* ArenaForCaller() {
   ThreadCache* tc = ActiveCache();
-  return tc != nullptr ? tc->arena : ArenaForNewThread();
+  return ArenaForOperation(tc != nullptr ? tc->arena : nullptr);
 }
 
 // A chunk of class cls, through the cache when there is one.
@@ -38,7 +38,7 @@ void* AllocateClass(int cls) {
     void* p = CachePop(cls);
     return p != nullptr ? p : CacheRefill(tc, cls);
   }
-  return ArenaForNewThread()->AllocSmall(cls);
+  return ArenaForOperation(nullptr)->AllocSmall(cls);
 }
 
 // What a pointer is, as far as our metadata says.

@@ -1,18 +1,79 @@
-// The arena registry.
+// The arena registry: lazily initialised arenas, thread attachment counts,
+// per-CPU selection.
 #include "malloc/arenas.h"
 
+#include <sched.h>
+
+#include "malloc/spin_lock.h"
+
 namespace alloclab::malloc {
+namespace arenas_internal {
+// Constant-initialised, in .bss: usable before any constructor runs; an
+// arena's pages are touched only once it is initialised.
+Arena g_arenas[kMaxArenas];
+std::atomic<int> g_arena_count{0};
+}  // namespace arenas_internal
+
 namespace {
 
-// Constant-initialised, in .bss: usable before any constructor runs.
-Arena g_main_arena;
+using arenas_internal::g_arena_count;
+using arenas_internal::g_arenas;
+
+SpinLock g_registry_lock;
+std::atomic<int> g_limit{1};  // until the tunables are read: one arena
+std::atomic<bool> g_per_cpu{false};
+int g_attached[kMaxArenas];  // threads attached to each arena (registry lock)
+
+// Arena i, initialising arenas up to it on first use.
+Arena* ArenaAt(int i) {
+  if (ALLOCLAB_LIKELY(i < g_arena_count.load(std::memory_order_acquire))) return &g_arenas[i];
+  LockGuard guard(g_registry_lock);
+  for (int n = g_arena_count.load(std::memory_order_relaxed); n <= i; ++n) {
+    g_arenas[n].Init(/*use_break=*/n == 0);
+    g_arena_count.store(n + 1, std::memory_order_release);
+  }
+  return &g_arenas[i];
+}
 
 }  // namespace
 
-void InitArenas() { g_main_arena.Init(/*use_break=*/true); }
+void InitArenas() { ArenaAt(0); }
 
-Arena* MainArena() { return &g_main_arena; }
+Arena* MainArena() { return &g_arenas[0]; }
 
-Arena* ArenaForNewThread() { return &g_main_arena; }
+void SetArenaLimit(int n) {
+  g_limit.store(n < 1 ? 1 : n > kMaxArenas ? kMaxArenas : n, std::memory_order_relaxed);
+}
+int ArenaLimit() { return g_limit.load(std::memory_order_relaxed); }
+void SetPerCpu(bool on) { g_per_cpu.store(on, std::memory_order_relaxed); }
+bool PerCpu() { return g_per_cpu.load(std::memory_order_relaxed); }
+
+Arena* AttachThread() {
+  const int limit = ArenaLimit();
+  int best = 0;
+  {
+    LockGuard guard(g_registry_lock);
+    for (int i = 1; i < limit; ++i) {
+      if (g_attached[i] < g_attached[best]) best = i;
+    }
+    ++g_attached[best];
+  }
+  return ArenaAt(best);
+}
+
+void DetachThread(Arena* a) {
+  const int i = static_cast<int>(a - g_arenas);
+  if (i < 0 || i >= kMaxArenas) return;
+  LockGuard guard(g_registry_lock);
+  if (g_attached[i] > 0) --g_attached[i];
+}
+
+Arena* ArenaForOperation(Arena* attached) {
+  if (PerCpu()) {
+    const int cpu = sched_getcpu();
+    return ArenaAt(cpu < 0 ? 0 : cpu % ArenaLimit());
+  }
+  return attached != nullptr ? attached : MainArena();
+}
 
 }  // namespace alloclab::malloc

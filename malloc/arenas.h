@@ -1,24 +1,54 @@
-// The process's arenas: which one a thread takes from, and a way to visit
-// them all (statistics, trim, fork).
+// The process's arenas and which one a thread uses. Two ways to bind threads
+// to arenas:
+//  - per thread (default): a thread is attached, when its cache activates, to
+//    the arena with the fewest attached threads, among at most ArenaLimit()
+//    arenas (the CPU count unless BUDDYMALLOC_ARENAS says otherwise); threads
+//    beyond that share. It detaches at exit, so its arena goes to the next.
+//  - per CPU (BUDDYMALLOC_PER_CPU=1): every slow-path operation takes the
+//    arena of the CPU it runs on (sched_getcpu), each behind its own lock.
+// Arena 0 grows with the program break; the others with mmap.
 #ifndef ALLOCLAB_MALLOC_ARENAS_H_
 #define ALLOCLAB_MALLOC_ARENAS_H_
+
+#include <atomic>
 
 #include "malloc/arena.h"
 
 namespace alloclab::malloc {
 
-// The arena that grows with the program break. Usable after InitArenas.
-Arena* MainArena();
-
-// The arena a new thread cache (or a caller without one) takes from.
-Arena* ArenaForNewThread();
+inline constexpr int kMaxArenas = 64;
 
 void InitArenas();
 
-// Visits every arena.
+// The arena that grows with the program break.
+Arena* MainArena();
+
+// Settings (tunables): how many arenas at most, per-CPU binding.
+void SetArenaLimit(int n);
+int ArenaLimit();
+void SetPerCpu(bool on);
+bool PerCpu();
+
+// Per-thread binding: the arena for a thread whose cache activates, and the
+// release of it when the thread exits.
+Arena* AttachThread();
+void DetachThread(Arena* a);
+
+// The arena for a slow-path operation of a thread attached to `attached`
+// (nullptr: the thread has no cache): the CPU's in per-CPU mode, else the
+// attached one (or the main arena).
+Arena* ArenaForOperation(Arena* attached);
+
+namespace arenas_internal {
+extern Arena g_arenas[kMaxArenas];
+extern std::atomic<int> g_arena_count;  // arenas initialised: 0 .. count-1
+}  // namespace arenas_internal
+
+// Visits every initialised arena.
 template <typename F>
 void ForEachArena(F f) {
-  f(MainArena());
+  const int n = arenas_internal::g_arena_count.load(std::memory_order_acquire);
+  for (int i = 0; i < n; ++i) f(&arenas_internal::g_arenas[i]);
 }
 
 }  // namespace alloclab::malloc

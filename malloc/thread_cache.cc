@@ -56,6 +56,7 @@ void DrainAll(ThreadCache* tc) {
 // Runs among the thread's TLS destructors; TLS is still there.
 void OnThreadExit(void*) {
   DrainAll(&t_cache);
+  DetachThread(t_cache.arena);
   t_cache.state = ThreadCache::kExited;
   for (int c = 1; c < kNumClasses; ++c) t_cache.bins[c].room = 0;
 }
@@ -73,7 +74,7 @@ ThreadCache* ActiveCache() {
   if (tc->state == ThreadCache::kExited || !g_enabled.load(std::memory_order_acquire)) {
     return nullptr;
   }
-  tc->arena = ArenaForNewThread();
+  tc->arena = AttachThread();
   for (int c = 1; c < kNumClasses; ++c) {
     tc->bins[c].head = nullptr;
     tc->bins[c].room = ClassInfo(c).cache_max;
@@ -88,7 +89,7 @@ void* CacheRefill(ThreadCache* tc, int cls) {
   ThreadCache::Bin& b = tc->bins[cls];
   void* batch[64];
   const int want = ClassInfo(cls).batch;
-  const int got = tc->arena->AllocBatch(cls, batch, want);
+  const int got = ArenaForOperation(tc->arena)->AllocBatch(cls, batch, want);
   if (got == 0) return nullptr;
   for (int i = 1; i < got; ++i) {
     *static_cast<void**>(batch[i]) = b.head;

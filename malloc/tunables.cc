@@ -4,8 +4,11 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include <sys/sysinfo.h>
+
 #include "malloc/alloc.h"
 #include "malloc/arena.h"
+#include "malloc/arenas.h"
 #include "malloc/platform.h"
 #include "malloc/segment.h"
 #include "malloc/size_classes.h"
@@ -45,6 +48,11 @@ void ReadTunables() {
   if (ReadInteger("BUDDYMALLOC_MMAP_THRESHOLD", kMaxSmallSize, kSegmentSize, &v)) SetMmapThreshold(v);
   if (ReadInteger("BUDDYMALLOC_DECAY_MS", 0, 3600000, &v)) Arena::SetDecayMs(v);
   if (ReadInteger("BUDDYMALLOC_STATS_AT_EXIT", 0, 1, &v)) g_stats_at_exit = v == 1;
+  // Arenas: one per CPU by default (threads beyond that share).
+  const int cpus = get_nprocs();
+  SetArenaLimit(cpus > 0 ? cpus : 1);
+  if (ReadInteger("BUDDYMALLOC_ARENAS", 1, kMaxArenas, &v)) SetArenaLimit(static_cast<int>(v));
+  if (ReadInteger("BUDDYMALLOC_PER_CPU", 0, 1, &v)) SetPerCpu(v == 1);
 }
 
 bool StatsAtExit() { return g_stats_at_exit; }
