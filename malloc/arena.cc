@@ -54,10 +54,7 @@ bool Arena::Release(SegmentMeta* seg) {
 void Arena::ReleaseOrPurge(SegmentMeta* seg) {
   if (!CanReleaseSegment(seg)) {
     // A break segment below the top stays mapped, without its pages.
-    if (seg->pages[0].dirty) {
-      PurgePages(reinterpret_cast<void*>(seg->base), kSegmentSize);
-      seg->pages[0].dirty = false;
-    }
+    buddy_.PurgeBlock(&seg->pages[0]);
     return;
   }
   Release(seg);
@@ -68,6 +65,18 @@ void Arena::SegmentFree(SegmentMeta* seg) {
   seg->free_since_ms = now;
   ++idle_segments_;
   ReleaseExpired(now, /*all=*/false);
+}
+
+uint64_t Arena::BeginFree() {
+  const uint64_t now = NowMs();
+  buddy_.set_now_ms(static_cast<uint32_t>(now));
+  return now;
+}
+
+void Arena::PurgeExpired(uint64_t now_ms) {
+  if (buddy_.dirty_pages() == 0 || now_ms - last_purge_ms_ < g_decay_ms / 4) return;
+  last_purge_ms_ = now_ms;
+  buddy_.PurgeDirty(static_cast<uint32_t>(now_ms), static_cast<uint32_t>(g_decay_ms));
 }
 
 void Arena::ReleaseExpired(uint64_t now_ms, bool all) {
@@ -127,7 +136,9 @@ void Arena::FreeBatch(int cls, void** chunks, int n) {
     t.count += n;
     return;
   }
+  const uint64_t now = BeginFree();
   for (int i = 0; i < n; ++i) FreeChunkLocked(SegmentOf(chunks[i]), chunks[i]);
+  PurgeExpired(now);
 }
 
 void Arena::FlushTransferCaches() {
@@ -145,6 +156,7 @@ void* Arena::AllocSmall(int cls) {
 
 void Arena::FreeSmall(SegmentMeta* seg, void* p) {
   LockGuard guard(lock_);
+  BeginFree();
   FreeChunkLocked(seg, p);
 }
 
@@ -210,6 +222,8 @@ void* Arena::AllocRun(size_t size, size_t align, bool for_growth) {
 
 void Arena::FreeRun(PageInfo* head) {
   LockGuard guard(lock_);
+  const uint64_t now = BeginFree();
+  PurgeExpired(now);
   run_pages_ -= head->span_pages;
   if (CacheRun(head)) return;
   SegmentMeta* whole = buddy_.FreeRun(head);
@@ -223,6 +237,7 @@ void Arena::FreeRun(PageInfo* head) {
 bool Arena::ResizeRun(PageInfo* head, size_t new_size) {
   const uint32_t pages = static_cast<uint32_t>(AlignUp(new_size, kPageSize) >> kPageShift);
   LockGuard guard(lock_);
+  BeginFree();
   const uint32_t old = head->span_pages;
   if (pages == old) return true;
   if (pages < old) {
@@ -236,24 +251,11 @@ bool Arena::ResizeRun(PageInfo* head, size_t new_size) {
 
 void Arena::Trim() {
   LockGuard guard(lock_);
+  const uint64_t now = BeginFree();
+  FlushTransferCaches();
   FlushRunCache();
-  ReleaseExpired(NowMs(), /*all=*/true);
-  // Purge every free block that may hold data.
-  for (SegmentMeta* seg = segments_; seg != nullptr; seg = seg->next) {
-    for (uint32_t p = 0; p < kPagesPerSegment;) {
-      PageInfo& info = seg->pages[p];
-      if (info.kind == PageKind::kFree) {
-        if (info.dirty) {
-          PurgePages(seg->PageAddress(p), kPageSize << info.order);
-          info.dirty = false;
-        }
-        p += 1u << info.order;
-      } else {
-        // Runs and slabs: skip to the next block.
-        p += info.span_pages != 0 ? info.span_pages : 1;
-      }
-    }
-  }
+  ReleaseExpired(now, /*all=*/true);
+  buddy_.PurgeDirty(static_cast<uint32_t>(now), 0);  // every free block that may hold data
 }
 
 void Arena::SetDecayMs(uint64_t ms) { g_decay_ms = ms; }
@@ -263,6 +265,7 @@ ArenaStats Arena::Stats() {
   ArenaStats s;
   s.segments = segment_count_;
   s.free_pages = buddy_.free_pages();
+  s.dirty_free_pages = buddy_.dirty_pages();
   s.run_pages = run_pages_;
   s.cached_run_pages = run_cache_pages_;
   for (int c = 1; c < kNumClasses; ++c) {

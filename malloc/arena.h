@@ -19,6 +19,7 @@ namespace alloclab::malloc {
 struct ArenaStats {
   size_t segments = 0;
   size_t free_pages = 0;
+  size_t dirty_free_pages = 0;  // free, not yet returned to the kernel
   size_t run_pages = 0;        // pages in allocated runs (large blocks)
   size_t cached_run_pages = 0; // freed runs kept for reuse
   size_t slab_count = 0;
@@ -52,11 +53,14 @@ class Arena {
   // after it are free). false: the caller moves the block.
   bool ResizeRun(PageInfo* head, size_t new_size);
 
-  // Gives every wholly free segment back and purges free pages.
+  // Returns cached chunks and runs to the buddy allocator, gives every wholly
+  // free segment back and purges every free page (malloc_trim).
   void Trim();
 
-  // How long a wholly free segment stays before it goes back to the kernel
-  // (so that a workload that frees and reallocates does not refault pages).
+  // How long freed pages stay before they go back to the kernel: wholly free
+  // segments are released, free blocks inside used segments purged with
+  // madvise (so that a workload that frees and reallocates does not refault
+  // pages; checked on frees, at most every decay/4).
   static constexpr uint64_t kDefaultDecayMs = 1000;
   static void SetDecayMs(uint64_t ms);
 
@@ -69,6 +73,10 @@ class Arena {
   void FreeChunkLocked(SegmentMeta* seg, void* p);
   // Called when a segment became wholly free.
   void SegmentFree(SegmentMeta* seg);
+  // Stamps the buddy allocator's clock before frees; returns the time.
+  uint64_t BeginFree();
+  // Purges free blocks that stayed dirty for the decay time.
+  void PurgeExpired(uint64_t now_ms);
   // Releases (or purges) wholly free segments older than the decay time.
   void ReleaseExpired(uint64_t now_ms, bool all);
   void ReleaseOrPurge(SegmentMeta* seg);
@@ -108,6 +116,7 @@ class Arena {
   size_t run_pages_ = 0;
   size_t idle_segments_ = 0;  // wholly free segments seen, not yet released
   uint64_t last_decay_ms_ = 0;
+  uint64_t last_purge_ms_ = 0;
   bool use_break_ = false;
 };
 

@@ -2,6 +2,7 @@
 #include "malloc/buddy.h"
 
 #include "malloc/intrusive_list.h"
+#include "malloc/platform.h"
 
 namespace alloclab::malloc {
 namespace {
@@ -10,14 +11,16 @@ int CeilLog2(uint32_t n) { return n <= 1 ? 0 : 32 - __builtin_clz(n - 1); }
 
 }  // namespace
 
-void BuddyAllocator::Push(SegmentMeta* seg, uint32_t page, int order, bool dirty) {
+void BuddyAllocator::Push(SegmentMeta* seg, uint32_t page, int order, bool dirty, uint32_t since) {
   PageInfo* head = &seg->pages[page];
   head->kind = PageKind::kFree;
   head->order = static_cast<uint8_t>(order);
   head->dirty = dirty;
+  head->dirty_since = since;
   ListPush(&free_[order], head);
   nonempty_ |= 1u << order;
   free_pages_ += uint32_t{1} << order;
+  if (dirty) dirty_pages_ += uint32_t{1} << order;
 }
 
 void BuddyAllocator::Unlink(PageInfo* head) {
@@ -26,9 +29,32 @@ void BuddyAllocator::Unlink(PageInfo* head) {
   if (free_[order] == nullptr) nonempty_ &= ~(1u << order);
   head->kind = PageKind::kInterior;
   free_pages_ -= uint32_t{1} << order;
+  if (head->dirty) dirty_pages_ -= uint32_t{1} << order;
 }
 
-void BuddyAllocator::AddSegment(SegmentMeta* seg) { Push(seg, 0, kMaxOrder, false); }
+void BuddyAllocator::AddSegment(SegmentMeta* seg) { Push(seg, 0, kMaxOrder, false, 0); }
+
+void BuddyAllocator::PurgeBlock(PageInfo* head) {
+  if (head->kind != PageKind::kFree || !head->dirty) return;
+  PurgePages(SegmentMeta::Of(head)->PageAddress(head->index), kPageSize << head->order);
+  head->dirty = false;
+  dirty_pages_ -= uint32_t{1} << head->order;
+}
+
+size_t BuddyAllocator::PurgeDirty(uint32_t now_ms, uint32_t min_age_ms) {
+  size_t purged = 0;
+  for (int order = 0; order <= kMaxOrder && dirty_pages_ != 0; ++order) {
+    for (PageInfo* head = free_[order]; head != nullptr; head = head->next) {
+      if (!head->dirty || now_ms - head->dirty_since < min_age_ms) continue;
+      SegmentMeta* seg = SegmentMeta::Of(head);
+      PurgePages(seg->PageAddress(head->index), kPageSize << order);
+      head->dirty = false;
+      dirty_pages_ -= uint32_t{1} << order;
+      purged += uint32_t{1} << order;
+    }
+  }
+  return purged;
+}
 
 void BuddyAllocator::RemoveSegment(SegmentMeta* seg) { Unlink(&seg->pages[0]); }
 
@@ -56,11 +82,12 @@ PageInfo* BuddyAllocator::AllocRun(uint32_t pages, uint32_t align_pages, bool ro
   PageInfo* head = free_[order];
   SegmentMeta* seg = SegmentMeta::Of(head);
   const bool dirty = head->dirty;
+  const uint32_t since = head->dirty_since;
   Unlink(head);
   const uint32_t first = head->index;
   while (order > want) {
     --order;
-    Push(seg, first + (uint32_t{1} << order), order, dirty);
+    Push(seg, first + (uint32_t{1} << order), order, dirty, since);
   }
   head->kind = PageKind::kRun;
   head->span_pages = pages;
@@ -69,17 +96,22 @@ PageInfo* BuddyAllocator::AllocRun(uint32_t pages, uint32_t align_pages, bool ro
   return head;
 }
 
-SegmentMeta* BuddyAllocator::FreeBlock(SegmentMeta* seg, uint32_t page, int order, bool dirty) {
+SegmentMeta* BuddyAllocator::FreeBlock(SegmentMeta* seg, uint32_t page, int order, bool dirty,
+                                       uint32_t since) {
   seg->pages[page].kind = PageKind::kInterior;
   while (order < kMaxOrder) {
     PageInfo* buddy = &seg->pages[page ^ (uint32_t{1} << order)];
     if (buddy->kind != PageKind::kFree || buddy->order != order) break;
+    // A merged block is as young as its youngest dirty part.
+    if (buddy->dirty && (!dirty || static_cast<int32_t>(buddy->dirty_since - since) > 0)) {
+      since = buddy->dirty_since;
+    }
     dirty |= buddy->dirty;
     Unlink(buddy);
     page &= ~(uint32_t{1} << order);
     ++order;
   }
-  Push(seg, page, order, dirty);
+  Push(seg, page, order, dirty, since);
   return order == kMaxOrder ? seg : nullptr;
 }
 
@@ -89,7 +121,7 @@ SegmentMeta* BuddyAllocator::FreeRange(SegmentMeta* seg, uint32_t first, uint32_
     // The largest block that starts aligned at `first` and fits.
     int order = first == 0 ? kMaxOrder : __builtin_ctz(first);
     while ((uint32_t{1} << order) > end - first) --order;
-    if (FreeBlock(seg, first, order, true) != nullptr) whole = seg;
+    if (FreeBlock(seg, first, order, true, now_ms_) != nullptr) whole = seg;
     first += uint32_t{1} << order;
   }
   return whole;

@@ -41,21 +41,34 @@ class BuddyAllocator {
   void RemoveSegment(SegmentMeta* seg);
 
   size_t free_pages() const { return free_pages_; }
+  // Free pages that may hold data (never purged since they were freed).
+  size_t dirty_pages() const { return dirty_pages_; }
+
+  // The clock (ms) stamped on blocks freed from now on; the arena sets it.
+  void set_now_ms(uint32_t now) { now_ms_ = now; }
+
+  // Purges (madvise) every dirty free block freed at least min_age_ms ago
+  // (0: all of them). Returns the pages purged.
+  size_t PurgeDirty(uint32_t now_ms, uint32_t min_age_ms);
+  // Purges one free block if it is dirty.
+  void PurgeBlock(PageInfo* head);
   // Free blocks of `order`, for statistics and tests.
   size_t FreeBlocks(int order) const;
 
  private:
-  void Push(SegmentMeta* seg, uint32_t page, int order, bool dirty);
+  void Push(SegmentMeta* seg, uint32_t page, int order, bool dirty, uint32_t since);
   void Unlink(PageInfo* head);
   // Frees [page, page + 2^order), merging with free buddies.
   // Returns the segment if the merge reached a whole segment.
-  SegmentMeta* FreeBlock(SegmentMeta* seg, uint32_t page, int order, bool dirty);
+  SegmentMeta* FreeBlock(SegmentMeta* seg, uint32_t page, int order, bool dirty, uint32_t since);
   // Frees [first, end) as maximal aligned blocks.
   SegmentMeta* FreeRange(SegmentMeta* seg, uint32_t first, uint32_t end);
 
   PageInfo* free_[kMaxOrder + 1] = {};
   uint32_t nonempty_ = 0;  // bit k set: free_[k] is not empty
   size_t free_pages_ = 0;
+  size_t dirty_pages_ = 0;
+  uint32_t now_ms_ = 0;
 };
 
 }  // namespace alloclab::malloc

@@ -43,6 +43,8 @@ struct PageInfo {
   uint16_t carved;      // slab head: chunks carved so far (slabs fill lazily)
   uint8_t size_class;   // slab head
   bool dirty;           // free heads: some page may hold data (not purged)
+  uint32_t dirty_since; // free heads, when dirty: ms clock (low 32 bits) of the
+                        // last time data was freed into the block
 };
 
 struct SegmentMeta {

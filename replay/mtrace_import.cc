@@ -283,7 +283,9 @@ absl::StatusOr<MtraceCounts> ImportMtraceFile(const std::string& log_path, const
   auto out = trace::OpenFileSink(tmp);
   if (!out.ok()) return out.status();
   auto counts = ImportMtrace(log->get(), out->get());
-  out->reset();  // closes the file
+  if (absl::Status st = (*out)->Close(); counts.ok() && !st.ok()) {
+    counts = absl::Status(st.code(), absl::StrCat("cannot write ", tmp, ": ", st.message()));
+  }
   if (!counts.ok()) {
     std::remove(tmp.c_str());
     return counts.status();

@@ -34,10 +34,16 @@ class FdSource : public ByteSource {
 class FdSink : public ByteSink {
  public:
   FdSink(int fd, bool owned) : fd_(fd), owned_(owned) {}
-  ~FdSink() override {
-    if (owned_) close(fd_);
+  ~FdSink() override { Close().IgnoreError(); }
+  absl::Status Close() override {
+    if (fd_ < 0) return absl::OkStatus();
+    const int fd = fd_;
+    fd_ = -1;
+    if (owned_ && close(fd) != 0) return absl::ErrnoToStatus(errno, "close");
+    return absl::OkStatus();
   }
   absl::Status Write(std::string_view bytes) override {
+    if (fd_ < 0) return absl::FailedPreconditionError("write after close");
     while (!bytes.empty()) {
       ssize_t w = write(fd_, bytes.data(), bytes.size());
       if (w < 0) {

@@ -25,6 +25,9 @@ class ByteSink {
  public:
   virtual ~ByteSink() = default;
   virtual absl::Status Write(std::string_view bytes) = 0;
+  // Finishes the output; an error a write only reports at close (a full
+  // disk on NFS, a quota) shows here. Writes after Close fail.
+  virtual absl::Status Close() { return absl::OkStatus(); }
 };
 
 // Opens path for reading ("-" is standard input).

@@ -1,0 +1,247 @@
+// Arenas and threads: threads spread over arenas and release them at exit,
+// per-CPU binding, blocks freed by other threads (all-to-all), and no memory
+// growth from thread churn or producer/consumer hand-offs.
+#include "malloc/arenas.h"
+
+#include <malloc.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "malloc/thread_cache.h"
+
+namespace {
+
+using alloclab::malloc::Arena;
+using alloclab::malloc::ThreadCache;
+using alloclab::malloc::ActiveCache;
+using alloclab::malloc::ArenaLimit;
+using alloclab::malloc::SetArenaLimit;
+using alloclab::malloc::ForEachArena;
+using alloclab::malloc::SetPerCpu;
+using alloclab::malloc::ArenaForOperation;
+
+
+size_t AnonRss() {
+  std::ifstream f("/proc/self/statm");
+  size_t size, resident, shared;
+  f >> size >> resident >> shared;
+  return (resident - shared) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+Arena* ArenaOfThisThread() {
+  free(malloc(16));  // activates the cache
+  ThreadCache* tc = ActiveCache();
+  return tc != nullptr ? tc->arena : nullptr;
+}
+
+// Runs f in n threads that all exist at the same time.
+template <typename F>
+void RunTogether(int n, F f) {
+  std::atomic<int> arrived{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i) {
+    threads.emplace_back([&, i] {
+      ++arrived;
+      while (!go.load()) std::this_thread::yield();
+      f(i);
+      // Stay alive until everyone is done, so no arena is released early.
+      ++arrived;
+      while (arrived.load() < 2 * n) std::this_thread::yield();
+    });
+  }
+  while (arrived.load() < n) std::this_thread::yield();
+  go = true;
+  for (auto& t : threads) t.join();
+}
+
+TEST(Arenas, ThreadsSpreadOverArenasAndReleaseThemAtExit) {
+  const int saved = ArenaLimit();
+  SetArenaLimit(4);
+  Arena* main_arena = ArenaOfThisThread();
+  std::vector<Arena*> seen(3);
+  RunTogether(3, [&](int i) { seen[i] = ArenaOfThisThread(); });
+  std::set<Arena*> distinct(seen.begin(), seen.end());
+  distinct.insert(main_arena);
+  EXPECT_EQ(distinct.size(), 4u) << "4 live threads, 4 arenas: each its own";
+  // Those threads exited; the next ones get their arenas again, not new ones.
+  std::vector<Arena*> again(3);
+  RunTogether(3, [&](int i) { again[i] = ArenaOfThisThread(); });
+  EXPECT_EQ(std::set<Arena*>(again.begin(), again.end()), std::set<Arena*>(seen.begin(), seen.end()));
+  // More threads than arenas share them.
+  std::vector<Arena*> many(12);
+  RunTogether(12, [&](int i) { many[i] = ArenaOfThisThread(); });
+  std::set<Arena*> shared(many.begin(), many.end());
+  EXPECT_LE(shared.size(), 4u);
+  int count = 0;
+  ForEachArena([&](Arena*) { ++count; });
+  EXPECT_LE(count, 4);
+  SetArenaLimit(saved);
+}
+
+TEST(Arenas, PerCpuModeUsesTheArenaOfTheCpu) {
+  const int cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  SetPerCpu(true);
+  std::atomic<int> bad{0};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < cpus && c < 8; ++c) {
+    threads.emplace_back([&, c] {
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      CPU_SET(c, &set);
+      if (sched_setaffinity(0, sizeof set, &set) != 0) return;  // not allowed here: nothing to check
+      std::vector<void*> blocks;
+      for (int i = 0; i < 20000; ++i) {
+        const size_t n = 16 + (i * 37) % 40000;
+        void* p = malloc(n);
+        memset(p, c, n < 64 ? n : 64);
+        blocks.push_back(p);
+        if (ArenaForOperation(nullptr) != ArenaForOperation(reinterpret_cast<Arena*>(1))) ++bad;
+      }
+      const int cpu = sched_getcpu();
+      Arena* want = nullptr;
+      int i = 0;
+      ForEachArena([&](Arena* a) {
+        if (i++ == cpu % ArenaLimit()) want = a;
+      });
+      if (ArenaForOperation(nullptr) != want) ++bad;
+      for (void* p : blocks) {
+        if (static_cast<unsigned char*>(p)[0] != c) ++bad;
+        free(p);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  SetPerCpu(false);
+  EXPECT_EQ(bad.load(), 0);
+}
+
+TEST(Arenas, AllToAllFrees) {
+  // Every thread allocates blocks for every other thread, which verifies and
+  // frees them: every free crosses arenas.
+  constexpr int kThreads = 4;
+  constexpr int kRounds = 200;
+  struct Mailbox {
+    std::mutex mu;
+    std::vector<std::pair<uint64_t*, size_t>> blocks;
+  };
+  Mailbox boxes[kThreads];
+  std::atomic<int> bad{0};
+  std::atomic<int> done{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937_64 rng(t);
+      auto drain = [&] {
+        std::vector<std::pair<uint64_t*, size_t>> got;
+        {
+          std::lock_guard<std::mutex> l(boxes[t].mu);
+          got.swap(boxes[t].blocks);
+        }
+        for (auto [p, words] : got) {
+          for (size_t w = 0; w < words; ++w) {
+            if (p[w] != (uint64_t{static_cast<uint64_t>(t)} << 48 | w)) {
+              ++bad;
+              break;
+            }
+          }
+          free(p);
+        }
+        return got.size();
+      };
+      for (int r = 0; r < kRounds; ++r) {
+        for (int to = 0; to < kThreads; ++to) {
+          if (to == t) continue;
+          std::vector<std::pair<uint64_t*, size_t>> batch;
+          for (int i = 0; i < 50; ++i) {
+            const size_t words = 2 + rng() % (rng() % 16 == 0 ? 4096 : 64);
+            auto* p = static_cast<uint64_t*>(malloc(words * 8));
+            for (size_t w = 0; w < words; ++w) p[w] = uint64_t{static_cast<uint64_t>(to)} << 48 | w;
+            batch.push_back({p, words});
+          }
+          std::lock_guard<std::mutex> l(boxes[to].mu);
+          boxes[to].blocks.insert(boxes[to].blocks.end(), batch.begin(), batch.end());
+        }
+        drain();
+      }
+      ++done;
+      while (done.load() < kThreads) drain();
+      drain();
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(bad.load(), 0);
+}
+
+TEST(Arenas, ProducerConsumerDoesNotLeak) {
+  // One thread only allocates, another only frees; repeated, the memory in
+  // use must come back down each time (nothing stranded in caches or lists).
+  auto in_use = [] { return mallinfo2().uordblks; };
+  malloc_trim(0);
+  const size_t before = in_use();
+  for (int round = 0; round < 5; ++round) {
+    std::mutex mu;
+    std::vector<void*> queue;
+    std::atomic<bool> producing{true};
+    std::thread producer([&] {
+      for (int i = 0; i < 200000; ++i) {
+        void* p = malloc(16 + i % 1000);
+        std::lock_guard<std::mutex> l(mu);
+        queue.push_back(p);
+      }
+      producing = false;
+    });
+    std::thread consumer([&] {
+      for (;;) {
+        std::vector<void*> got;
+        {
+          std::lock_guard<std::mutex> l(mu);
+          got.swap(queue);
+        }
+        for (void* p : got) free(p);
+        if (got.empty() && !producing.load()) {
+          std::lock_guard<std::mutex> l(mu);
+          if (queue.empty()) return;
+        }
+      }
+    });
+    producer.join();
+    consumer.join();
+  }
+  malloc_trim(0);
+  EXPECT_LT(in_use(), before + (4u << 20)) << "blocks handed between threads were not all returned";
+}
+
+TEST(Arenas, ThreadChurnDoesNotGrowRss) {
+  // Thousands of short-lived threads, each leaving a full cache behind it.
+  auto churn = [](int n) {
+    for (int i = 0; i < n; ++i) {
+      std::thread([] {
+        std::vector<void*> blocks;
+        for (int k = 0; k < 2000; ++k) blocks.push_back(malloc(16 + (k % 64) * 16));
+        for (void* p : blocks) free(p);
+      }).join();
+    }
+  };
+  churn(200);  // warm up
+  malloc_trim(0);
+  const size_t before = AnonRss();
+  churn(3000);
+  malloc_trim(0);
+  const size_t after = AnonRss();
+  EXPECT_LT(after, before + (16u << 20)) << "RSS " << before << " -> " << after;
+}
+
+}  // namespace
