@@ -18,6 +18,9 @@
 namespace alloclab::trace {
 namespace {
 
+// A thread's first spill buffer (see SpillAll).
+constexpr size_t kFirstSpillBytes = ChunkEncoder::kMinCapacity;
+
 absl::Status Errno(const std::string& what) {
   return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
 }
@@ -86,12 +89,19 @@ absl::Status OrderedReader::SpillAll(TraceReader& reader, const Options& options
       threads_.emplace_back();
       Thread& t = threads_.back();
       t.id = e.thread_id;
-      t.encode_buf.resize(chunk_bytes);
-      t.encoder.Reset(t.encode_buf.data(), chunk_bytes);
+      // Each thread's buffer starts small and doubles with each spill up to
+      // chunk_bytes: a trace naming a new thread every few bytes (a corrupt
+      // one can) must not cost chunk_bytes per thread.
+      t.encode_buf.resize(std::min(chunk_bytes, kFirstSpillBytes));
+      t.encoder.Reset(t.encode_buf.data(), t.encode_buf.size());
     }
     Thread& t = threads_[it->second];
     if (!t.encoder.Append(e)) {
       if (absl::Status st = FlushSpill(t); !st.ok()) return st;
+      if (t.encode_buf.size() < chunk_bytes) {
+        t.encode_buf.resize(std::min(chunk_bytes, 2 * t.encode_buf.size()));
+        t.encoder.Reset(t.encode_buf.data(), t.encode_buf.size());
+      }
       if (!t.encoder.Append(e)) {
         return absl::InternalError(absl::StrCat("event seq ", e.seq, " cannot be re-encoded"));
       }
