@@ -41,6 +41,29 @@ void* AllocateClass(int cls) {
   return ArenaForOperation(nullptr)->AllocSmall(cls);
 }
 
+// a + b into out (NUL-terminated, truncated to cap), without allocating.
+void Concat(char* out, size_t cap, const char* a, const char* b) {
+  size_t n = 0;
+  for (; *a != '\0' && n + 1 < cap; ++a) out[n++] = *a;
+  for (; *b != '\0' && n + 1 < cap; ++b) out[n++] = *b;
+  out[n] = '\0';
+}
+
+// Aborts unless p is a live chunk: a chunk start (not inside one), and not a
+// chunk that is free already.
+void CheckChunk(const char* what, SegmentMeta* seg, uint32_t page, const void* p, int cls) {
+  if (!IsChunkStart(seg, page, p, cls)) {
+    char message[64];
+    Concat(message, sizeof message, what, ": invalid pointer (inside a block)");
+    FatalPointer(message, p);
+  }
+  if (MaybeFreed(p) && (CacheHolds(cls, p) || static_cast<Arena*>(seg->owner)->HoldsFreeChunk(cls, seg, p))) {
+    char message[64];
+    Concat(message, sizeof message, what, ": double free detected");
+    FatalPointer(message, p);
+  }
+}
+
 // What a pointer is, as far as our metadata says.
 enum class BlockKind { kNull, kChunk, kRun, kHuge, kInvalid };
 
@@ -57,7 +80,10 @@ Block Classify(const void* p) {
   if (seg != nullptr) {
     const uint32_t page = seg->PageOf(p);
     const int cls = seg->page_class[page];
-    if (cls != 0) return {BlockKind::kChunk, seg, nullptr, ClassInfo(cls).size};
+    if (cls != 0) {
+      if (!IsChunkStart(seg, page, p, cls)) return {BlockKind::kInvalid, seg, nullptr, 0};
+      return {BlockKind::kChunk, seg, nullptr, ClassInfo(cls).size};
+    }
     PageInfo* head = &seg->pages[page];
     if (head->kind == PageKind::kRun && seg->PageAddress(page) == p) {
       return {BlockKind::kRun, seg, head, size_t{head->span_pages} << kPageShift};
@@ -107,6 +133,7 @@ void DeallocateSlow(void* p, SegmentMeta* seg) {
     const uint32_t page = seg->PageOf(p);
     Arena* owner = static_cast<Arena*>(seg->owner);
     if (const int cls = seg->page_class[page]; cls != 0) {
+      CheckChunk("free()", seg, page, p, cls);
       // The bin was full, or the cache is not active.
       ThreadCache* tc = ActiveCache();
       if (tc != nullptr) {
@@ -117,6 +144,9 @@ void DeallocateSlow(void* p, SegmentMeta* seg) {
       }
     } else if (seg->pages[page].kind == PageKind::kRun && seg->PageAddress(page) == p) {
       owner->FreeRun(&seg->pages[page]);
+    } else if (seg->PageAddress(page) == p && (seg->pages[page].kind == PageKind::kFree ||
+                                               seg->pages[page].kind == PageKind::kCachedRun)) {
+      FatalPointer("free(): double free detected", p);
     } else {
       FatalPointer("free(): invalid pointer", p);
     }
@@ -174,6 +204,7 @@ void* Reallocate(void* p, size_t size) {
   const Block b = Classify(p);
   switch (b.kind) {
     case BlockKind::kChunk:
+      CheckChunk("realloc()", b.seg, b.seg->PageOf(p), p, b.seg->page_class[b.seg->PageOf(p)]);
       // Stay while the class still fits and at least half of it is used.
       if (size <= b.usable && (size > b.usable / 2 || b.usable == ClassInfo(1).size)) return p;
       break;

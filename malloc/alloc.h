@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "malloc/hardening.h"
 #include "malloc/platform.h"
 #include "malloc/segment.h"
 #include "malloc/size_classes.h"
@@ -40,9 +41,14 @@ inline void* Allocate(size_t size) {
 inline void Deallocate(void* p) {
   SegmentMeta* seg = SegmentOf(p);
   if (ALLOCLAB_LIKELY(seg != nullptr)) {
-    const int cls = seg->page_class[(reinterpret_cast<uintptr_t>(p) >> kPageShift) &
-                                    (kPagesPerSegment - 1)];
-    if (ALLOCLAB_LIKELY(CachePush(cls, p))) return;  // bin 0 never has room
+    const uint32_t page = (reinterpret_cast<uintptr_t>(p) >> kPageShift) & (kPagesPerSegment - 1);
+    const int cls = seg->page_class[page];
+    // Not a chunk start (class 0 never is), a freed chunk, or a full bin:
+    // the slow path sorts it out (hardening.h).
+    const uint64_t key = FreeKey();
+    if (ALLOCLAB_LIKELY(IsChunkStart(seg, page, p, cls) && !MaybeFreed(p, key) && CachePush(cls, p, key))) {
+      return;
+    }
   }
   DeallocateSlow(p, seg);
 }

@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include "malloc/hardening.h"
 #include "malloc/intrusive_list.h"
 #include "malloc/platform.h"
 
@@ -151,7 +152,23 @@ void Arena::FlushTransferCaches() {
 
 void* Arena::AllocSmall(int cls) {
   void* p = nullptr;
-  return AllocBatch(cls, &p, 1) == 1 ? p : nullptr;
+  if (AllocBatch(cls, &p, 1) != 1) return nullptr;
+  MarkAllocated(p);
+  return p;
+}
+
+bool Arena::HoldsFreeChunk(int cls, SegmentMeta* seg, const void* p) {
+  LockGuard guard(lock_);
+  const TransferCache& t = transfer_[cls];
+  for (int i = 0; i < t.count; ++i) {
+    if (t.chunks[i] == p) return true;
+  }
+  const PageInfo& slab = seg->pages[seg->pages[seg->PageOf(p)].span_first];
+  uint32_t limit = ClassInfo(cls).capacity;
+  for (void* q = slab.free_chunks; q != nullptr && limit-- > 0; q = *static_cast<void**>(q)) {
+    if (q == p) return true;
+  }
+  return false;
 }
 
 void Arena::FreeSmall(SegmentMeta* seg, void* p) {

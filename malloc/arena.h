@@ -42,6 +42,9 @@ class Arena {
   void FreeBatch(int cls, void** chunks, int n);
   // One chunk without a cache.
   void* AllocSmall(int cls);
+  // Whether chunk p (of class cls, in seg) is free here: in the transfer
+  // cache or its slab's free list (the double-free check's slow part).
+  bool HoldsFreeChunk(int cls, SegmentMeta* seg, const void* p);
   void FreeSmall(SegmentMeta* seg, void* p);
 
   // A run of whole pages for size bytes, aligned to align (<= kSegmentSize).

@@ -8,6 +8,7 @@
 #include <atomic>
 
 #include "malloc/arenas.h"
+#include "malloc/hardening.h"
 #include "malloc/huge.h"
 #include "malloc/meta_alloc.h"
 #include "malloc/platform.h"
@@ -58,6 +59,7 @@ void EnsureInitialized() {
   {
     LockGuard guard(g_init_lock);
     if (g_state.load(std::memory_order_relaxed) != kUninitialized) return;
+    InitHardening();
     InitArenas();
     g_state.store(kInitializing, std::memory_order_release);
   }

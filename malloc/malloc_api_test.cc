@@ -2,6 +2,7 @@
 // with malloc = "//malloc", so every call here (gtest's own included) goes to
 // the buddy allocator.
 #include <malloc.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -127,6 +128,90 @@ TEST(FreeDeathTest, InvalidPointersAbortWithOneLine) {
       "realloc\\(\\): invalid pointer");
   EXPECT_DEATH(malloc_usable_size(&on_stack), "malloc_usable_size\\(\\): invalid pointer");
   free(run);
+}
+
+TEST(FreeDeathTest, InteriorPointersOfChunksAbort) {
+  for (size_t size : {16ul, 48ul, 100ul, 1000ul, 5000ul, 20000ul}) {
+    char* p = static_cast<char*>(malloc(size));
+    EXPECT_DEATH(free(p + 8), "free\\(\\): invalid pointer \\(inside a block\\)") << size;
+    EXPECT_DEATH(free(p + size / 2 + 1), "free\\(\\): invalid pointer") << size;
+    EXPECT_DEATH(
+        {
+          void* r = realloc(p + 8, 10);
+          free(r);
+        },
+        "realloc\\(\\): invalid pointer")
+        << size;
+    free(p);
+  }
+}
+
+TEST(FreeDeathTest, DoubleFreeOfACachedChunkAborts) {
+  for (size_t size : {16ul, 200ul, 3000ul, 30000ul}) {
+    EXPECT_DEATH(
+        {
+          void* p = malloc(size);
+          free(p);
+          free(p);
+        },
+        "free\\(\\): double free detected")
+        << size;
+  }
+}
+
+TEST(FreeDeathTest, DoubleFreeAfterTheCacheDrainedAborts) {
+  // The first free's chunk leaves the thread cache (a full bin drains to the
+  // arena, malloc_trim empties everything) before the second free.
+  EXPECT_DEATH(
+      {
+        void* p = malloc(64);
+        free(p);
+        std::vector<void*> many;
+        for (int i = 0; i < 5000; ++i) many.push_back(malloc(64));
+        for (void* q : many) free(q);
+        malloc_trim(0);
+        free(p);
+      },
+      "double free detected");
+  EXPECT_DEATH(
+      {
+        void* p = malloc(64);
+        free(p);
+        malloc_trim(0);
+        void* r = realloc(p, 100);
+        free(r);
+      },
+      "realloc\\(\\): double free detected");
+}
+
+TEST(FreeDeathTest, DoubleFreeOfAPageRunAborts) {
+  EXPECT_DEATH(
+      {
+        void* p = malloc(300000);
+        free(p);
+        free(p);
+      },
+      "free\\(\\): double free detected");
+}
+
+TEST(FreeDeathTest, PointersFromAnotherAllocatorAbort) {
+  // Memory from mmap (as another allocator's heap would be) is not ours.
+  void* other = mmap(nullptr, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(other, MAP_FAILED);
+  EXPECT_DEATH(free(static_cast<char*>(other) + 64), "free\\(\\): invalid pointer");
+  EXPECT_DEATH(free(other), "free\\(\\): invalid pointer");
+  munmap(other, 1 << 20);
+}
+
+TEST(Free, AValueThatLooksLikeTheFreeKeyIsNotADoubleFree) {
+  // A live block whose second word happens to hold anything at all is freed
+  // normally: the key only triggers the search, the search decides.
+  for (int i = 0; i < 1000; ++i) {
+    auto* p = static_cast<uint64_t*>(malloc(32));
+    p[0] = ~0ull;
+    p[1] = static_cast<uint64_t>(i) * 0x9e3779b97f4a7c15ull;
+    free(p);
+  }
 }
 
 TEST(Calloc, ZeroesRecycledMemory) {

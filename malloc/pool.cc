@@ -1,6 +1,7 @@
 // Pool: slab lifecycle and chunk lists.
 #include "malloc/pool.h"
 
+#include "malloc/hardening.h"
 #include "malloc/intrusive_list.h"
 #include "malloc/size_classes.h"
 
@@ -16,6 +17,13 @@ PageInfo* Pool::NewSlab(BuddyAllocator& buddy) {
     seg->pages[p].kind = PageKind::kSlab;
     seg->pages[p].span_first = first;
     seg->page_class[p] = static_cast<uint8_t>(cls_);
+    // The first chunk starting at or after this page's start, if any.
+    const uint32_t page_start = (p - first) * static_cast<uint32_t>(kPageSize);
+    const uint32_t k = (page_start + c.size - 1) / c.size;
+    const uint32_t start = k * c.size;
+    seg->page_phase[p] = k < c.capacity && start - page_start < kPageSize
+                             ? static_cast<uint16_t>(start - page_start)
+                             : kNoChunkStart;
   }
   head->span_pages = c.slab_pages;
   head->free_chunks = nullptr;
@@ -58,6 +66,7 @@ SegmentMeta* Pool::Free(BuddyAllocator& buddy, SegmentMeta* seg, void* chunk) {
   PageInfo* slab = &seg->pages[seg->pages[seg->PageOf(chunk)].span_first];
   const bool was_full = slab->used == c.capacity;
   *static_cast<void**>(chunk) = slab->free_chunks;
+  MarkFreed(chunk);
   slab->free_chunks = chunk;
   --slab->used;
   --in_use_;

@@ -47,6 +47,8 @@ struct PageInfo {
                         // last time data was freed into the block
 };
 
+inline constexpr uint16_t kNoChunkStart = 0xffff;
+
 struct SegmentMeta {
   uintptr_t base;
   void* owner;          // the arena whose buddy allocator holds this segment
@@ -55,6 +57,9 @@ struct SegmentMeta {
   bool from_break;      // sbrk'd (else mmap'd)
   uint64_t free_since_ms;  // when it last became wholly free
   uint8_t page_class[kPagesPerSegment];  // pool class of each page, 0 if none
+  // Slab pages: where the first chunk that starts in the page starts (byte
+  // offset), or kNoChunkStart; lets free reject pointers inside chunks.
+  uint16_t page_phase[kPagesPerSegment];
   PageInfo pages[kPagesPerSegment];
 
   char* PageAddress(uint32_t page) const {

@@ -59,11 +59,18 @@ struct Tables {
   // One lookup for every small size, by (size + 15) / 16: 2 KiB, and the hot
   // front of it stays in L1.
   uint8_t by_16[kMaxSmallSize / 16 + 1];
+  // Per class, 2^64 / size rounded up: x (< 2^32) is a multiple of size
+  // exactly when x * div_magic < div_magic (Lemire et al., "Faster remainder
+  // by direct computation"). 0 for class 0: nothing is a chunk start there.
+  uint64_t div_magic[kNumClasses];
 };
 
 constexpr Tables MakeTables() {
   Tables t{};
-  for (int cls = 1; cls < kNumClasses; ++cls) t.classes[cls] = Make(cls);
+  for (int cls = 1; cls < kNumClasses; ++cls) {
+    t.classes[cls] = Make(cls);
+    t.div_magic[cls] = ~uint64_t{0} / t.classes[cls].size + 1;
+  }
   int cls = 1;
   for (uint32_t i = 0; i <= kMaxSmallSize / 16; ++i) {
     while (t.classes[cls].size < i * 16) ++cls;
@@ -79,6 +86,9 @@ static_assert(ClassSize(17) == 320 && ClassSize(20) == 512 && ClassSize(16) == 2
 }  // namespace size_class_internal
 
 inline const SizeClass& ClassInfo(int cls) { return size_class_internal::kTables.classes[cls]; }
+
+// See Tables::div_magic.
+inline uint64_t DivMagic(int cls) { return size_class_internal::kTables.div_magic[cls]; }
 
 // The pool class for size (<= kMaxSmallSize); malloc(0) gets the smallest.
 inline int SizeToClass(size_t size) { return size_class_internal::kTables.by_16[(size + 15) >> 4]; }

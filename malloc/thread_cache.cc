@@ -96,7 +96,18 @@ void* CacheRefill(ThreadCache* tc, int cls) {
     b.head = batch[i];
   }
   b.room -= static_cast<uint32_t>(got - 1);
+  MarkAllocated(batch[0]);
   return batch[0];
+}
+
+bool CacheHolds(int cls, const void* p) {
+  if (t_cache.state != ThreadCache::kActive) return false;
+  const ThreadCache::Bin& b = t_cache.bins[cls];
+  uint32_t length = ClassInfo(cls).cache_max - b.room;
+  for (void* q = b.head; q != nullptr && length-- > 0; q = *static_cast<void**>(q)) {
+    if (q == p) return true;
+  }
+  return false;
 }
 
 void CacheFlush(ThreadCache* tc, int cls) { DrainBin(tc, cls, ClassInfo(cls).cache_max / 2); }

@@ -14,6 +14,7 @@
 #include <cstdint>
 
 #include "malloc/arena.h"
+#include "malloc/hardening.h"
 #include "malloc/platform.h"
 #include "malloc/size_classes.h"
 
@@ -43,13 +44,14 @@ inline void* CachePop(int cls) {
   if (ALLOCLAB_LIKELY(p != nullptr)) {
     b.head = *static_cast<void**>(p);
     ++b.room;
+    MarkAllocated(p);
   }
   return p;
 }
 
 // Pushes a freed chunk of class cls (0: not a pool chunk); false, and nothing
 // done, when the bin has no room.
-inline bool CachePush(int cls, void* p) {
+inline bool CachePush(int cls, void* p, uint64_t key = FreeKey()) {
   ThreadCache* tc = &thread_cache_internal::t_cache;
   asm("" : "+r"(tc));  // the TLS address once, into a register
   ThreadCache::Bin& b = tc->bins[cls];
@@ -62,6 +64,7 @@ inline bool CachePush(int cls, void* p) {
     return false;
   }
   *static_cast<void**>(p) = b.head;
+  MarkFreed(p, key);
   b.head = p;
   return true;
 }
@@ -75,6 +78,9 @@ ThreadCache* ActiveCache();
 void* CacheRefill(ThreadCache* tc, int cls);
 // Gives half of a full bin back to the pools.
 void CacheFlush(ThreadCache* tc, int cls);
+
+// Whether chunk p sits in the calling thread's bin cls (double-free check).
+bool CacheHolds(int cls, const void* p);
 
 // Returns every cached chunk of the calling thread (malloc_trim).
 void CacheDrainCurrent();

@@ -1,0 +1,53 @@
+// Cheap checks that turn the common heap-corrupting mistakes into an abort
+// with one line on stderr, as glibc does:
+//  - free/realloc of a pointer inside a chunk (not at a chunk start): every
+//    slab page records where its first chunk starts (SegmentMeta::
+//    page_phase), and a multiply by a per-class constant tells whether the
+//    offset from there is a multiple of the chunk size;
+//  - double free of a chunk: a freed chunk carries a per-process random key
+//    in its second word (glibc's tcache does the same); a free that finds
+//    the key looks for the chunk in the free structures it could be in (the
+//    thread's cache bin, the arena's transfer cache, the slab's free list)
+//    and aborts if it is there. A chunk double-freed while it sits in
+//    another thread's cache is not found.
+// Pointers that are not ours at all, interior pointers of page runs and
+// double frees of runs are caught by the out-of-band page metadata already
+// (alloc.cc). Cost: see the allocator's README section.
+#ifndef ALLOCLAB_MALLOC_HARDENING_H_
+#define ALLOCLAB_MALLOC_HARDENING_H_
+
+#include <cstdint>
+
+#include "malloc/platform.h"
+#include "malloc/segment.h"
+#include "malloc/size_classes.h"
+
+namespace alloclab::malloc {
+
+namespace hardening_internal {
+extern uint64_t g_free_key;
+}  // namespace hardening_internal
+
+// Picks the key (at initialisation).
+void InitHardening();
+
+// Whether p is where a chunk of class cls starts, on slab page `page`.
+inline bool IsChunkStart(const SegmentMeta* seg, uint32_t page, const void* p, int cls) {
+  const uint32_t offset =
+      static_cast<uint32_t>(reinterpret_cast<uintptr_t>(p) & (kPageSize - 1)) - seg->page_phase[page];
+  const uint64_t magic = DivMagic(cls);
+  return offset < kPageSize && uint64_t{offset} * magic < magic;
+}
+
+inline uint64_t FreeKey() { return hardening_internal::g_free_key; }
+
+// Freed chunks carry the key; handed-out ones do not.
+inline void MarkFreed(void* chunk, uint64_t key = FreeKey()) { static_cast<uint64_t*>(chunk)[1] = key; }
+inline void MarkAllocated(void* chunk) { static_cast<uint64_t*>(chunk)[1] = 0; }
+inline bool MaybeFreed(const void* chunk, uint64_t key = FreeKey()) {
+  return static_cast<const uint64_t*>(chunk)[1] == key;
+}
+
+}  // namespace alloclab::malloc
+
+#endif  // ALLOCLAB_MALLOC_HARDENING_H_
