@@ -276,6 +276,7 @@ void Arena::Trim() {
 }
 
 void Arena::SetDecayMs(uint64_t ms) { g_decay_ms = ms; }
+uint64_t Arena::DecayMs() { return g_decay_ms; }
 
 ArenaStats Arena::Stats() {
   LockGuard guard(lock_);

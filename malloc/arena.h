@@ -66,6 +66,7 @@ class Arena {
   // pages; checked on frees, at most every decay/4).
   static constexpr uint64_t kDefaultDecayMs = 1000;
   static void SetDecayMs(uint64_t ms);
+  static uint64_t DecayMs();
 
   ArenaStats Stats();
 

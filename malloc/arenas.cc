@@ -68,6 +68,12 @@ void DetachThread(Arena* a) {
   if (g_attached[i] > 0) --g_attached[i];
 }
 
+int AttachedThreads(int i) {
+  if (i < 0 || i >= kMaxArenas) return 0;
+  LockGuard guard(g_registry_lock);
+  return g_attached[i];
+}
+
 Arena* ArenaForOperation(Arena* attached) {
   if (PerCpu()) {
     const int cpu = sched_getcpu();

@@ -33,6 +33,8 @@ bool PerCpu();
 // release of it when the thread exits.
 Arena* AttachThread();
 void DetachThread(Arena* a);
+// Threads attached to arena i now.
+int AttachedThreads(int i);
 
 // The arena for a slow-path operation of a thread attached to `attached`
 // (nullptr: the thread has no cache): the CPU's in per-CPU mode, else the

@@ -2,6 +2,7 @@
 // documented semantics, plus the __libc_* names glibc's own code may call.
 // Everything here is a thin shell over alloc.h.
 #include <malloc.h>
+#include <stdio.h>
 
 #include <cerrno>
 #include <cstddef>
@@ -9,6 +10,7 @@
 
 #include "malloc/alloc.h"
 #include "malloc/arenas.h"
+#include "malloc/spin_lock.h"
 #include "malloc/stats.h"
 #include "malloc/tunables.h"
 #include "malloc/init.h"
@@ -151,9 +153,26 @@ ALLOCLAB_EXPORT struct mallinfo mallinfo() {
 
 ALLOCLAB_EXPORT void malloc_stats() {
   alloclab::malloc::EnsureInitialized();
-  char report[1024];
+  static char report[16384];  // static: large for a stack; a report at a time
+  static alloclab::malloc::SpinLock lock;
+  alloclab::malloc::LockGuard guard(lock);
   const size_t n = alloclab::malloc::FormatStats(alloclab::malloc::CollectStats(), report, sizeof(report));
   alloclab::malloc::WriteStderr(report, n);
+}
+
+// As glibc's: XML on fp, options must be 0. The report is formatted first
+// (every lock released), then written: stdio may allocate.
+ALLOCLAB_EXPORT int malloc_info(int options, FILE* fp) {
+  if (options != 0 || fp == nullptr) {
+    errno = EINVAL;
+    return -1;
+  }
+  alloclab::malloc::EnsureInitialized();
+  static char report[32768];
+  static alloclab::malloc::SpinLock lock;
+  alloclab::malloc::LockGuard guard(lock);
+  const size_t n = alloclab::malloc::FormatStatsXml(alloclab::malloc::CollectStats(), report, sizeof(report));
+  return fwrite(report, 1, n, fp) == n ? 0 : -1;
 }
 
 namespace {

@@ -450,6 +450,50 @@ TEST(MallocStats, WritesAReportToStderr) {
   const std::string report = ::testing::internal::GetCapturedStderr();
   EXPECT_NE(report.find("buddymalloc statistics"), std::string::npos) << report;
   EXPECT_NE(report.find("huge blocks:"), std::string::npos) << report;
+  EXPECT_NE(report.find("arena 0 (sbrk):"), std::string::npos) << report;
+  EXPECT_NE(report.find("settings:    at most"), std::string::npos) << report;
+}
+
+// The number in `attribute="..."` of the first element named tag.
+size_t XmlNumber(const std::string& xml, const std::string& tag, const std::string& attribute) {
+  const size_t at = xml.find("<" + tag + " ");
+  if (at == std::string::npos) return ~size_t{0};
+  const size_t a = xml.find(attribute + "=\"", at);
+  if (a == std::string::npos || a > xml.find('>', at)) return ~size_t{0};
+  return std::stoull(xml.substr(a + attribute.size() + 2));
+}
+
+std::string MallocInfo() {
+  FILE* f = tmpfile();
+  EXPECT_NE(f, nullptr);
+  EXPECT_EQ(malloc_info(0, f), 0);
+  std::string xml;
+  rewind(f);
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, f)) > 0;) xml.append(buf, n);
+  fclose(f);
+  return xml;
+}
+
+TEST(MallocInfo, WritesXmlThatFollowsTheHeap) {
+  const std::string before = MallocInfo();
+  EXPECT_EQ(before.rfind("<malloc version=\"buddymalloc-1\">", 0), 0u) << before;
+  EXPECT_NE(before.find("</malloc>"), std::string::npos) << before;
+  EXPECT_NE(before.find("<heap nr=\"0\" source=\"sbrk\""), std::string::npos) << before;
+  const size_t in_use = XmlNumber(before, "total", "in_use");
+  ASSERT_NE(in_use, ~size_t{0}) << before;
+  std::vector<void*> blocks;
+  for (int i = 0; i < 1000; ++i) blocks.push_back(malloc(10000));
+  const std::string during = MallocInfo();
+  EXPECT_GE(XmlNumber(during, "total", "in_use"), in_use + 1000 * 10000) << during;
+  for (void* p : blocks) free(p);
+  EXPECT_NE(XmlNumber(during, "settings", "arenas"), ~size_t{0}) << during;
+}
+
+TEST(MallocInfo, RejectsOptions) {
+  errno = 0;
+  EXPECT_EQ(malloc_info(1, stderr), -1);
+  EXPECT_EQ(errno, EINVAL);
 }
 
 TEST(MallocTrim, Succeeds) {

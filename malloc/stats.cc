@@ -1,6 +1,7 @@
 // CollectStats and an allocation-free report formatter.
 #include "malloc/stats.h"
 
+#include "malloc/alloc.h"
 #include "malloc/arenas.h"
 #include "malloc/huge.h"
 #include "malloc/meta_alloc.h"
@@ -44,6 +45,9 @@ HeapStats CollectStats() {
   HeapStats s;
   ForEachArena([&](Arena* a) {
     const ArenaStats as = a->Stats();
+    s.arena[s.arenas].stats = as;
+    s.arena[s.arenas].threads = AttachedThreads(static_cast<int>(s.arenas));
+    s.dirty_free_bytes += as.dirty_free_pages * kPageSize;
     ++s.arenas;
     s.segments += as.segments;
     s.free_bytes += as.free_pages * kPageSize;
@@ -58,6 +62,10 @@ HeapStats CollectStats() {
   s.huge_blocks = huge.blocks;
   s.huge_bytes = huge.bytes;
   s.metadata_bytes = MetaBytesMapped();
+  s.arena_limit = ArenaLimit();
+  s.per_cpu = PerCpu();
+  s.decay_ms = Arena::DecayMs();
+  s.mmap_threshold = MmapThreshold();
   return s;
 }
 
@@ -70,9 +78,49 @@ size_t FormatStats(const HeapStats& s, char* buf, size_t cap) {
     << "  pools:       " << s.pool_used_bytes << " bytes in use of " << s.pool_bytes
     << " in slabs (thread caches count as in use)\n"
     << "  page runs:   " << s.run_bytes << " bytes in use, " << s.cached_run_bytes << " cached for reuse\n"
-    << "  free:        " << s.free_bytes << " bytes in free buddy blocks\n"
+    << "  free:        " << s.free_bytes << " bytes in free buddy blocks, " << s.dirty_free_bytes
+    << " of them not yet returned to the kernel\n"
     << "  huge blocks: " << s.huge_blocks << " (" << s.huge_bytes << " bytes, mmap)\n"
-    << "  metadata:    " << s.metadata_bytes << " bytes\n";
+    << "  metadata:    " << s.metadata_bytes << " bytes\n"
+    << "  settings:    at most " << static_cast<size_t>(s.arena_limit) << " arenas, "
+    << (s.per_cpu ? "per CPU" : "per thread") << ", decay " << static_cast<size_t>(s.decay_ms)
+    << " ms, mmap threshold " << s.mmap_threshold << " bytes\n";
+  for (size_t i = 0; i < s.arenas; ++i) {
+    const ArenaStats& a = s.arena[i].stats;
+    t << "  arena " << i << (i == 0 ? " (sbrk)" : " (mmap)") << ": " << static_cast<size_t>(s.arena[i].threads)
+      << " threads, " << a.segments << " segments, " << a.chunk_bytes_in_use << " bytes in chunks, "
+      << a.run_pages * kPageSize << " in runs, " << a.free_pages * kPageSize << " free\n";
+  }
+  return t.Finish();
+}
+
+size_t FormatStatsXml(const HeapStats& s, char* buf, size_t cap) {
+  Text t(buf, cap);
+  t << "<malloc version=\"buddymalloc-1\">\n";
+  for (size_t i = 0; i < s.arenas; ++i) {
+    const ArenaStats& a = s.arena[i].stats;
+    t << "<heap nr=\"" << i << "\" source=\"" << (i == 0 ? "sbrk" : "mmap") << "\" threads=\""
+      << static_cast<size_t>(s.arena[i].threads) << "\">\n"
+      << "<segments count=\"" << a.segments << "\" size=\"" << a.segments * kSegmentSize << "\"/>\n"
+      << "<pools slabs=\"" << a.slab_count << "\" size=\"" << a.slab_pages * kPageSize << "\" in_use=\""
+      << a.chunk_bytes_in_use << "\" chunks=\"" << a.chunks_in_use << "\"/>\n"
+      << "<runs in_use=\"" << a.run_pages * kPageSize << "\" cached=\"" << a.cached_run_pages * kPageSize
+      << "\"/>\n"
+      << "<free size=\"" << a.free_pages * kPageSize << "\" dirty=\"" << a.dirty_free_pages * kPageSize
+      << "\"/>\n"
+      << "</heap>\n";
+  }
+  t << "<huge count=\"" << s.huge_blocks << "\" size=\"" << s.huge_bytes << "\"/>\n"
+    << "<system type=\"sbrk\" size=\"" << s.break_bytes << "\"/>\n"
+    << "<system type=\"mmap\" size=\"" << s.mapped_heap_bytes + s.huge_bytes << "\"/>\n"
+    << "<metadata size=\"" << s.metadata_bytes << "\"/>\n"
+    << "<total in_use=\"" << s.pool_used_bytes + s.run_bytes + s.huge_bytes << "\" free=\""
+    << s.free_bytes + s.cached_run_bytes + (s.pool_bytes - s.pool_used_bytes) << "\" dirty=\""
+    << s.dirty_free_bytes << "\"/>\n"
+    << "<settings arenas=\"" << static_cast<size_t>(s.arena_limit) << "\" per_cpu=\"" << (s.per_cpu ? "1" : "0")
+    << "\" decay_ms=\"" << static_cast<size_t>(s.decay_ms) << "\" mmap_threshold=\"" << s.mmap_threshold
+    << "\"/>\n"
+    << "</malloc>\n";
   return t.Finish();
 }
 

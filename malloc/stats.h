@@ -5,10 +5,19 @@
 
 #include <cstddef>
 
+#include "malloc/arena.h"
+#include "malloc/arenas.h"
+
 namespace alloclab::malloc {
+
+struct ArenaReport {
+  ArenaStats stats;
+  int threads = 0;  // attached (per-thread binding)
+};
 
 struct HeapStats {
   size_t arenas = 0;
+  ArenaReport arena[kMaxArenas];
   size_t segments = 0;
   size_t break_bytes = 0;       // heap from sbrk
   size_t mapped_heap_bytes = 0; // heap segments from mmap
@@ -20,12 +29,21 @@ struct HeapStats {
   size_t huge_blocks = 0;
   size_t huge_bytes = 0;
   size_t metadata_bytes = 0;
+  size_t dirty_free_bytes = 0;  // free but not yet returned to the kernel
+  // Settings in force.
+  int arena_limit = 0;
+  bool per_cpu = false;
+  uint64_t decay_ms = 0;
+  size_t mmap_threshold = 0;
 };
 
 HeapStats CollectStats();
 
 // Writes a readable report into buf (NUL-terminated); returns its length.
 size_t FormatStats(const HeapStats& s, char* buf, size_t cap);
+
+// The same as XML for programs (malloc_info), in the spirit of glibc's.
+size_t FormatStatsXml(const HeapStats& s, char* buf, size_t cap);
 
 }  // namespace alloclab::malloc
 
