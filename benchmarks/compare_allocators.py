@@ -155,6 +155,13 @@ def threaded_churn_oversubscribed(work, tools):
     return [tools["threaded_churn"], f"--threads={4 * (os.cpu_count() or 2)}"], {}
 
 
+def pattern(name, threads):
+    def workload(work, tools):
+        n = threads if threads > 0 else 4 * (os.cpu_count() or 2)
+        return [tools["thread_patterns"], f"--pattern={name}", f"--threads={n}"], {}
+    return workload
+
+
 WORKLOADS = {
     "python-objects": python_objects,
     "python-json": python_json,
@@ -165,6 +172,11 @@ WORKLOADS = {
     "cxx-containers": cxx_containers,
     "threads-2": threaded_churn,
     "threads-4xcpu": threaded_churn_oversubscribed,
+    "prodcons-2": pattern("producer-consumer", 2),
+    "prodcons-4xcpu": pattern("producer-consumer", 0),
+    "thread-churn": pattern("thread-churn", 8),
+    "false-sharing-2": pattern("false-sharing", 2),
+    "false-sharing-4xcpu": pattern("false-sharing", 0),
 }
 
 
@@ -339,6 +351,7 @@ def main():
         "malloc_benchmark": os.path.join(args.root, "malloc/malloc_benchmark"),
         "cxx_containers": os.path.join(args.root, "benchmarks/cxx_containers"),
         "threaded_churn": os.path.join(args.root, "benchmarks/threaded_churn"),
+        "thread_patterns": os.path.join(args.root, "benchmarks/thread_patterns"),
         "tracer": os.path.join(args.root, "tracer/libmalloctrace.so"),
         "tracetool": os.path.join(args.root, "replay/tracetool"),
     }
