@@ -31,6 +31,14 @@ extern uint64_t g_free_key;
 // Picks the key (at initialisation).
 void InitHardening();
 
+#if defined(ALLOCLAB_NO_HARDENING)
+// The no_hardening variant (malloc/variants.bzl): no checks, no keys.
+inline bool IsChunkStart(const SegmentMeta*, uint32_t, const void*, int) { return true; }
+inline uint64_t FreeKey() { return 0; }
+inline void MarkFreed(void*, uint64_t = 0) {}
+inline void MarkAllocated(void*) {}
+inline bool MaybeFreed(const void*, uint64_t = 0) { return false; }
+#else
 // Whether p is where a chunk of class cls starts, on slab page `page`.
 inline bool IsChunkStart(const SegmentMeta* seg, uint32_t page, const void* p, int cls) {
   const uint32_t offset =
@@ -45,8 +53,16 @@ inline uint64_t FreeKey() { return hardening_internal::g_free_key; }
 inline void MarkFreed(void* chunk, uint64_t key = FreeKey()) { static_cast<uint64_t*>(chunk)[1] = key; }
 inline void MarkAllocated(void* chunk) { static_cast<uint64_t*>(chunk)[1] = 0; }
 inline bool MaybeFreed(const void* chunk, uint64_t key = FreeKey()) {
+#if defined(ALLOCLAB_DEBUG)
+  // The debug variant searches the free structures on every free.
+  (void)chunk;
+  (void)key;
+  return true;
+#else
   return static_cast<const uint64_t*>(chunk)[1] == key;
+#endif
 }
+#endif  // ALLOCLAB_NO_HARDENING
 
 }  // namespace alloclab::malloc
 

@@ -1,5 +1,39 @@
 """Test macros shared by the end-to-end suites."""
 
+load("//malloc:variants.bzl", "RUNTIME_VARIANTS", "allocator_variant_labels")
+
+def allocator_variants():
+    """Every allocator variant a suite runs against: name -> (.so label, env).
+
+    The build variants of malloc/variants.bzl (default, no_hardening, debug)
+    and the default build under each runtime variant (per_cpu, one_arena,
+    small_mmap_threshold).
+    """
+    variants = {}
+    for name, label in allocator_variant_labels().items():
+        variants[name] = (label, {})
+    for name, env in RUNTIME_VARIANTS.items():
+        if name != "default":
+            variants[name] = ("//malloc:libbuddymalloc.so", env)
+    return variants
+
+def preload_program_variants_test(name, script, size = "medium", **kwargs):
+    """preload_program_test against every allocator variant; the suite `name`
+    holds `name_<variant>` for each."""
+    tests = []
+    for variant, (label, env) in allocator_variants().items():
+        test_name = name + "_" + variant
+        preload_program_test(
+            name = test_name,
+            script = script,
+            allocator = label,
+            size = size,
+            env = env,
+            **kwargs
+        )
+        tests.append(":" + test_name)
+    native.test_suite(name = name, tests = tests)
+
 def preload_program_test(name, script, allocator = "//malloc:libbuddymalloc.so", size = "medium", **kwargs):
     """A real program run under LD_PRELOAD of an allocator.
 
@@ -22,7 +56,7 @@ def _allocator_suffix(allocator):
         return allocator.split(":")[-1].replace(".so", "").replace(".", "_").replace("-", "_")
     return allocator
 
-def replay_test(name, trace, allocators = ALL_ALLOCATORS, checksum = "", size = "small", tags = [], **kwargs):
+def replay_test(name, trace, allocators = ALL_ALLOCATORS, checksum = "", size = "small", tags = [], variants = False, **kwargs):
     """A trace as a test suite: one test per allocator build.
 
     Each test replays `trace` with `replay run --verify` (every block tagged
@@ -32,11 +66,17 @@ def replay_test(name, trace, allocators = ALL_ALLOCATORS, checksum = "", size = 
 
     allocators: names replay knows (buddy, glibc, jemalloc, tcmalloc,
     mimalloc) or labels of allocator .so builds (variants).
+    variants: also every variant of our allocator (allocator_variants()).
     The suite `name` holds the tests `name_<allocator>`.
     """
     tests = []
-    for allocator in allocators:
-        test_name = name + "_" + _allocator_suffix(allocator)
+    runs = [(a, _allocator_suffix(a), {}) for a in allocators]
+    if variants:
+        for variant, (label, env) in allocator_variants().items():
+            if variant != "default":
+                runs.append((label, "buddy_" + variant, env))
+    for allocator, suffix, env in runs:
+        test_name = name + "_" + suffix
         data = ["//replay:replay", trace]
         allocator_arg = allocator
         if allocator.startswith("//") or allocator.startswith(":"):
@@ -52,6 +92,7 @@ def replay_test(name, trace, allocators = ALL_ALLOCATORS, checksum = "", size = 
                 checksum,
             ],
             data = data,
+            env = env,
             size = size,
             tags = tags,
             **kwargs
