@@ -73,6 +73,7 @@ inline constexpr char kPreparedMagic[8] = {'A', 'L', 'R', 'E', 'P', 'L', 'A', 'Y
 inline constexpr uint64_t kPreparedVersion = 1;
 inline constexpr uint64_t kBlockOps = 1024;  // 16 KiB per block
 inline constexpr uint64_t kHeaderBytes = 4096;
+inline constexpr uint64_t kMaxPreparedThreads = uint64_t{1} << 20;
 inline constexpr int kSizeBuckets = 64;   // power-of-two buckets of requested sizes
 inline constexpr int kMaxTimeline = 2048;  // live-bytes samples kept
 

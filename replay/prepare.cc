@@ -115,8 +115,7 @@ uint32_t Preparer::ThreadIndex(uint64_t trace_id) {
   auto [it, fresh] = thread_index_.try_emplace(trace_id, static_cast<uint32_t>(threads_.size()));
   if (fresh) {
     threads_.emplace_back();
-    threads_.back().trace_id = trace_id;
-    threads_.back().buf.reserve(kBlockOps);
+    threads_.back().trace_id = trace_id;  // its op buffer grows as it fills
   }
   return it->second;
 }
@@ -252,6 +251,10 @@ void Preparer::Sample() {
 
 absl::Status Preparer::Add(const Event& e) {
   ++h_.trace_events;
+  if (threads_.size() >= kMaxPreparedThreads && !thread_index_.contains(e.thread_id)) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the trace has more than ", kMaxPreparedThreads, " threads; the replay runs one thread each"));
+  }
   absl::Status st;
   const Kind k = e.kind;
   switch (k) {

@@ -123,7 +123,7 @@ bool MapPrepared(const char* path, PreparedView* view, char* error, size_t n) {
   } else if (h.file_size != size) {
     snprintf(error, n, "%s is truncated or extended (%zu bytes, header says %llu)", path, size,
              static_cast<unsigned long long>(h.file_size));
-  } else if (h.threads > (1u << 20) || !Inside(h.thread_table_offset, h.threads, sizeof(ThreadEntry), size) ||
+  } else if (h.threads > kMaxPreparedThreads || !Inside(h.thread_table_offset, h.threads, sizeof(ThreadEntry), size) ||
              !Inside(h.timeline_offset, h.timeline_samples, sizeof(TimelinePoint), size)) {
     snprintf(error, n, "corrupt prepared file %s: tables outside the file", path);
   } else {
