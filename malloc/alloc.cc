@@ -117,7 +117,9 @@ void* AllocateSlow(size_t size) {
   if (size <= kMaxSmallSize) {
     p = AllocateClass(SizeToClass(size));
   } else if (size <= MmapThreshold()) {
-    p = ArenaForCaller()->AllocRun(size, kPageSize);
+    ThreadCache* tc = ActiveCache();
+    p = tc != nullptr ? CachePopRun(tc, static_cast<uint32_t>(AlignUp(size, kPageSize) >> kPageShift)) : nullptr;
+    if (p == nullptr) p = ArenaForOperation(tc != nullptr ? tc->arena : nullptr)->AllocRun(size, kPageSize);
   } else if (size <= kMaxRequest) {
     p = HugeAlloc(size, kPageSize);
   } else {
@@ -143,7 +145,8 @@ void DeallocateSlow(void* p, SegmentMeta* seg) {
         owner->FreeSmall(seg, p);
       }
     } else if (seg->pages[page].kind == PageKind::kRun && seg->PageAddress(page) == p) {
-      owner->FreeRun(&seg->pages[page]);
+      ThreadCache* tc = ActiveCache();
+      if (tc == nullptr || !CachePushRun(tc, &seg->pages[page])) owner->FreeRun(&seg->pages[page]);
     } else if (seg->PageAddress(page) == p && (seg->pages[page].kind == PageKind::kFree ||
                                                seg->pages[page].kind == PageKind::kCachedRun)) {
       FatalPointer("free(): double free detected", p);

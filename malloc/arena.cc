@@ -191,6 +191,7 @@ PageInfo* Arena::TakeCachedRun(uint32_t pages) {
 }
 
 void Arena::EvictCachedRun(PageInfo*& slot) {
+  BeginFree();
   run_cache_pages_ -= slot->span_pages;
   slot->kind = PageKind::kRun;
   SegmentMeta* whole = buddy_.FreeRun(slot);
@@ -200,17 +201,16 @@ void Arena::EvictCachedRun(PageInfo*& slot) {
 
 bool Arena::CacheRun(PageInfo* head) {
   if (head->span_pages > kMaxCachedRunPages) return false;
-  // Make room: the slot about to be reused, then the oldest entries while
+  // The slot about to be reused goes first, then the oldest entries while
   // the cache would be over its page budget.
-  for (int i = 0; i < kRunCacheSlots; ++i) {
-    PageInfo*& slot = run_cache_[(run_cache_next_ + i) % kRunCacheSlots];
-    if (slot == nullptr) continue;
-    if (i == 0 || run_cache_pages_ + head->span_pages > kMaxRunCachePages) EvictCachedRun(slot);
+  if (run_cache_[run_cache_next_] != nullptr) EvictCachedRun(run_cache_[run_cache_next_]);
+  for (int i = 1; i < kRunCacheSlots && run_cache_pages_ + head->span_pages > kMaxRunCachePages; ++i) {
+    PageInfo*& slot = run_cache_[(run_cache_next_ + i) & (kRunCacheSlots - 1)];
+    if (slot != nullptr) EvictCachedRun(slot);
   }
-  PageInfo*& slot = run_cache_[run_cache_next_];
-  run_cache_next_ = (run_cache_next_ + 1) % kRunCacheSlots;
+  run_cache_[run_cache_next_] = head;
+  run_cache_next_ = (run_cache_next_ + 1) & (kRunCacheSlots - 1);
   head->kind = PageKind::kCachedRun;
-  slot = head;
   run_cache_pages_ += head->span_pages;
   return true;
 }
@@ -239,10 +239,13 @@ void* Arena::AllocRun(size_t size, size_t align, bool for_growth) {
 
 void Arena::FreeRun(PageInfo* head) {
   LockGuard guard(lock_);
+  run_pages_ -= head->span_pages;
+  if (CacheRun(head)) {
+    if (buddy_.dirty_pages() != 0) PurgeExpired(NowMs());
+    return;
+  }
   const uint64_t now = BeginFree();
   PurgeExpired(now);
-  run_pages_ -= head->span_pages;
-  if (CacheRun(head)) return;
   SegmentMeta* whole = buddy_.FreeRun(head);
   if (whole != nullptr) {
     SegmentFree(whole);

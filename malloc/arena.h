@@ -91,7 +91,7 @@ class Arena {
   // Recently freed small runs, reused by exact page count before going back
   // to the buddy allocator: a program that frees and reallocates blocks of
   // one size skips the splitting and merging.
-  static constexpr int kRunCacheSlots = 8;
+  static constexpr int kRunCacheSlots = 8;  // a power of two
   static constexpr uint32_t kMaxCachedRunPages = 256;    // one run: 1 MiB
   static constexpr uint32_t kMaxRunCachePages = 512;     // all of them: 2 MiB
   PageInfo* TakeCachedRun(uint32_t pages);

@@ -50,7 +50,11 @@ constexpr SizeClass Make(int cls) {
   uint32_t batch = 8192 / c.size;
   batch = batch < 2 ? 2 : batch > 64 ? 64 : batch;
   c.batch = static_cast<uint16_t>(batch);
-  c.cache_max = static_cast<uint16_t>(2 * batch);
+  // A thread keeps up to 32 KiB of a class (at least two batches): a burst
+  // of a thousand small blocks allocated and freed stays in the cache.
+  uint32_t cache_max = 32768 / c.size;
+  cache_max = cache_max < 2 * batch ? 2 * batch : cache_max > 2048 ? 2048 : cache_max;
+  c.cache_max = static_cast<uint16_t>(cache_max);
   return c;
 }
 

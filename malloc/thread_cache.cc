@@ -6,6 +6,7 @@
 #include <atomic>
 
 #include "malloc/arenas.h"
+#include "malloc/platform.h"
 #include "malloc/segment.h"
 
 namespace alloclab::malloc {
@@ -18,6 +19,7 @@ namespace {
 using thread_cache_internal::t_cache;
 
 std::atomic<bool> g_enabled{false};
+std::atomic<size_t> g_cached_run_pages{0};
 pthread_key_t g_exit_key;
 
 // Returns chunks to their arenas, one lock per run of same-arena chunks.
@@ -49,8 +51,18 @@ void DrainBin(ThreadCache* tc, int cls, uint32_t keep) {
   }
 }
 
+void DrainRuns(ThreadCache* tc) {
+  for (PageInfo*& run : tc->runs) {
+    if (run == nullptr) continue;
+    g_cached_run_pages.fetch_sub(run->span_pages, std::memory_order_relaxed);
+    static_cast<Arena*>(SegmentMeta::Of(run)->owner)->FreeRun(run);
+    run = nullptr;
+  }
+}
+
 void DrainAll(ThreadCache* tc) {
   for (int c = 1; c < kNumClasses; ++c) DrainBin(tc, c, 0);
+  DrainRuns(tc);
 }
 
 // Runs among the thread's TLS destructors; TLS is still there.
@@ -79,6 +91,8 @@ ThreadCache* ActiveCache() {
     tc->bins[c].head = nullptr;
     tc->bins[c].room = ClassInfo(c).cache_max;
   }
+  for (PageInfo*& run : tc->runs) run = nullptr;
+  tc->next_run = 0;
   tc->state = ThreadCache::kActive;
   // Any non-null value: the key's destructor drains the cache at thread exit.
   pthread_setspecific(g_exit_key, tc);
@@ -99,6 +113,36 @@ void* CacheRefill(ThreadCache* tc, int cls) {
   MarkAllocated(batch[0]);
   return batch[0];
 }
+
+void* CachePopRun(ThreadCache* tc, uint32_t pages) {
+  for (PageInfo*& run : tc->runs) {
+    if (run != nullptr && run->span_pages == pages) {
+      PageInfo* head = run;
+      run = nullptr;
+      g_cached_run_pages.fetch_sub(pages, std::memory_order_relaxed);
+      return SegmentMeta::Of(head)->PageAddress(head->index);
+    }
+  }
+  return nullptr;
+}
+
+bool CachePushRun(ThreadCache* tc, PageInfo* head) {
+  if (head->span_pages > ThreadCache::kMaxCachedRunPages) return false;
+  for (PageInfo* run : tc->runs) {
+    if (run == head) FatalPointer("free(): double free detected", SegmentMeta::Of(head)->PageAddress(head->index));
+  }
+  PageInfo*& slot = tc->runs[tc->next_run];
+  tc->next_run = (tc->next_run + 1) % ThreadCache::kRunSlots;
+  if (slot != nullptr) {
+    g_cached_run_pages.fetch_sub(slot->span_pages, std::memory_order_relaxed);
+    static_cast<Arena*>(SegmentMeta::Of(slot)->owner)->FreeRun(slot);
+  }
+  slot = head;
+  g_cached_run_pages.fetch_add(head->span_pages, std::memory_order_relaxed);
+  return true;
+}
+
+size_t ThreadCachedRunBytes() { return g_cached_run_pages.load(std::memory_order_relaxed) * kPageSize; }
 
 bool CacheHolds(int cls, const void* p) {
   if (t_cache.state != ThreadCache::kActive) return false;

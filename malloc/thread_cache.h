@@ -31,6 +31,13 @@ struct ThreadCache {
   Bin bins[kNumClasses];
   Arena* arena;
   State state;
+  // A few recently freed page runs (up to kMaxCachedRunPages pages each),
+  // reused by exact page count without taking the arena lock: a program that
+  // frees and reallocates a large buffer in a loop stays off the lock.
+  static constexpr int kRunSlots = 4;
+  static constexpr uint32_t kMaxCachedRunPages = 64;  // 256 KiB
+  PageInfo* runs[kRunSlots];
+  uint32_t next_run;
 };
 
 namespace thread_cache_internal {
@@ -78,6 +85,16 @@ ThreadCache* ActiveCache();
 void* CacheRefill(ThreadCache* tc, int cls);
 // Gives half of a full bin back to the pools.
 void CacheFlush(ThreadCache* tc, int cls);
+
+// A cached run of exactly `pages` pages, or nullptr (no lock taken).
+void* CachePopRun(ThreadCache* tc, uint32_t pages);
+// Keeps a freed run (its head page) for reuse; false when it does not
+// qualify (too large). The run evicted to make room goes back to its arena.
+// Aborts on a run that is already cached (a double free).
+bool CachePushRun(ThreadCache* tc, PageInfo* head);
+
+// Bytes of freed runs sitting in thread caches (they count as free).
+size_t ThreadCachedRunBytes();
 
 // Whether chunk p sits in the calling thread's bin cls (double-free check).
 bool CacheHolds(int cls, const void* p);

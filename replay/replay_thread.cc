@@ -199,6 +199,11 @@ void Loop(const ReplayConfig& config, uint32_t t) {
     const Op* const end = ops + blocks[b].ops;
     for (const Op* o = ops; o < end; ++o) {
       const Op op = *o;
+      // A program frees blocks it has just used, so they are in its cache; a
+      // replay would find them cold. Fetch the block a few ops ahead will
+      // free (and the slot a few further on), as the program would have it.
+      if (o + 8 < end) __builtin_prefetch(&slots[o[8].slot]);
+      if (o + 4 < end && o[4].kind == OpKind::kFree) __builtin_prefetch(slots[o[4].slot], 1);
       if (__builtin_expect(--countdown != 0, 1) && op.kind == OpKind::kMalloc) {
         void* p = slots[op.slot] = malloc(op.size);
         if (__builtin_expect(p == nullptr, 0)) {
