@@ -45,6 +45,7 @@ ABSL_FLAG(int, rss_interval_us, 500, "RSS sampling interval in microseconds");
 ABSL_FLAG(bool, verify, false,
           "check every block instead of timing (tags at both ends, alignment, usable size, calloc zeroing)");
 ABSL_FLAG(std::string, expect_checksum, "", "fail unless the prepared ops have this checksum (hex)");
+ABSL_FLAG(bool, progress, false, "report each run on stderr (on by default when stderr is a terminal)");
 ABSL_FLAG(std::string, temp_dir, "", "where preparation spills (default $TMPDIR or /tmp)");
 
 namespace alloclab::replay {
@@ -144,6 +145,10 @@ int RunOrCompare(bool compare) {
 
   Prepared prepared;
   Report report;
+  if (absl::GetFlag(FLAGS_progress) || isatty(STDERR_FILENO)) {
+    std::fprintf(stderr, "replay: preparing %s\n",
+                 absl::GetFlag(FLAGS_prepared).empty() ? absl::GetFlag(FLAGS_trace).c_str() : "(prepared already)");
+  }
   if (absl::Status st = Prepare(&prepared, &report.trace); !st.ok()) return Fail(st);
   PreparedView view;
   char error[512];
@@ -163,9 +168,17 @@ int RunOrCompare(bool compare) {
   report.sample_every = 1 << shift;
   for (const Allocator& a : allocators) report.allocators.push_back(AllocatorRuns{a.name, {}});
 
+  // Progress on stderr for runs long enough to wonder about (tables go to stdout).
+  const bool progress = isatty(STDERR_FILENO) || absl::GetFlag(FLAGS_progress);
+  const size_t total = static_cast<size_t>(repeat) * allocators.size();
+  size_t done = 0;
   for (int round = 0; round < repeat; ++round) {
     for (size_t k = 0; k < allocators.size(); ++k) {
       const size_t i = (k + round) % allocators.size();  // rotate who goes first
+      if (progress) {
+        std::fprintf(stderr, "replay: [%zu/%zu] round %d, %s (%llu calls)\n", ++done, total, round + 1,
+                     allocators[i].name.c_str(), static_cast<unsigned long long>(report.prepared.calls));
+      }
       auto r = RunReplay(options, prepared.path, allocators[i]);
       if (!r.ok()) return Fail(r.status());
       if (r->verify_errors != 0) {

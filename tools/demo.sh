@@ -100,8 +100,8 @@ for t in "${traces[@]}"; do
   name=$(basename "$t")
   name=${name%%.*}
   echo "-- $t"
-  "$replay" compare --trace="$t" --allocators="$allocators" --repeat="$repeat" \
-    --report="$out/$name-report.html" | sed 's/^/   /'
+  "$replay" compare --trace="$t" --allocators="$allocators" --repeat="$repeat" --progress \
+    --report="$out/$name-report.html" 2> >(sed 's/^/   /' >&2) | sed 's/^/   /'
   reports+=("$out/$name-report.html")
 done
 
