@@ -78,6 +78,9 @@ absl::StatusOr<std::unique_ptr<ByteSink>> OpenFileSink(const std::string& path) 
 
 absl::StatusOr<size_t> MemorySource::Read(void* buf, size_t n) {
   n = std::min(n, bytes_.size());
+  // An empty view may have a null data(), and memcpy from null is undefined
+  // even for 0 bytes (UBSan).
+  if (n == 0) return n;
   std::memcpy(buf, bytes_.data(), n);
   bytes_.remove_prefix(n);
   return n;
