@@ -17,8 +17,13 @@ using segment_internal::g_segment_map;
 
 SpinLock g_lock;  // the break, the map's writers, the meta free list
 SegmentMeta* g_free_metas = nullptr;
+// Written under the lock, read without it (statistics): atomic accesses.
 size_t g_break_bytes = 0;
 size_t g_mmap_bytes = 0;
+
+void AddBytes(size_t* counter, ptrdiff_t delta) {
+  __atomic_store_n(counter, *counter + static_cast<size_t>(delta), __ATOMIC_RELAXED);
+}
 
 SegmentMeta* TakeMeta() {
   if (g_free_metas != nullptr) {
@@ -55,7 +60,7 @@ SegmentMeta* NewSegment(void* owner, bool from_break) {
     seg->pages[i] = PageInfo{};
     seg->pages[i].index = static_cast<uint16_t>(i);
   }
-  (got_break ? g_break_bytes : g_mmap_bytes) += kSegmentSize;
+  AddBytes(got_break ? &g_break_bytes : &g_mmap_bytes, static_cast<ptrdiff_t>(kSegmentSize));
   __atomic_store_n(&g_segment_map[seg->base >> kSegmentShift], seg, __ATOMIC_RELEASE);
   return seg;
 }
@@ -69,10 +74,10 @@ bool ReleaseSegment(SegmentMeta* seg) {
   char* mem = reinterpret_cast<char*>(seg->base);
   if (seg->from_break) {
     if (!ShrinkBreak(mem + kSegmentSize, kSegmentSize)) return false;
-    g_break_bytes -= kSegmentSize;
+    AddBytes(&g_break_bytes, -static_cast<ptrdiff_t>(kSegmentSize));
   } else {
     UnmapPages(mem, kSegmentSize);
-    g_mmap_bytes -= kSegmentSize;
+    AddBytes(&g_mmap_bytes, -static_cast<ptrdiff_t>(kSegmentSize));
   }
   __atomic_store_n(&g_segment_map[seg->base >> kSegmentShift], nullptr, __ATOMIC_RELEASE);
   seg->next = g_free_metas;
