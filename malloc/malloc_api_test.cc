@@ -352,12 +352,12 @@ TEST(PosixMemalign, RejectsBadAlignment) {
 
 TEST(AlignedAlloc, RejectsNonPowerOfTwo) {
   errno = 0;
-  EXPECT_EQ(aligned_alloc(24, 48), nullptr);
+  EXPECT_EQ(aligned_alloc(Opaque(24), 48), nullptr);
   EXPECT_EQ(errno, EINVAL);
 }
 
 TEST(Memalign, RoundsAlignmentUpToAPowerOfTwo) {
-  void* p = memalign(48, 10);
+  void* p = memalign(Opaque(48), 10);
   ASSERT_NE(p, nullptr);
   EXPECT_TRUE(Aligned(p, 64));
   free(p);
