@@ -7,7 +7,8 @@
 //     --max_seconds=S   stop mutating after S seconds (default 10; 0 = none)
 //     --timeout=S       an input running longer than S seconds is a hang (default 20)
 //     --max_len=N       mutations never grow an input beyond N bytes (default 65536)
-//     --max_memory_mb=M address-space limit of the process (default 0 = none)
+//     --max_memory_mb=M address-space limit of the process (default 0 = none;
+//                       not under ASan or TSan)
 //     --seed=N          varies the mutations (default 0)
 //
 // Runs every corpus file as it is, then rounds of deterministic pseudo-random
@@ -36,6 +37,8 @@
 #include <iterator>
 #include <string>
 #include <vector>
+
+#include "tools/sanitizers.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 extern "C" __attribute__((weak)) int LLVMFuzzerInitialize(int* argc, char*** argv);
@@ -343,7 +346,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "fuzz_driver: no corpus files (give corpus directories or files)\n");
     return 2;
   }
-  if (flags.max_memory_mb > 0) {
+  // Not under ASan or TSan: their shadow memory already takes terabytes of
+  // address space, so the limit would fail their own mappings (the default
+  // build enforces it).
+  if (flags.max_memory_mb > 0 && !alloclab::kSanitizerOwnsHeap) {
     const rlim_t bytes = static_cast<rlim_t>(flags.max_memory_mb) << 20;
     struct rlimit rl = {bytes, bytes};
     setrlimit(RLIMIT_AS, &rl);

@@ -16,8 +16,11 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "malloc/testing/api_under_test.h"
 
 namespace {
+
+ALLOCLAB_USE_API_UNDER_TEST;
 
 // Exits 0 if a few allocations of every kind work in the child.
 [[noreturn]] void Child() {

@@ -1,7 +1,8 @@
 // Millions of random mixed operations checked against a reference model:
 // every block is filled with a pattern of its own, checked before it is freed
 // and after every realloc, and no two live blocks may overlap. Runs on the
-// buddy allocator (malloc = "//malloc"), including the model's own memory.
+// buddy allocator (malloc = "//malloc"), including the model's own memory;
+// under asan through the internal API instead (api_under_test.h).
 #include <malloc.h>
 
 #include <cstdint>
@@ -12,8 +13,11 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "malloc/testing/api_under_test.h"
 
 namespace {
+
+ALLOCLAB_USE_API_UNDER_TEST;
 
 struct Block {
   uint8_t* p;

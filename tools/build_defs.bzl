@@ -19,13 +19,35 @@ INTERPOSER_COPTS = ALLOCLAB_COPTS + [
     "-fvisibility=hidden",
 ]
 
-def malloc_test(name, srcs, malloc = "//malloc", deps = [], copts = [], **kwargs):
+# Tags of tests that cannot run under a sanitizer (.bazelrc's --config=asan,
+# tsan, ubsan filter them out with --test_tag_filters): ASan and TSan bring
+# their own malloc, so a binary whose malloc is ours cannot run under them.
+NO_MALLOC_SANITIZERS = ["no_asan", "no_tsan"]
+
+def malloc_test(name, srcs, malloc = "//malloc", deps = [], copts = [], tags = [], internal_api = False, **kwargs):
     """A cc_test that runs on the given allocator (the malloc = attribute).
 
     Every malloc and new of the test binary, gtest's included, goes to it.
     linkstatic: Bazel 4 links only the malloc target's own objects otherwise.
     -fno-builtin: the compiler must not fold away the calls under test.
+
+    Under asan and tsan (README.md, "Sanitizers") the sanitizer's runtime is
+    the process's malloc. A test written with internal_api = True makes its
+    calls through malloc/testing/api_under_test.h: there it is built without
+    the malloc = attribute and those calls go to the allocator's internal API
+    (//malloc:alloc), so its threads, arenas and caches run under the
+    sanitizer. Any other malloc_test is tagged no_asan and no_tsan (ubsan,
+    which leaves malloc alone, runs it as it is).
     """
+    if internal_api:
+        malloc = select({
+            "//tools:asan": "@bazel_tools//tools/cpp:malloc",
+            "//tools:tsan": "@bazel_tools//tools/cpp:malloc",
+            "//conditions:default": malloc,
+        })
+        deps = deps + ["//malloc/testing:api_under_test"]
+    else:
+        tags = tags + NO_MALLOC_SANITIZERS
     native.cc_test(
         name = name,
         srcs = srcs,
@@ -33,5 +55,6 @@ def malloc_test(name, srcs, malloc = "//malloc", deps = [], copts = [], **kwargs
         linkstatic = True,
         malloc = malloc,
         deps = deps + ["//third_party:gtest_main"],
+        tags = tags,
         **kwargs
     )

@@ -8,7 +8,7 @@ builds the same sources with clang's libFuzzer and sanitizers for real,
 coverage-guided fuzzing; it finds the targets by their "fuzz_target" tag.
 """
 
-load("//tools:build_defs.bzl", "ALLOCLAB_COPTS")
+load("//tools:build_defs.bzl", "ALLOCLAB_COPTS", "NO_MALLOC_SANITIZERS")
 
 def fuzz_test(
         name,
@@ -52,6 +52,8 @@ def fuzz_test(
     extra = {}
     if malloc:
         extra["malloc"] = malloc
+        # Not under asan/tsan: their runtime is the process's malloc.
+        tags = tags + NO_MALLOC_SANITIZERS
     native.cc_test(
         name = name,
         srcs = srcs,

@@ -1,0 +1,111 @@
+// The allocator's public calls as a test makes them: malloc, free, calloc,
+// realloc, aligned_alloc, malloc_usable_size, malloc_trim and mallinfo2.
+//
+// Normally they are the process's own functions: the test runs on the
+// allocator through its malloc = attribute. Under AddressSanitizer and
+// ThreadSanitizer the sanitizer's runtime is the process's malloc, so there
+// (ALLOCLAB_TEST_INTERNAL_API, set by //malloc/testing:api_under_test) they
+// call the allocator's internal API instead (malloc/alloc.h, the layer
+// below malloc_api.cc): the same code, locks, thread caches and arenas run,
+// under the sanitizer, while the test's own containers use the sanitizer's
+// malloc.
+//
+// Use: include this header and write ALLOCLAB_USE_API_UNDER_TEST inside the
+// test's anonymous namespace; unqualified malloc(n), free(p), ... in that
+// namespace then mean these functions.
+#ifndef ALLOCLAB_MALLOC_TESTING_API_UNDER_TEST_H_
+#define ALLOCLAB_MALLOC_TESTING_API_UNDER_TEST_H_
+
+#include <malloc.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdlib>
+
+#ifdef ALLOCLAB_TEST_INTERNAL_API
+#include "malloc/alloc.h"
+#include "malloc/arena.h"
+#include "malloc/arenas.h"
+#include "malloc/init.h"
+#include "malloc/stats.h"
+#include "malloc/thread_cache.h"
+#endif
+
+namespace alloclab::malloc::api_under_test {
+
+#ifdef ALLOCLAB_TEST_INTERNAL_API
+
+// Whether the calls go to the internal API (a sanitizer build): the process
+// then also has the sanitizer's heap, so its RSS is not the allocator's alone.
+inline constexpr bool kInternalApi = true;
+
+// The same semantics as malloc_api.cc for the arguments tests pass.
+inline void* malloc(size_t size) { return Allocate(size); }
+inline void free(void* p) { Deallocate(p); }
+inline void* calloc(size_t count, size_t size) {
+  size_t total;
+  if (__builtin_mul_overflow(count, size, &total)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  return AllocateZeroed(total);
+}
+inline void* realloc(void* p, size_t size) { return Reallocate(p, size); }
+inline void* aligned_alloc(size_t align, size_t size) {
+  if (align == 0 || (align & (align - 1)) != 0) {
+    errno = EINVAL;
+    return nullptr;
+  }
+  return AllocateAligned(align, size);
+}
+inline size_t malloc_usable_size(void* p) { return UsableSize(p); }
+inline int malloc_trim(size_t /*pad*/) {
+  EnsureInitialized();
+  CacheDrainCurrent();
+  ForEachArena([](Arena* a) { a->Trim(); });
+  return 1;
+}
+// malloc_api.cc's mapping of the heap statistics.
+inline struct mallinfo2 mallinfo2() {
+  EnsureInitialized();
+  const HeapStats s = CollectStats();
+  struct mallinfo2 m = {};
+  m.arena = s.break_bytes + s.mapped_heap_bytes;
+  m.ordblks = s.segments;
+  m.hblks = s.huge_blocks;
+  m.hblkhd = s.huge_bytes;
+  m.uordblks = s.pool_used_bytes + s.run_bytes + s.huge_bytes;
+  m.fsmblks = s.pool_bytes - s.pool_used_bytes;
+  m.fordblks = s.free_bytes + s.cached_run_bytes + m.fsmblks;
+  m.keepcost = s.free_bytes;
+  return m;
+}
+
+#else  // the process's functions
+
+inline constexpr bool kInternalApi = false;
+
+inline void* malloc(size_t size) { return ::malloc(size); }
+inline void free(void* p) { ::free(p); }
+inline void* calloc(size_t count, size_t size) { return ::calloc(count, size); }
+inline void* realloc(void* p, size_t size) { return ::realloc(p, size); }
+inline void* aligned_alloc(size_t align, size_t size) { return ::aligned_alloc(align, size); }
+inline size_t malloc_usable_size(void* p) { return ::malloc_usable_size(p); }
+inline int malloc_trim(size_t pad) { return ::malloc_trim(pad); }
+inline struct mallinfo2 mallinfo2() { return ::mallinfo2(); }
+
+#endif
+
+}  // namespace alloclab::malloc::api_under_test
+
+#define ALLOCLAB_USE_API_UNDER_TEST                                \
+  using ::alloclab::malloc::api_under_test::aligned_alloc;         \
+  using ::alloclab::malloc::api_under_test::calloc;                \
+  using ::alloclab::malloc::api_under_test::free;                  \
+  using ::alloclab::malloc::api_under_test::mallinfo2;             \
+  using ::alloclab::malloc::api_under_test::malloc;                \
+  using ::alloclab::malloc::api_under_test::malloc_trim;           \
+  using ::alloclab::malloc::api_under_test::malloc_usable_size;    \
+  using ::alloclab::malloc::api_under_test::realloc
+
+#endif  // ALLOCLAB_MALLOC_TESTING_API_UNDER_TEST_H_
