@@ -99,8 +99,8 @@ class Arena {
   void EvictCachedRun(PageInfo*& slot);
   void FlushRunCache();
 
-  static constexpr int kTransferSlots = 256;
-  static constexpr size_t kTransferBytes = 256 << 10;
+  static constexpr int kTransferSlots = 1024;
+  static constexpr size_t kTransferBytes = 1 << 20;
   struct TransferCache {
     int count = 0;
     void* chunks[kTransferSlots] = {};
