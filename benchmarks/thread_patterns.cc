@@ -143,7 +143,7 @@ uint64_t FalseSharing(int threads, long total) {
   // Threads allocate in lock step (a barrier per round), so an allocator
   // with one shared heap interleaves their small chunks; then each thread
   // increments its own objects many times.
-  const long rounds = total / (threads * 200L) + 1;
+  const long rounds = total / (threads * 50L) + 1;
   std::atomic<uint64_t> sum{0};
   std::atomic<int> arrived{0};
   std::atomic<long> generation{0};
