@@ -130,9 +130,19 @@ void* AllocateSlow(size_t size) {
 
 void DeallocateSlow(void* p, SegmentMeta* seg) {
   if (p == nullptr) return;
+  uint32_t page = 0;
+  if (seg != nullptr) {
+    page = seg->PageOf(p);
+    PageInfo* head = &seg->pages[page];
+    // A page run into the thread's run cache: no lock, no system call.
+    if (seg->page_class[page] == 0 && head->kind == PageKind::kRun && seg->PageAddress(page) == p) {
+      ThreadCache* tc = ActiveCache();
+      if (tc != nullptr && CachePushRun(tc, p, head)) return;
+    }
+  }
+  // Whatever follows may madvise or munmap; free keeps errno.
   const int saved_errno = errno;
   if (seg != nullptr) {
-    const uint32_t page = seg->PageOf(p);
     Arena* owner = static_cast<Arena*>(seg->owner);
     if (const int cls = seg->page_class[page]; cls != 0) {
       CheckChunk("free()", seg, page, p, cls);
@@ -145,8 +155,7 @@ void DeallocateSlow(void* p, SegmentMeta* seg) {
         owner->FreeSmall(seg, p);
       }
     } else if (seg->pages[page].kind == PageKind::kRun && seg->PageAddress(page) == p) {
-      ThreadCache* tc = ActiveCache();
-      if (tc == nullptr || !CachePushRun(tc, &seg->pages[page])) owner->FreeRun(&seg->pages[page]);
+      owner->FreeRun(&seg->pages[page]);
     } else if (seg->PageAddress(page) == p && (seg->pages[page].kind == PageKind::kFree ||
                                                seg->pages[page].kind == PageKind::kCachedRun)) {
       FatalPointer("free(): double free detected", p);

@@ -8,6 +8,7 @@
 #include "malloc/arenas.h"
 #include "malloc/platform.h"
 #include "malloc/segment.h"
+#include "malloc/spin_lock.h"
 
 namespace alloclab::malloc {
 namespace thread_cache_internal {
@@ -19,7 +20,33 @@ namespace {
 using thread_cache_internal::t_cache;
 
 std::atomic<bool> g_enabled{false};
-std::atomic<size_t> g_cached_run_pages{0};
+// Every active cache, for statistics (activation and exit only).
+SpinLock g_registry_lock;
+ThreadCache* g_registry = nullptr;
+
+void Register(ThreadCache* tc) {
+  LockGuard guard(g_registry_lock);
+  tc->registry_prev = nullptr;
+  tc->registry_next = g_registry;
+  if (g_registry != nullptr) g_registry->registry_prev = tc;
+  g_registry = tc;
+}
+
+void Unregister(ThreadCache* tc) {
+  LockGuard guard(g_registry_lock);
+  if (tc->registry_prev != nullptr) {
+    tc->registry_prev->registry_next = tc->registry_next;
+  } else {
+    g_registry = tc->registry_next;
+  }
+  if (tc->registry_next != nullptr) tc->registry_next->registry_prev = tc->registry_prev;
+}
+
+// Only the owning thread changes its count: load and store, no atomic RMW.
+void AddRunPages(ThreadCache* tc, int64_t delta) {
+  tc->run_pages.store(static_cast<uint32_t>(tc->run_pages.load(std::memory_order_relaxed) + delta),
+                      std::memory_order_relaxed);
+}
 pthread_key_t g_exit_key;
 
 // Returns chunks to their arenas, one lock per run of same-arena chunks.
@@ -52,11 +79,11 @@ void DrainBin(ThreadCache* tc, int cls, uint32_t keep) {
 }
 
 void DrainRuns(ThreadCache* tc) {
-  for (PageInfo*& run : tc->runs) {
-    if (run == nullptr) continue;
-    g_cached_run_pages.fetch_sub(run->span_pages, std::memory_order_relaxed);
-    static_cast<Arena*>(SegmentMeta::Of(run)->owner)->FreeRun(run);
-    run = nullptr;
+  for (int i = 0; i < ThreadCache::kRunSlots; ++i) {
+    if (tc->run_length[i] == 0) continue;
+    AddRunPages(tc, -static_cast<int64_t>(tc->run_length[i]));
+    tc->run_length[i] = 0;
+    static_cast<Arena*>(SegmentMeta::Of(tc->runs[i])->owner)->FreeRun(tc->runs[i]);
   }
 }
 
@@ -69,6 +96,7 @@ void DrainAll(ThreadCache* tc) {
 void OnThreadExit(void*) {
   DrainAll(&t_cache);
   DetachThread(t_cache.arena);
+  Unregister(&t_cache);
   t_cache.state = ThreadCache::kExited;
   for (int c = 1; c < kNumClasses; ++c) t_cache.bins[c].room = 0;
 }
@@ -91,8 +119,10 @@ ThreadCache* ActiveCache() {
     tc->bins[c].head = nullptr;
     tc->bins[c].room = ClassInfo(c).cache_max;
   }
-  for (PageInfo*& run : tc->runs) run = nullptr;
+  for (uint32_t& length : tc->run_length) length = 0;
   tc->next_run = 0;
+  tc->run_pages.store(0, std::memory_order_relaxed);
+  Register(tc);
   tc->state = ThreadCache::kActive;
   // Any non-null value: the key's destructor drains the cache at thread exit.
   pthread_setspecific(g_exit_key, tc);
@@ -115,34 +145,46 @@ void* CacheRefill(ThreadCache* tc, int cls) {
 }
 
 void* CachePopRun(ThreadCache* tc, uint32_t pages) {
-  for (PageInfo*& run : tc->runs) {
-    if (run != nullptr && run->span_pages == pages) {
-      PageInfo* head = run;
-      run = nullptr;
-      g_cached_run_pages.fetch_sub(pages, std::memory_order_relaxed);
-      return SegmentMeta::Of(head)->PageAddress(head->index);
+  for (int i = 0; i < ThreadCache::kRunSlots; ++i) {
+    if (tc->run_length[i] == pages) {
+      tc->run_length[i] = 0;
+      AddRunPages(tc, -static_cast<int64_t>(pages));
+      return tc->run_address[i];
     }
   }
   return nullptr;
 }
 
-bool CachePushRun(ThreadCache* tc, PageInfo* head) {
-  if (head->span_pages > ThreadCache::kMaxCachedRunPages) return false;
-  for (PageInfo* run : tc->runs) {
-    if (run == head) FatalPointer("free(): double free detected", SegmentMeta::Of(head)->PageAddress(head->index));
+bool CachePushRun(ThreadCache* tc, void* address, PageInfo* head) {
+  const uint32_t pages = head->span_pages;
+  if (pages > ThreadCache::kMaxCachedRunPages) return false;
+  for (int i = 0; i < ThreadCache::kRunSlots; ++i) {
+    if (tc->run_address[i] == address && tc->run_length[i] != 0) {
+      FatalPointer("free(): double free detected", address);
+    }
   }
-  PageInfo*& slot = tc->runs[tc->next_run];
-  tc->next_run = (tc->next_run + 1) % ThreadCache::kRunSlots;
-  if (slot != nullptr) {
-    g_cached_run_pages.fetch_sub(slot->span_pages, std::memory_order_relaxed);
-    static_cast<Arena*>(SegmentMeta::Of(slot)->owner)->FreeRun(slot);
+  const uint32_t slot = tc->next_run;
+  tc->next_run = (slot + 1) % ThreadCache::kRunSlots;
+  if (tc->run_length[slot] != 0) {
+    AddRunPages(tc, -static_cast<int64_t>(tc->run_length[slot]));
+    PageInfo* evicted = tc->runs[slot];
+    static_cast<Arena*>(SegmentMeta::Of(evicted)->owner)->FreeRun(evicted);
   }
-  slot = head;
-  g_cached_run_pages.fetch_add(head->span_pages, std::memory_order_relaxed);
+  tc->run_address[slot] = address;
+  tc->runs[slot] = head;
+  tc->run_length[slot] = pages;
+  AddRunPages(tc, pages);
   return true;
 }
 
-size_t ThreadCachedRunBytes() { return g_cached_run_pages.load(std::memory_order_relaxed) * kPageSize; }
+size_t ThreadCachedRunBytes() {
+  LockGuard guard(g_registry_lock);
+  size_t pages = 0;
+  for (ThreadCache* tc = g_registry; tc != nullptr; tc = tc->registry_next) {
+    pages += tc->run_pages.load(std::memory_order_relaxed);
+  }
+  return pages * kPageSize;
+}
 
 bool CacheHolds(int cls, const void* p) {
   if (t_cache.state != ThreadCache::kActive) return false;
@@ -160,10 +202,15 @@ void CacheDrainCurrent() {
   if (t_cache.state == ThreadCache::kActive) DrainAll(&t_cache);
 }
 
-// Nothing shared to lock: caches are per thread. A forked child keeps the
-// forking thread's cache; the other threads' cached chunks stay allocated.
-void ThreadCacheLockForFork() {}
-void ThreadCacheUnlockForFork() {}
-void ThreadCacheAfterForkChild() {}
+// The caches are per thread; only the registry is shared. A forked child
+// keeps the forking thread's cache alone: the other threads' cached chunks
+// and runs stay allocated in it.
+void ThreadCacheLockForFork() { g_registry_lock.Lock(); }
+void ThreadCacheUnlockForFork() { g_registry_lock.Unlock(); }
+void ThreadCacheAfterForkChild() {
+  g_registry_lock.Reset();
+  g_registry = nullptr;
+  if (t_cache.state == ThreadCache::kActive) Register(&t_cache);
+}
 
 }  // namespace alloclab::malloc

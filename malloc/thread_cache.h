@@ -13,6 +13,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include <atomic>
+
 #include "malloc/arena.h"
 #include "malloc/hardening.h"
 #include "malloc/platform.h"
@@ -36,8 +38,15 @@ struct ThreadCache {
   // frees and reallocates a large buffer in a loop stays off the lock.
   static constexpr int kRunSlots = 4;
   static constexpr uint32_t kMaxCachedRunPages = 64;  // 256 KiB
+  void* run_address[kRunSlots];
   PageInfo* runs[kRunSlots];
+  uint32_t run_length[kRunSlots];  // pages; 0: the slot is empty
   uint32_t next_run;
+  // Pages in `runs`: written by this thread only (a plain store), read by
+  // statistics through the registry of active caches.
+  std::atomic<uint32_t> run_pages;
+  ThreadCache* registry_next;
+  ThreadCache* registry_prev;
 };
 
 namespace thread_cache_internal {
@@ -91,7 +100,7 @@ void* CachePopRun(ThreadCache* tc, uint32_t pages);
 // Keeps a freed run (its head page) for reuse; false when it does not
 // qualify (too large). The run evicted to make room goes back to its arena.
 // Aborts on a run that is already cached (a double free).
-bool CachePushRun(ThreadCache* tc, PageInfo* head);
+bool CachePushRun(ThreadCache* tc, void* address, PageInfo* head);
 
 // Bytes of freed runs sitting in thread caches (they count as free).
 size_t ThreadCachedRunBytes();
