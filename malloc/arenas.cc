@@ -74,6 +74,15 @@ int AttachedThreads(int i) {
   return g_attached[i];
 }
 
+void ArenasLockForFork() { g_registry_lock.Lock(); }
+void ArenasUnlockForFork() { g_registry_lock.Unlock(); }
+void ArenasAfterForkChild(Arena* self) {
+  g_registry_lock.Reset();
+  for (int& n : g_attached) n = 0;
+  const long i = self != nullptr ? self - g_arenas : -1;
+  if (i >= 0 && i < kMaxArenas) g_attached[i] = 1;
+}
+
 Arena* ArenaForOperation(Arena* attached) {
   if (PerCpu()) {
     const int cpu = sched_getcpu();

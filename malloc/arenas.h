@@ -36,6 +36,12 @@ void DetachThread(Arena* a);
 // Threads attached to arena i now.
 int AttachedThreads(int i);
 
+// Fork handlers for the registry. The child starts with only the forking
+// thread attached (to `self`, or to nothing when it has no cache).
+void ArenasLockForFork();
+void ArenasUnlockForFork();
+void ArenasAfterForkChild(Arena* self);
+
 // The arena for a slow-path operation of a thread attached to `attached`
 // (nullptr: the thread has no cache): the CPU's in per-CPU mode, else the
 // attached one (or the main arena).

@@ -25,6 +25,7 @@ std::atomic<int> g_state{kUninitialized};
 SpinLock g_init_lock;
 
 void PrepareFork() {
+  ArenasLockForFork();
   ThreadCacheLockForFork();
   ForEachArena([](Arena* a) { a->lock().Lock(); });
   HugeLockForFork();
@@ -38,6 +39,7 @@ void ParentAfterFork() {
   HugeUnlockForFork();
   ForEachArena([](Arena* a) { a->lock().Unlock(); });
   ThreadCacheUnlockForFork();
+  ArenasUnlockForFork();
 }
 
 void ChildAfterFork() {
@@ -46,6 +48,7 @@ void ChildAfterFork() {
   HugeAfterForkChild();
   ForEachArena([](Arena* a) { a->lock().Reset(); });
   ThreadCacheAfterForkChild();
+  ArenasAfterForkChild(CurrentThreadArena());
 }
 
 // Tunables are read by a constructor, not by the first malloc: that can come

@@ -129,6 +129,8 @@ ThreadCache* ActiveCache() {
   return tc;
 }
 
+Arena* CurrentThreadArena() { return t_cache.state == ThreadCache::kActive ? t_cache.arena : nullptr; }
+
 void* CacheRefill(ThreadCache* tc, int cls) {
   ThreadCache::Bin& b = tc->bins[cls];
   void* batch[64];

@@ -89,6 +89,10 @@ inline bool CachePush(int cls, void* p, uint64_t key = FreeKey()) {
 // EnableThreadCaches or once the thread's cache was torn down at exit.
 ThreadCache* ActiveCache();
 
+// The arena the calling thread is attached to, without activating its cache
+// (nullptr if it has none).
+Arena* CurrentThreadArena();
+
 // Refills bin cls of the active cache from its arena and pops one chunk;
 // nullptr when out of memory.
 void* CacheRefill(ThreadCache* tc, int cls);
