@@ -112,6 +112,13 @@ void SetMmapThreshold(size_t bytes) {
 }
 
 void* AllocateSlow(size_t size) {
+  // A page run the thread freed recently: no lock, no initialisation check
+  // (a thread with an active cache is past it).
+  if (size > kMaxSmallSize && size <= size_t{ThreadCache::kMaxCachedRunPages} << kPageShift) {
+    if (ThreadCache* tc = ActiveCacheIfAny(); tc != nullptr) {
+      if (void* p = CachePopRun(tc, static_cast<uint32_t>((size + kPageSize - 1) >> kPageShift))) return p;
+    }
+  }
   EnsureInitialized();
   void* p;
   if (size <= kMaxSmallSize) {
@@ -136,7 +143,7 @@ void DeallocateSlow(void* p, SegmentMeta* seg) {
     PageInfo* head = &seg->pages[page];
     // A page run into the thread's run cache: no lock, no system call.
     if (seg->page_class[page] == 0 && head->kind == PageKind::kRun && seg->PageAddress(page) == p) {
-      ThreadCache* tc = ActiveCache();
+      ThreadCache* tc = ActiveCacheIfAny();
       if (tc != nullptr && CachePushRun(tc, p, head)) return;
     }
   }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "malloc/testing/anon_rss.h"
 #include "malloc/testing/api_under_test.h"
 #include "malloc/thread_cache.h"
 
@@ -36,12 +37,7 @@ using alloclab::malloc::SetPerCpu;
 using alloclab::malloc::ArenaForOperation;
 
 
-size_t AnonRss() {
-  std::ifstream f("/proc/self/statm");
-  size_t size, resident, shared;
-  f >> size >> resident >> shared;
-  return (resident - shared) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
-}
+using alloclab::malloc::testing::AnonRss;
 
 Arena* ArenaOfThisThread() {
   free(malloc(16));  // activates the cache

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "malloc/testing/anon_rss.h"
 #include "malloc/arena.h"
 #include "malloc/testing/api_under_test.h"
 
@@ -22,12 +23,7 @@ ALLOCLAB_USE_API_UNDER_TEST;
 using alloclab::malloc::Arena;
 
 
-size_t AnonRss() {
-  std::ifstream f("/proc/self/statm");
-  size_t size, resident, shared;
-  f >> size >> resident >> shared;
-  return (resident - shared) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
-}
+using alloclab::malloc::testing::AnonRss;
 
 constexpr size_t kMiB = 1 << 20;
 

@@ -64,7 +64,7 @@ void ReturnChunks(int cls, void** chunks, int n) {
 // Returns chunks of bin cls until at most `keep` remain.
 void DrainBin(ThreadCache* tc, int cls, uint32_t keep) {
   ThreadCache::Bin& b = tc->bins[cls];
-  uint32_t length = ClassInfo(cls).cache_max - b.room;
+  uint32_t length = b.capacity - b.room;
   void* batch[128];
   while (length > keep) {
     int n = 0;
@@ -115,9 +115,11 @@ ThreadCache* ActiveCache() {
     return nullptr;
   }
   tc->arena = AttachThread();
+  tc->grown_bytes = 0;
   for (int c = 1; c < kNumClasses; ++c) {
     tc->bins[c].head = nullptr;
-    tc->bins[c].room = ClassInfo(c).cache_max;
+    tc->bins[c].capacity = ClassInfo(c).cache_max;
+    tc->bins[c].room = tc->bins[c].capacity;
   }
   for (uint32_t& length : tc->run_length) length = 0;
   tc->next_run = 0;
@@ -146,18 +148,7 @@ void* CacheRefill(ThreadCache* tc, int cls) {
   return batch[0];
 }
 
-void* CachePopRun(ThreadCache* tc, uint32_t pages) {
-  for (int i = 0; i < ThreadCache::kRunSlots; ++i) {
-    if (tc->run_length[i] == pages) {
-      tc->run_length[i] = 0;
-      AddRunPages(tc, -static_cast<int64_t>(pages));
-      return tc->run_address[i];
-    }
-  }
-  return nullptr;
-}
-
-bool CachePushRun(ThreadCache* tc, void* address, PageInfo* head) {
+bool CachePushRunSlow(ThreadCache* tc, void* address, PageInfo* head) {
   const uint32_t pages = head->span_pages;
   if (pages > ThreadCache::kMaxCachedRunPages) return false;
   for (int i = 0; i < ThreadCache::kRunSlots; ++i) {
@@ -191,14 +182,27 @@ size_t ThreadCachedRunBytes() {
 bool CacheHolds(int cls, const void* p) {
   if (t_cache.state != ThreadCache::kActive) return false;
   const ThreadCache::Bin& b = t_cache.bins[cls];
-  uint32_t length = ClassInfo(cls).cache_max - b.room;
+  uint32_t length = b.capacity - b.room;
   for (void* q = b.head; q != nullptr && length-- > 0; q = *static_cast<void**>(q)) {
     if (q == p) return true;
   }
   return false;
 }
 
-void CacheFlush(ThreadCache* tc, int cls) { DrainBin(tc, cls, ClassInfo(cls).cache_max / 2); }
+void CacheFlush(ThreadCache* tc, int cls) {
+  ThreadCache::Bin& b = tc->bins[cls];
+  const SizeClass& c = ClassInfo(cls);
+  const uint32_t grow = b.capacity / 4 > c.batch ? b.capacity / 4 : c.batch;
+  const size_t grow_bytes = size_t{grow} * c.size;
+  if (b.capacity + grow <= ThreadCache::kMaxBinLength &&
+      tc->grown_bytes + grow_bytes <= ThreadCache::kGrowthBudgetBytes) {
+    b.capacity += grow;
+    b.room += grow;
+    tc->grown_bytes += grow_bytes;
+    return;
+  }
+  DrainBin(tc, cls, b.capacity / 2);
+}
 
 void CacheDrainCurrent() {
   if (t_cache.state == ThreadCache::kActive) DrainAll(&t_cache);

@@ -25,14 +25,22 @@ namespace alloclab::malloc {
 struct ThreadCache {
   struct Bin {
     void* head;
-    uint32_t room;  // chunks the bin may still take: cache_max - length
-    uint32_t unused;
+    uint32_t room;  // chunks the bin may still take: capacity - length
+    uint32_t capacity;
   };
   enum State : uint32_t { kInactive = 0, kActive, kExited };
+
+  // Bins start at ClassInfo(cls).cache_max (32 KiB or two batches) and grow
+  // each time one overflows, by a quarter (at least a batch), while what the
+  // bins of a thread have grown by stays within kGrowthBudgetBytes: a thread
+  // that frees a thousand blocks in a burst keeps them for the next burst.
+  static constexpr size_t kGrowthBudgetBytes = size_t{4} << 20;
+  static constexpr uint32_t kMaxBinLength = 8192;
 
   Bin bins[kNumClasses];
   Arena* arena;
   State state;
+  size_t grown_bytes;  // sum over bins of (capacity - initial) x class size
   // A few recently freed page runs (up to kMaxCachedRunPages pages each),
   // reused by exact page count without taking the arena lock: a program that
   // frees and reallocates a large buffer in a loop stays off the lock.
@@ -96,15 +104,48 @@ Arena* CurrentThreadArena();
 // Refills bin cls of the active cache from its arena and pops one chunk;
 // nullptr when out of memory.
 void* CacheRefill(ThreadCache* tc, int cls);
-// Gives half of a full bin back to the pools.
+// Makes room in a full bin: grows it if the budget allows, else gives half
+// of it back to the pools.
 void CacheFlush(ThreadCache* tc, int cls);
 
+// The calling thread's cache if it is active, else nullptr (no activation).
+inline ThreadCache* ActiveCacheIfAny() {
+  ThreadCache* tc = &thread_cache_internal::t_cache;
+  return ALLOCLAB_LIKELY(tc->state == ThreadCache::kActive) ? tc : nullptr;
+}
+
 // A cached run of exactly `pages` pages, or nullptr (no lock taken).
-void* CachePopRun(ThreadCache* tc, uint32_t pages);
+inline void* CachePopRun(ThreadCache* tc, uint32_t pages) {
+  for (int i = 0; i < ThreadCache::kRunSlots; ++i) {
+    if (tc->run_length[i] == pages) {
+      tc->run_length[i] = 0;
+      tc->run_pages.store(tc->run_pages.load(std::memory_order_relaxed) - pages, std::memory_order_relaxed);
+      return tc->run_address[i];
+    }
+  }
+  return nullptr;
+}
+
 // Keeps a freed run (its head page) for reuse; false when it does not
 // qualify (too large). The run evicted to make room goes back to its arena.
 // Aborts on a run that is already cached (a double free).
-bool CachePushRun(ThreadCache* tc, void* address, PageInfo* head);
+bool CachePushRunSlow(ThreadCache* tc, void* address, PageInfo* head);
+inline bool CachePushRun(ThreadCache* tc, void* address, PageInfo* head) {
+  const uint32_t pages = head->span_pages;
+  if (pages > ThreadCache::kMaxCachedRunPages) return false;
+  const uint32_t slot = tc->next_run;
+  bool clash = tc->run_length[slot] != 0;
+  for (int i = 0; i < ThreadCache::kRunSlots; ++i) {
+    clash |= (tc->run_address[i] == address) & (tc->run_length[i] != 0);
+  }
+  if (ALLOCLAB_UNLIKELY(clash)) return CachePushRunSlow(tc, address, head);
+  tc->next_run = (slot + 1) % ThreadCache::kRunSlots;
+  tc->run_address[slot] = address;
+  tc->runs[slot] = head;
+  tc->run_length[slot] = pages;
+  tc->run_pages.store(tc->run_pages.load(std::memory_order_relaxed) + pages, std::memory_order_relaxed);
+  return true;
+}
 
 // Bytes of freed runs sitting in thread caches (they count as free).
 size_t ThreadCachedRunBytes();
