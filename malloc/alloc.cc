@@ -135,18 +135,19 @@ void* AllocateSlow(size_t size) {
   return p != nullptr ? p : NoMemory();
 }
 
+void DeallocateRun(void* p, SegmentMeta* seg, uint32_t page) {
+  // A page run into the thread's run cache: no lock, no system call.
+  PageInfo* head = &seg->pages[page];
+  if (head->kind == PageKind::kRun && seg->PageAddress(page) == p) {
+    ThreadCache* tc = ActiveCacheIfAny();
+    if (tc != nullptr && CachePushRun(tc, p, head)) return;
+  }
+  DeallocateSlow(p, seg);
+}
+
 void DeallocateSlow(void* p, SegmentMeta* seg) {
   if (p == nullptr) return;
-  uint32_t page = 0;
-  if (seg != nullptr) {
-    page = seg->PageOf(p);
-    PageInfo* head = &seg->pages[page];
-    // A page run into the thread's run cache: no lock, no system call.
-    if (seg->page_class[page] == 0 && head->kind == PageKind::kRun && seg->PageAddress(page) == p) {
-      ThreadCache* tc = ActiveCacheIfAny();
-      if (tc != nullptr && CachePushRun(tc, p, head)) return;
-    }
-  }
+  const uint32_t page = seg != nullptr ? seg->PageOf(p) : 0;
   // Whatever follows may madvise or munmap; free keeps errno.
   const int saved_errno = errno;
   if (seg != nullptr) {

@@ -41,10 +41,10 @@ struct ThreadCache {
   Arena* arena;
   State state;
   size_t grown_bytes;  // sum over bins of (capacity - initial) x class size
-  // A few recently freed page runs (up to kMaxCachedRunPages pages each),
+  // Two recently freed page runs (up to kMaxCachedRunPages pages each),
   // reused by exact page count without taking the arena lock: a program that
   // frees and reallocates a large buffer in a loop stays off the lock.
-  static constexpr int kRunSlots = 4;
+  static constexpr int kRunSlots = 2;
   static constexpr uint32_t kMaxCachedRunPages = 64;  // 256 KiB
   void* run_address[kRunSlots];
   PageInfo* runs[kRunSlots];
