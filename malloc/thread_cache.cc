@@ -64,15 +64,21 @@ void ReturnChunks(int cls, void** chunks, int n) {
 // Returns chunks of bin cls until at most `keep` remain.
 void DrainBin(ThreadCache* tc, int cls, uint32_t keep) {
   ThreadCache::Bin& b = tc->bins[cls];
-  uint32_t length = b.capacity - b.room;
+  const uint32_t length = b.capacity - b.room;
+  if (length <= keep) return;
+  // Keep the `keep` most recently freed chunks (the front of the LIFO list,
+  // likely still in cache) and return the older rest.
+  void** link = &b.head;
+  for (uint32_t i = 0; i < keep; ++i) link = static_cast<void**>(*link);
+  void* rest = *link;
+  *link = nullptr;
+  b.room += length - keep;
   void* batch[128];
-  while (length > keep) {
+  while (rest != nullptr) {
     int n = 0;
-    while (n < 128 && length > keep) {
-      batch[n++] = b.head;
-      b.head = *static_cast<void**>(b.head);
-      --length;
-      ++b.room;
+    while (n < 128 && rest != nullptr) {
+      batch[n++] = rest;
+      rest = *static_cast<void**>(rest);
     }
     ReturnChunks(cls, batch, n);
   }
