@@ -48,7 +48,8 @@ void ChildAfterFork() {
   HugeAfterForkChild();
   ForEachArena([](Arena* a) { a->lock().Reset(); });
   ThreadCacheAfterForkChild();
-  ArenasAfterForkChild(CurrentThreadArena());
+  ThreadCache* tc = ActiveCacheIfAny();  // never activates: the registry locks are still held
+  ArenasAfterForkChild(tc != nullptr ? tc->arena : nullptr);
 }
 
 // Tunables are read by a constructor, not by the first malloc: that can come

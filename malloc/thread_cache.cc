@@ -42,11 +42,6 @@ void Unregister(ThreadCache* tc) {
   if (tc->registry_next != nullptr) tc->registry_next->registry_prev = tc->registry_prev;
 }
 
-// Only the owning thread changes its count: load and store, no atomic RMW.
-void AddRunPages(ThreadCache* tc, int64_t delta) {
-  tc->run_pages.store(static_cast<uint32_t>(tc->run_pages.load(std::memory_order_relaxed) + delta),
-                      std::memory_order_relaxed);
-}
 pthread_key_t g_exit_key;
 
 // Returns chunks to their arenas, one lock per run of same-arena chunks.
@@ -84,13 +79,15 @@ void DrainBin(ThreadCache* tc, int cls, uint32_t keep) {
   }
 }
 
+// Empties run slot i: its run goes back to its arena.
+void EvictRun(ThreadCache* tc, int i) {
+  if (RunLength(tc, i) == 0) return;
+  SetRunLength(tc, i, 0);
+  static_cast<Arena*>(SegmentMeta::Of(tc->runs[i])->owner)->FreeRun(tc->runs[i]);
+}
+
 void DrainRuns(ThreadCache* tc) {
-  for (int i = 0; i < ThreadCache::kRunSlots; ++i) {
-    if (tc->run_length[i] == 0) continue;
-    AddRunPages(tc, -static_cast<int64_t>(tc->run_length[i]));
-    tc->run_length[i] = 0;
-    static_cast<Arena*>(SegmentMeta::Of(tc->runs[i])->owner)->FreeRun(tc->runs[i]);
-  }
+  for (int i = 0; i < ThreadCache::kRunSlots; ++i) EvictRun(tc, i);
 }
 
 void DrainAll(ThreadCache* tc) {
@@ -115,8 +112,8 @@ void EnableThreadCaches() {
 }
 
 ThreadCache* ActiveCache() {
+  if (ThreadCache* active = ActiveCacheIfAny(); ALLOCLAB_LIKELY(active != nullptr)) return active;
   ThreadCache* tc = &t_cache;
-  if (ALLOCLAB_LIKELY(tc->state == ThreadCache::kActive)) return tc;
   if (tc->state == ThreadCache::kExited || !g_enabled.load(std::memory_order_acquire)) {
     return nullptr;
   }
@@ -127,17 +124,14 @@ ThreadCache* ActiveCache() {
     tc->bins[c].capacity = ClassInfo(c).cache_max;
     tc->bins[c].room = tc->bins[c].capacity;
   }
-  for (uint32_t& length : tc->run_length) length = 0;
+  for (int i = 0; i < ThreadCache::kRunSlots; ++i) SetRunLength(tc, i, 0);
   tc->next_run = 0;
-  tc->run_pages.store(0, std::memory_order_relaxed);
   Register(tc);
   tc->state = ThreadCache::kActive;
   // Any non-null value: the key's destructor drains the cache at thread exit.
   pthread_setspecific(g_exit_key, tc);
   return tc;
 }
-
-Arena* CurrentThreadArena() { return t_cache.state == ThreadCache::kActive ? t_cache.arena : nullptr; }
 
 void* CacheRefill(ThreadCache* tc, int cls) {
   ThreadCache::Bin& b = tc->bins[cls];
@@ -155,24 +149,13 @@ void* CacheRefill(ThreadCache* tc, int cls) {
 }
 
 bool CachePushRunSlow(ThreadCache* tc, void* address, PageInfo* head) {
-  const uint32_t pages = head->span_pages;
-  if (pages > ThreadCache::kMaxCachedRunPages) return false;
   for (int i = 0; i < ThreadCache::kRunSlots; ++i) {
-    if (tc->run_address[i] == address && tc->run_length[i] != 0) {
+    if (tc->run_address[i] == address && RunLength(tc, i) != 0) {
       FatalPointer("free(): double free detected", address);
     }
   }
-  const uint32_t slot = tc->next_run;
-  tc->next_run = (slot + 1) % ThreadCache::kRunSlots;
-  if (tc->run_length[slot] != 0) {
-    AddRunPages(tc, -static_cast<int64_t>(tc->run_length[slot]));
-    PageInfo* evicted = tc->runs[slot];
-    static_cast<Arena*>(SegmentMeta::Of(evicted)->owner)->FreeRun(evicted);
-  }
-  tc->run_address[slot] = address;
-  tc->runs[slot] = head;
-  tc->run_length[slot] = pages;
-  AddRunPages(tc, pages);
+  EvictRun(tc, static_cast<int>(tc->next_run));
+  StoreRun(tc, address, head);
   return true;
 }
 
@@ -180,7 +163,7 @@ size_t ThreadCachedRunBytes() {
   LockGuard guard(g_registry_lock);
   size_t pages = 0;
   for (ThreadCache* tc = g_registry; tc != nullptr; tc = tc->registry_next) {
-    pages += tc->run_pages.load(std::memory_order_relaxed);
+    for (int i = 0; i < ThreadCache::kRunSlots; ++i) pages += RunLength(tc, i);
   }
   return pages * kPageSize;
 }

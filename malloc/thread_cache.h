@@ -48,11 +48,10 @@ struct ThreadCache {
   static constexpr uint32_t kMaxCachedRunPages = 64;  // 256 KiB
   void* run_address[kRunSlots];
   PageInfo* runs[kRunSlots];
-  uint32_t run_length[kRunSlots];  // pages; 0: the slot is empty
+  // Pages of each slot's run; 0: the slot is empty. Written by this thread
+  // only (relaxed: plain stores), read by statistics through the registry.
+  std::atomic<uint32_t> run_length[kRunSlots];
   uint32_t next_run;
-  // Pages in `runs`: written by this thread only (a plain store), read by
-  // statistics through the registry of active caches.
-  std::atomic<uint32_t> run_pages;
   ThreadCache* registry_next;
   ThreadCache* registry_prev;
 };
@@ -97,10 +96,6 @@ inline bool CachePush(int cls, void* p, uint64_t key = FreeKey()) {
 // EnableThreadCaches or once the thread's cache was torn down at exit.
 ThreadCache* ActiveCache();
 
-// The arena the calling thread is attached to, without activating its cache
-// (nullptr if it has none).
-Arena* CurrentThreadArena();
-
 // Refills bin cls of the active cache from its arena and pops one chunk;
 // nullptr when out of memory.
 void* CacheRefill(ThreadCache* tc, int cls);
@@ -114,36 +109,48 @@ inline ThreadCache* ActiveCacheIfAny() {
   return ALLOCLAB_LIKELY(tc->state == ThreadCache::kActive) ? tc : nullptr;
 }
 
+inline uint32_t RunLength(const ThreadCache* tc, int slot) {
+  return tc->run_length[slot].load(std::memory_order_relaxed);
+}
+inline void SetRunLength(ThreadCache* tc, int slot, uint32_t pages) {
+  tc->run_length[slot].store(pages, std::memory_order_relaxed);
+}
+
 // A cached run of exactly `pages` pages, or nullptr (no lock taken).
 inline void* CachePopRun(ThreadCache* tc, uint32_t pages) {
   for (int i = 0; i < ThreadCache::kRunSlots; ++i) {
-    if (tc->run_length[i] == pages) {
-      tc->run_length[i] = 0;
-      tc->run_pages.store(tc->run_pages.load(std::memory_order_relaxed) - pages, std::memory_order_relaxed);
+    if (RunLength(tc, i) == pages) {
+      SetRunLength(tc, i, 0);
       return tc->run_address[i];
     }
   }
   return nullptr;
 }
 
-// Keeps a freed run (its head page) for reuse; false when it does not
-// qualify (too large). The run evicted to make room goes back to its arena.
-// Aborts on a run that is already cached (a double free).
-bool CachePushRunSlow(ThreadCache* tc, void* address, PageInfo* head);
-inline bool CachePushRun(ThreadCache* tc, void* address, PageInfo* head) {
-  const uint32_t pages = head->span_pages;
-  if (pages > ThreadCache::kMaxCachedRunPages) return false;
+// Puts a run in the next slot, which must be empty.
+inline void StoreRun(ThreadCache* tc, void* address, PageInfo* head) {
   const uint32_t slot = tc->next_run;
-  bool clash = tc->run_length[slot] != 0;
-  for (int i = 0; i < ThreadCache::kRunSlots; ++i) {
-    clash |= (tc->run_address[i] == address) & (tc->run_length[i] != 0);
-  }
-  if (ALLOCLAB_UNLIKELY(clash)) return CachePushRunSlow(tc, address, head);
   tc->next_run = (slot + 1) % ThreadCache::kRunSlots;
   tc->run_address[slot] = address;
   tc->runs[slot] = head;
-  tc->run_length[slot] = pages;
-  tc->run_pages.store(tc->run_pages.load(std::memory_order_relaxed) + pages, std::memory_order_relaxed);
+  SetRunLength(tc, slot, head->span_pages);
+}
+
+// CachePushRun's slow path: aborts if address is cached already (a double
+// free), empties the next slot (its run back to its arena), stores.
+bool CachePushRunSlow(ThreadCache* tc, void* address, PageInfo* head);
+
+// Keeps a freed run (its head page) for reuse; false when it does not
+// qualify (too large). The run evicted to make room goes back to its arena.
+// Aborts on a run that is already cached (a double free).
+inline bool CachePushRun(ThreadCache* tc, void* address, PageInfo* head) {
+  if (head->span_pages > ThreadCache::kMaxCachedRunPages) return false;
+  bool clash = RunLength(tc, static_cast<int>(tc->next_run)) != 0;
+  for (int i = 0; i < ThreadCache::kRunSlots; ++i) {
+    clash |= (tc->run_address[i] == address) & (RunLength(tc, i) != 0);
+  }
+  if (ALLOCLAB_UNLIKELY(clash)) return CachePushRunSlow(tc, address, head);  // a tail call
+  StoreRun(tc, address, head);
   return true;
 }
 
