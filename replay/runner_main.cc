@@ -43,13 +43,21 @@ struct RssPoint {
   uint64_t bytes;
 };
 
+void WriteLine(const char* line, int n, size_t cap) {
+  if (n <= 0) return;
+  const ssize_t w = write(1, line, static_cast<size_t>(n) < cap ? static_cast<size_t>(n) : cap - 1);
+  (void)w;
+}
+
 void Out(const char* fmt, unsigned long long a, unsigned long long b = 0, unsigned long long c = 0) {
   char line[160];
-  const int n = snprintf(line, sizeof line, fmt, a, b, c);
-  if (n > 0) {
-    const ssize_t w = write(1, line, static_cast<size_t>(n) < sizeof line ? n : sizeof line - 1);
-    (void)w;
-  }
+  WriteLine(line, snprintf(line, sizeof line, fmt, a, b, c), sizeof line);
+}
+
+// "key text" on a line of its own.
+void OutText(const char* key, const char* text) {
+  char line[256];
+  WriteLine(line, snprintf(line, sizeof line, "%s %s\n", key, text), sizeof line);
 }
 
 [[noreturn]] void Die(int code, const char* what, const char* detail = "") {
@@ -155,9 +163,9 @@ int Main(int argc, char** argv) {
   if (verify && sizes == nullptr) Die(5, "out of memory for the replay's own state");
   if (!slots || !controls || !stacks || !points || !threads || !args) Die(5, "out of memory for the replay's own state");
   // All populated up front, so their resident size is a constant to subtract.
-  const uint64_t own_bytes = (sizes ? ResidentBytes(sizes, slots_bytes) : 0) + ResidentBytes(slots, slots_bytes) + ResidentBytes(controls, controls_bytes) +
+  const uint64_t own_bytes = (sizes ? ResidentBytes(sizes, slots_bytes) : 0) + ResidentBytes(slots, slots_bytes) +
+                             ResidentBytes(controls, controls_bytes) +
                              ResidentBytes(stacks, stacks_bytes) + ResidentBytes(points, points_bytes);
-  auto own = [own_bytes] { return own_bytes; };
 
   g.config = ReplayConfig{&view, controls, slots, touch, (1u << sample_shift) - 1, sizes};
   g.verify = verify;
@@ -170,7 +178,7 @@ int Main(int argc, char** argv) {
     if (pthread_create(&threads[t], &attr, ThreadMain, &args[t]) != 0) Die(5, "cannot start a replay thread");
     pthread_attr_destroy(&attr);
   }
-  const uint64_t base = memory.AnonResident() - own();
+  const uint64_t base = memory.AnonResident() - own_bytes;
 
   // Sampling: RSS and progress every interval while the threads run.
   const uint64_t sampler_cpu0 = NowNs(CLOCK_THREAD_CPUTIME_ID);
@@ -186,7 +194,7 @@ int Main(int argc, char** argv) {
     nanosleep(&pause, nullptr);
     uint64_t ops = 0;
     for (uint64_t t = 0; t < nthreads; ++t) ops += controls[t].done.load(std::memory_order_relaxed);
-    const uint64_t rss = memory.AnonResident() - own();
+    const uint64_t rss = memory.AnonResident() - own_bytes;
     if (rss > peak) peak = rss;
     if (++tick % stride != 0) continue;
     if (npoints == kMaxRssPoints) {  // keep every other point, sample half as often
@@ -201,7 +209,7 @@ int Main(int argc, char** argv) {
   const uint64_t wall1 = NowNs(CLOCK_MONOTONIC);
   const uint64_t cpu1 = ProcessCpuNs();
   const uint64_t sampler_cpu = NowNs(CLOCK_THREAD_CPUTIME_ID) - sampler_cpu0;
-  const uint64_t final_rss = memory.AnonResident() - own();
+  const uint64_t final_rss = memory.AnonResident() - own_bytes;
   if (final_rss > peak) peak = final_rss;
 
   Out("checksum %016llx\n", h.checksum);
@@ -229,12 +237,7 @@ int Main(int argc, char** argv) {
   Out("slop_samples %llu\n", slop_n);
   Out("alloc_failures %llu\n", failures);
   Out("waits_slept %llu\n", slept);
-  for (int i = 0; i < Entry().substitution_count; ++i) {
-    char line[128];
-    const int n = snprintf(line, sizeof line, "substituted %s\n", Entry().substitutions[i]);
-    const ssize_t w = write(1, line, static_cast<size_t>(n));
-    (void)w;
-  }
+  for (int i = 0; i < Entry().substitution_count; ++i) OutText("substituted", Entry().substitutions[i]);
   for (int i = 0; i < npoints; ++i) Out("rss_point %llu %llu\n", points[i].ops, points[i].bytes);
   Out("rss_point %llu %llu\n", h.ops, final_rss);
   for (int k = 1; k <= kMaxOpKind; ++k) {
@@ -246,12 +249,7 @@ int Main(int argc, char** argv) {
   }
   uint64_t verify_errors = 0;
   for (uint64_t t = 0; t < nthreads; ++t) {
-    if (controls[t].verify_errors != 0 && verify_errors == 0) {
-      char line[256];
-      const int n = snprintf(line, sizeof line, "verify_error %s\n", controls[t].first_error);
-      const ssize_t w = write(1, line, static_cast<size_t>(n));
-      (void)w;
-    }
+    if (controls[t].verify_errors != 0 && verify_errors == 0) OutText("verify_error", controls[t].first_error);
     verify_errors += controls[t].verify_errors;
   }
   Out("verified %llu\n", verify ? 1 : 0);
