@@ -86,15 +86,7 @@ std::vector<Event> Synthetic(uint64_t n, int threads, uint64_t seed) {
 }
 
 Event Make(uint64_t seq, uint64_t thread, Kind kind, uint64_t in, uint64_t size, uint64_t out) {
-  Event e;
-  e.seq = seq;
-  e.time = seq * 10;
-  e.thread_id = thread;
-  e.kind = kind;
-  e.in = in;
-  e.size = size;
-  e.out = out;
-  return e;
+  return alloclab::trace::MakeEvent(thread, kind, seq, seq * 10, in, size, out);
 }
 
 // What the tracer leaves after a kill: the header, padding to 4 KiB, then

@@ -15,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "trace/io.h"
+#include "trace/test_events.h"
 #include "trace/trace_reader.h"
 
 namespace alloclab::replay {
@@ -26,15 +27,7 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 Event Ev(uint64_t seq, uint64_t time, Kind kind, uint64_t in, uint64_t size, uint64_t out) {
-  Event e;
-  e.kind = kind;
-  e.thread_id = kMtraceThreadId;
-  e.seq = seq;
-  e.time = time;
-  e.in = in;
-  e.size = size;
-  e.out = out;
-  return e;
+  return trace::MakeEvent(kMtraceThreadId, kind, seq, time, in, size, out);
 }
 
 // Hands out its bytes `step` at a time.

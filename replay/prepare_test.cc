@@ -27,14 +27,8 @@ using trace::Kind;
 class Events {
  public:
   Events& Add(uint64_t thread, Kind kind, uint64_t in, uint64_t out, uint64_t size, uint64_t extra = 0) {
-    Event e;
-    e.kind = kind;
-    e.thread_id = thread;
-    e.seq = ++seq_;
-    e.time = seq_;
-    e.in = in;
-    e.out = out;
-    e.size = size;
+    ++seq_;
+    Event e = trace::MakeEvent(thread, kind, seq_, seq_, in, size, out);
     if (kind == Kind::kCalloc || kind == Kind::kReallocArray) e.count = extra;
     if (kind == Kind::kMemalign || kind == Kind::kPosixMemalign || kind == Kind::kAlignedAlloc) e.alignment = extra;
     events_.push_back(e);

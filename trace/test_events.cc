@@ -6,6 +6,18 @@
 
 namespace alloclab::trace {
 
+Event MakeEvent(uint64_t thread, Kind kind, uint64_t seq, uint64_t time, uint64_t in, uint64_t size, uint64_t out) {
+  Event e;
+  e.kind = kind;
+  e.thread_id = thread;
+  e.seq = seq;
+  e.time = time;
+  e.in = in;
+  e.size = size;
+  e.out = out;
+  return e;
+}
+
 std::vector<Event> EveryKindEvents(int threads) {
   std::vector<Event> out;
   uint64_t seq = 10;

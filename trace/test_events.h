@@ -3,6 +3,7 @@
 #ifndef ALLOCLAB_TRACE_TEST_EVENTS_H_
 #define ALLOCLAB_TRACE_TEST_EVENTS_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,9 @@
 #include "trace/trace_writer.h"
 
 namespace alloclab::trace {
+
+// An event with the fields most tests set; the others zero.
+Event MakeEvent(uint64_t thread, Kind kind, uint64_t seq, uint64_t time, uint64_t in, uint64_t size, uint64_t out);
 
 // Every kind at least once (with and without NULL pointers and stacks), for
 // `threads` threads, in global seq order.

@@ -17,6 +17,7 @@
 #include "trace/event.h"
 #include "trace/io.h"
 #include "trace/record_encoder.h"
+#include "trace/test_events.h"
 #include "trace/trace_writer.h"
 
 namespace {
@@ -25,15 +26,7 @@ using alloclab::trace::Event;
 using alloclab::trace::Kind;
 
 Event Make(uint64_t seq, uint64_t thread, Kind kind, uint64_t in, uint64_t size, uint64_t out) {
-  Event e;
-  e.seq = seq;
-  e.time = seq;
-  e.thread_id = thread;
-  e.kind = kind;
-  e.in = in;
-  e.size = size;
-  e.out = out;
-  return e;
+  return alloclab::trace::MakeEvent(thread, kind, seq, seq, in, size, out);
 }
 
 }  // namespace
