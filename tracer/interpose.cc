@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "trace/event.h"
+#include "tracer/interpose.h"
 #include "tracer/recorder.h"
 
 #define EXPORT extern "C" __attribute__((visibility("default")))
@@ -123,6 +124,32 @@ void* RecordAllocation(Kind kind, void* p, uint64_t size, uint64_t alignment = 0
 }
 
 }  // namespace
+
+void TracedFree(void* p, Kind kind, uint64_t size, uint64_t alignment) {
+  if (p == nullptr || IsBootstrap(p)) {
+    if (p == nullptr && Resolve() && Enter()) {
+      Event e;
+      e.kind = kind;
+      e.size = size;
+      e.alignment = alignment;
+      RecordResult(e);
+    }
+    return;
+  }
+  if (!Resolve() || !Enter()) {
+    if (g_real.free != nullptr) g_real.free(p);
+    return;
+  }
+  Event e;
+  e.kind = kind;
+  e.in = Addr(p);
+  e.size = size;
+  e.alignment = alignment;
+  Stamp(&e);  // before the real free: see recorder.h
+  g_real.free(p);
+  Record(e);
+}
+
 }  // namespace alloclab::tracer
 
 using alloclab::tracer::Addr;
@@ -142,26 +169,7 @@ EXPORT void* malloc(size_t size) {
   return RecordAllocation(Kind::kMalloc, g_real.malloc(size), size);
 }
 
-EXPORT void free(void* p) {
-  if (p == nullptr || IsBootstrap(p)) {
-    if (p == nullptr && Resolve() && Enter()) {
-      Event e;
-      e.kind = Kind::kFree;
-      RecordResult(e);
-    }
-    return;
-  }
-  if (!Resolve() || !Enter()) {
-    if (g_real.free != nullptr) g_real.free(p);
-    return;
-  }
-  Event e;
-  e.kind = Kind::kFree;
-  e.in = Addr(p);
-  alloclab::tracer::Stamp(&e);  // before the real free: see recorder.h
-  g_real.free(p);
-  alloclab::tracer::Record(e);
-}
+EXPORT void free(void* p) { alloclab::tracer::TracedFree(p, Kind::kFree, 0, 0); }
 
 EXPORT void* calloc(size_t count, size_t size) {
   if (!Resolve()) {

@@ -15,6 +15,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -32,10 +33,12 @@ std::string Runfile(const std::string& path) {
   return std::string(getenv("TEST_SRCDIR")) + "/" + getenv("TEST_WORKSPACE") + "/" + path;
 }
 
-// Starts argv under the tracer, trace files in dir; returns the pid.
+// Starts argv under the tracer (over the allocator `under`, a .so preloaded
+// after it, or glibc's if empty), trace files in dir; returns the pid.
 pid_t Spawn(const std::vector<std::string>& argv, const std::string& dir,
-            const std::string& extra_env = "MALLOC_TRACE_STACKS=0") {
-  const std::string preload = "LD_PRELOAD=" + Runfile("tracer/libmalloctrace.so");
+            const std::string& extra_env = "MALLOC_TRACE_STACKS=0", const std::string& under = "") {
+  const std::string preload =
+      "LD_PRELOAD=" + Runfile("tracer/libmalloctrace.so") + (under.empty() ? "" : " " + under);
   const std::string file = "MALLOC_TRACE_FILE=" + dir + "/trace.%p.pb";
   const pid_t pid = fork();
   if (pid == 0) {
@@ -65,10 +68,31 @@ std::vector<trace::TraceContents> ReadAll(const std::string& dir) {
 
 constexpr uint64_t kBase = 1000003;
 
-TEST(Tracer, CountsEveryCallAcrossThreadsForkAndExec) {
-  const std::string dir = std::string(getenv("TEST_TMPDIR")) + "/counting";
+bool IsFree(Kind k) {
+  return k == Kind::kFree || k == Kind::kFreeSized || k == Kind::kFreeAligned || k == Kind::kFreeSizedAligned;
+}
+
+// The allocator underneath the tracer: glibc's, ours, jemalloc (which, like
+// ours, defines operator new and delete itself).
+class CountingTest : public testing::TestWithParam<std::string> {
+ protected:
+  std::string Under() const {
+    if (GetParam() == "buddy") return Runfile("malloc/libbuddymalloc.so");
+    if (GetParam() == "jemalloc") return "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";
+    return "";
+  }
+};
+
+TEST_P(CountingTest, CountsEveryCallAcrossThreadsForkAndExec) {
+  const std::string dir = std::string(getenv("TEST_TMPDIR")) + "/counting_" + GetParam();
   fs::create_directories(dir);
-  const pid_t pid = Spawn({Runfile("tracer/testdata/call_counter")}, dir);
+  if (!Under().empty()) {
+    ASSERT_TRUE(fs::exists(Under())) << Under() << " is not installed (./bazelw installs it)";
+  }
+  const bool pvalloc = GetParam() != "jemalloc";  // jemalloc has none
+  std::vector<std::string> argv = {Runfile("tracer/testdata/call_counter")};
+  if (!pvalloc) argv.push_back("no-pvalloc");
+  const pid_t pid = Spawn(argv, dir, "MALLOC_TRACE_STACKS=0", Under());
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
@@ -96,6 +120,7 @@ TEST(Tracer, CountsEveryCallAcrossThreadsForkAndExec) {
   std::map<std::pair<Kind, uint64_t>, std::map<uint64_t, int>> calls;
   std::map<uint64_t, const Event*> allocated;  // live marker blocks by address
   std::map<uint64_t, uint64_t> last_seq;
+  std::map<std::tuple<Kind, uint64_t, uint64_t>, std::map<uint64_t, int>> deletes;  // (kind, size, alignment)
   int cross_thread_frees = 0, usable_size_calls = 0;
   std::set<uint64_t> started, exited;
   const Event* fork_event = nullptr;
@@ -109,29 +134,53 @@ TEST(Tracer, CountsEveryCallAcrossThreadsForkAndExec) {
     if (e.kind == Kind::kThreadExit) exited.insert(e.thread_id);
     if (e.kind == Kind::kFork) fork_event = &e;
     if (e.kind == Kind::kMallocUsableSize && allocated.count(e.in)) ++usable_size_calls;
-    if (e.size >= kBase && e.size <= kBase + 9) {
-      ++calls[{e.kind, e.size}][e.thread_id];
-      if (e.kind == Kind::kRealloc) allocated.erase(e.in);
-      ASSERT_NE(e.out, 0u);
-      allocated[e.out] = &e;
-    } else if (e.kind == Kind::kFree && allocated.count(e.in)) {
+    if (IsFree(e.kind)) {
+      if (!allocated.count(e.in)) continue;
       const Event* a = allocated[e.in];
       EXPECT_LT(a->seq, e.seq);
       cross_thread_frees += a->thread_id != e.thread_id;
       allocated.erase(e.in);
+      if (e.kind != Kind::kFree || a->size >= kBase + 12) {
+        // What operator delete was told: the allocation's size and alignment.
+        ++deletes[{e.kind, e.size, e.alignment}][e.thread_id];
+      }
+    } else if (e.size >= kBase && e.size <= kBase + 15 && e.size != kBase + 10 && e.size != kBase + 11) {
+      ++calls[{e.kind, e.size}][e.thread_id];
+      if (e.kind == Kind::kRealloc) allocated.erase(e.in);
+      ASSERT_NE(e.out, 0u);
+      allocated[e.out] = &e;
     }
   }
   const std::pair<Kind, uint64_t> expected[] = {
       {Kind::kMalloc, kBase},           {Kind::kCalloc, kBase + 1},       {Kind::kMalloc, kBase + 2},
       {Kind::kRealloc, kBase + 3},      {Kind::kReallocArray, kBase + 4}, {Kind::kMemalign, kBase + 5},
       {Kind::kPosixMemalign, kBase + 6}, {Kind::kAlignedAlloc, kBase + 7}, {Kind::kValloc, kBase + 8},
-      {Kind::kPvalloc, kBase + 9}};
+      {Kind::kPvalloc, kBase + 9},
+      // operator new: malloc, memalign for the aligned forms.
+      {Kind::kMalloc, kBase + 12},      {Kind::kMemalign, kBase + 13},    {Kind::kMemalign, kBase + 14},
+      {Kind::kMalloc, kBase + 15}};
   for (const auto& key : expected) {
     const auto& per_thread = calls[key];
+    if (key.first == Kind::kPvalloc && !pvalloc) {
+      EXPECT_TRUE(per_thread.empty());
+      continue;
+    }
     EXPECT_EQ(per_thread.size(), 4u) << trace::KindName(key.first) << " " << key.second;
     for (const auto& [tid, n] : per_thread) {
       EXPECT_EQ(n, 500) << trace::KindName(key.first) << " size " << key.second << " thread " << tid;
     }
+  }
+  // operator delete: sized, aligned, both, plain.
+  const std::tuple<Kind, uint64_t, uint64_t> expected_deletes[] = {
+      {Kind::kFreeSized, kBase + 12, 0},
+      {Kind::kFreeAligned, 0, 64},
+      {Kind::kFreeSizedAligned, kBase + 14, 128},
+      {Kind::kFree, 0, 0}};
+  EXPECT_EQ(deletes.size(), 4u);
+  for (const auto& key : expected_deletes) {
+    const auto& per_thread = deletes[key];
+    EXPECT_EQ(per_thread.size(), 4u) << trace::KindName(std::get<0>(key));
+    for (const auto& [tid, n] : per_thread) EXPECT_EQ(n, 500) << trace::KindName(std::get<0>(key)) << " " << tid;
   }
   EXPECT_EQ(usable_size_calls, 2000);
   EXPECT_EQ(cross_thread_frees, 2000) << "every kBase block is freed by another thread";
@@ -172,6 +221,9 @@ TEST(Tracer, CountsEveryCallAcrossThreadsForkAndExec) {
   EXPECT_EQ(exec_events, 1);
   EXPECT_EQ(exec_records, 1);
 }
+
+INSTANTIATE_TEST_SUITE_P(Under, CountingTest, testing::Values("glibc", "buddy", "jemalloc"),
+                         [](const testing::TestParamInfo<std::string>& info) { return info.param; });
 
 TEST(Tracer, StacksAreDeduplicatedAndSymbolisable) {
   const std::string dir = std::string(getenv("TEST_TMPDIR")) + "/stacks";
