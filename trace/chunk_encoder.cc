@@ -24,26 +24,6 @@ constexpr size_t kFramingBytes = 2 * kPaddedVarintBytes + 1;
 // The event's words, as the proto's Chunk comment specifies them.
 uint8_t* EncodeEvent(uint8_t* p, const Event& e, uint64_t prev_seq, uint64_t prev_time,
                      uint64_t* address) {
-  // The two calls that make up most of every trace, written out.
-  if (e.stack_id == 0) {
-    if (e.kind == Kind::kMalloc && e.out != 0) {
-      *p++ = static_cast<uint8_t>(Kind::kMalloc);
-      p = PutVarint(p, e.seq - prev_seq);
-      p = PutVarint(p, e.time - prev_time);
-      p = PutVarint(p, e.size);
-      p = PutVarint(p, ZigZagEncode(static_cast<int64_t>(e.out - *address)));
-      *address = e.out;
-      return p;
-    }
-    if (e.kind == Kind::kFree && e.in != 0) {
-      *p++ = static_cast<uint8_t>(Kind::kFree);
-      p = PutVarint(p, e.seq - prev_seq);
-      p = PutVarint(p, e.time - prev_time);
-      p = PutVarint(p, ZigZagEncode(static_cast<int64_t>(e.in - *address)));
-      *address = e.in;
-      return p;
-    }
-  }
   const int kind = static_cast<int>(e.kind);
   uint32_t head = static_cast<uint32_t>(kind);
   if (KindHas(e.kind, Word::kIn) && e.in == 0) head |= kFlagNullIn;
@@ -142,22 +122,11 @@ bool ChunkEncoder::Append(const Event& e) {
   }
   uint64_t address = last_address_;
   uint8_t* p = EncodeEvent(end_, e, last_seq_, last_time_, &address);
-  last_seq_ = e.seq;
-  last_time_ = e.time;
-  last_address_ = address;
-  end_ = p;
-  ++count_;
-  Commit();
+  Appended(p, e.seq, e.time, address);
   return true;
 }
 
-void ChunkEncoder::Commit() {
-  // The words must reach memory before the count or lengths that cover them.
-  std::atomic_signal_fence(std::memory_order_release);
-  if (mode_ == Mode::kInPlace) {
-    PutPaddedVarint(count_at_, count_);
-    return;
-  }
+void ChunkEncoder::CommitCompact() {
   PutPaddedVarint(words_len_at_, static_cast<uint32_t>(end_ - words_begin_));
   PutPaddedVarint(count_at_, count_);
   const uint32_t chunk_len = static_cast<uint32_t>(end_ - (buf_ + kFramingBytes));

@@ -9,10 +9,12 @@
 #ifndef ALLOCLAB_TRACE_CHUNK_ENCODER_H_
 #define ALLOCLAB_TRACE_CHUNK_ENCODER_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
 #include "trace/event.h"
+#include "trace/wire.h"
 
 namespace alloclab::trace {
 
@@ -39,6 +41,32 @@ class ChunkEncoder {
   // invalid kind): the caller then starts a new chunk.
   bool Append(const Event& e);
 
+  // The two calls that make up most of every trace, for hot paths that have
+  // no Event at hand: a malloc that returned out != 0, a free of in != 0
+  // (no stack). Return false, leaving the chunk unchanged, whenever Append
+  // might: the caller then builds the Event and calls Append.
+  bool AppendMalloc(uint64_t thread_id, uint64_t seq, uint64_t time, uint64_t size, uint64_t out) {
+    if (!Fits(thread_id, seq, time)) return false;
+    uint8_t* p = end_;
+    *p++ = static_cast<uint8_t>(Kind::kMalloc);
+    p = PutVarint(p, seq - last_seq_);
+    p = PutVarint(p, time - last_time_);
+    p = PutVarint(p, size);
+    p = PutVarint(p, ZigZagEncode(static_cast<int64_t>(out - last_address_)));
+    Appended(p, seq, time, out);
+    return true;
+  }
+  bool AppendFree(uint64_t thread_id, uint64_t seq, uint64_t time, uint64_t in) {
+    if (!Fits(thread_id, seq, time)) return false;
+    uint8_t* p = end_;
+    *p++ = static_cast<uint8_t>(Kind::kFree);
+    p = PutVarint(p, seq - last_seq_);
+    p = PutVarint(p, time - last_time_);
+    p = PutVarint(p, ZigZagEncode(static_cast<int64_t>(in - last_address_)));
+    Appended(p, seq, time, in);
+    return true;
+  }
+
   bool empty() const { return count_ == 0; }
   uint32_t event_count() const { return count_; }
   // Bytes of the record, framing included: the used part in kCompact mode,
@@ -48,7 +76,29 @@ class ChunkEncoder {
 
  private:
   void Begin(const Event& e);
-  void Commit();
+  // Whether an event of this thread, seq and time can follow in this chunk.
+  bool Fits(uint64_t thread_id, uint64_t seq, uint64_t time) const {
+    return started_ && limit_ - end_ >= kMaxEventBytes && thread_id == thread_id_ && seq > last_seq_ &&
+           time >= last_time_;
+  }
+  void Appended(uint8_t* end, uint64_t seq, uint64_t time, uint64_t address) {
+    last_seq_ = seq;
+    last_time_ = time;
+    last_address_ = address;
+    end_ = end;
+    ++count_;
+    Commit();
+  }
+  void Commit() {
+    // The words must reach memory before the count or lengths that cover them.
+    std::atomic_signal_fence(std::memory_order_release);
+    if (mode_ == Mode::kInPlace) {
+      PutPaddedVarint(count_at_, count_);  // one store: the commit point
+      return;
+    }
+    CommitCompact();
+  }
+  void CommitCompact();
 
   uint8_t* buf_ = nullptr;
   uint8_t* limit_ = nullptr;

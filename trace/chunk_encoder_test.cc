@@ -171,6 +171,47 @@ TEST(ChunkEncoder, StopsWhenFullAndStaysValid) {
   EXPECT_TRUE(small.empty());
 }
 
+// The tracer's inline AppendMalloc/AppendFree write exactly what Append of
+// the same events does, and refuse whatever Append would refuse.
+TEST(ChunkEncoder, MallocAndFreeShortcutsMatchAppend) {
+  for (ChunkEncoder::Mode mode : {ChunkEncoder::Mode::kCompact, ChunkEncoder::Mode::kInPlace}) {
+    std::vector<uint8_t> a(4096), b(4096);
+    ChunkEncoder general(a.data(), a.size(), mode), shortcut(b.data(), b.size(), mode);
+    const Event first = MakeEvent(/*thread=*/7, Kind::kThreadStart, /*seq=*/10, 0, 0, 0, 0);
+    ASSERT_TRUE(general.Append(first));
+    ASSERT_TRUE(shortcut.Append(first));
+    uint64_t seq = 10, time = 0, address = 0x7f0000001000;
+    int appended = 0;
+    for (int i = 0; i < 1000; ++i) {
+      seq += 1 + i % 3;
+      time += i % 5 == 0 ? 0 : 1000 * i;
+      address += (i % 2 ? -1 : 1) * 48 * i;
+      const bool is_free = i % 3 == 0;
+      const Event e = is_free ? MakeEvent(7, Kind::kFree, seq, time, address, 0, 0)
+                              : MakeEvent(7, Kind::kMalloc, seq, time, 0, 24 + i * 8, address);
+      const bool g = general.Append(e);
+      const bool s = e.kind == Kind::kFree ? shortcut.AppendFree(7, seq, time, address)
+                                           : shortcut.AppendMalloc(7, seq, time, e.size, address);
+      ASSERT_EQ(g, s) << i;
+      appended += g;
+      ASSERT_EQ(general.size(), shortcut.size());
+      ASSERT_EQ(0, std::memcmp(a.data(), b.data(), a.size())) << i;
+    }
+    EXPECT_GT(appended, 20);
+    EXPECT_LT(appended, 1000) << "the 4 KiB chunk fills up";
+    // Not started, another thread, an old seq, time going back: refused.
+    std::vector<uint8_t> c(4096);
+    ChunkEncoder fresh(c.data(), c.size(), mode);
+    EXPECT_FALSE(fresh.AppendMalloc(7, 1, 0, 8, 16));
+    ASSERT_TRUE(fresh.Append(first));
+    EXPECT_FALSE(fresh.AppendMalloc(8, 11, 0, 8, 16));
+    EXPECT_FALSE(fresh.AppendFree(7, 10, 0, 16));
+    ASSERT_TRUE(fresh.AppendFree(7, 11, 5, 16));
+    EXPECT_FALSE(fresh.AppendMalloc(7, 12, 4, 8, 16));
+    EXPECT_EQ(fresh.event_count(), 2u);
+  }
+}
+
 TEST(ChunkEncoder, TypicalEventsAreSmall) {
   // Consecutive small mallocs and frees of one thread: a few bytes each.
   std::vector<uint8_t> buf(1 << 16);

@@ -70,8 +70,14 @@ void Lookup(F* slot, const char* name) {
 
 void ChildHandler();
 
+bool ResolveSlow();
+
 // Returns true when the real functions can be called.
-bool Resolve() {
+inline bool Resolve() {
+  return __builtin_expect(g_resolve_state.load(std::memory_order_acquire) == 2, 1) || ResolveSlow();
+}
+
+__attribute__((noinline)) bool ResolveSlow() {
   int state = g_resolve_state.load(std::memory_order_acquire);
   if (state == 2) return true;
   if (state == 1) return false;  // inside dlsym: the caller uses the bootstrap buffer
@@ -140,12 +146,18 @@ void TracedFree(void* p, Kind kind, uint64_t size, uint64_t alignment) {
     if (g_real.free != nullptr) g_real.free(p);
     return;
   }
+  if (kind == Kind::kFree) {
+    const Stamped s = Now();  // before the real free: see recorder.h
+    g_real.free(p);
+    RecordFree(s, Addr(p));
+    return;
+  }
   Event e;
   e.kind = kind;
   e.in = Addr(p);
   e.size = size;
   e.alignment = alignment;
-  Stamp(&e);  // before the real free: see recorder.h
+  Stamp(&e);
   g_real.free(p);
   Record(e);
 }
@@ -166,7 +178,9 @@ using alloclab::trace::Kind;
 EXPORT void* malloc(size_t size) {
   if (!Resolve()) return BootstrapAlloc(size);
   if (!Enter()) return g_real.malloc(size);
-  return RecordAllocation(Kind::kMalloc, g_real.malloc(size), size);
+  void* p = g_real.malloc(size);
+  alloclab::tracer::RecordMalloc(size, Addr(p));
+  return p;
 }
 
 EXPORT void free(void* p) { alloclab::tracer::TracedFree(p, Kind::kFree, 0, 0); }

@@ -2,6 +2,7 @@
 #include "tracer/recorder.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <cstring>
 
 #include "trace/record_encoder.h"
+#include "tracer/compressor.h"
 #include "tracer/stacks.h"
 #include "tracer/trace_file.h"
 
@@ -36,6 +38,7 @@ using trace::Event;
 using trace::Kind;
 
 TraceFile g_file;
+Compressor g_compressor;
 pthread_key_t g_exit_key;
 char g_parent_path[kMaxPath];
 uint64_t g_ticks_per_second = 0;
@@ -60,11 +63,45 @@ uint64_t CalibrateTicks() {
   return ((t1 - t0) * 1000000000ull / (c1 - c0)) >> kTscShift;
 }
 
+void* CompressorThread(void*) {
+  t_state.inside = true;  // its own calls (zstd's, libc's) are not traced
+  g_compressor.Run();
+  return nullptr;
+}
+
+// Gives the thread's slot back; the first time, starts the compressor's
+// thread (every signal blocked in it: the program's signals go to its own
+// threads).
+void ReleaseThreadSlot(ThreadState& t) {
+  if (t.slot.data == nullptr) return;
+  g_file.ReleaseSlot(&t.slot);
+  g_compressor.SlotReleased();
+  if (!g_compressor.WantsThread()) return;
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attr, 256 << 10);
+  pthread_t thread;
+  const int rc = pthread_create(&thread, &attr, CompressorThread, nullptr);
+  pthread_attr_destroy(&attr);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (rc != 0) {
+    g_compressor.NoThread();
+  } else {
+    pthread_setname_np(thread, "malloctrace");
+  }
+}
+
 bool NewSlot(ThreadState& t) {
-  TraceFile::ReleaseSlot(t.slot);
-  t.slot = g_file.ReserveSlot();
-  if (t.slot == nullptr) return false;
-  t.encoder.Reset(t.slot, kSlotBytes, ChunkEncoder::Mode::kInPlace);
+  ReleaseThreadSlot(t);
+  const size_t bytes = t.next_slot_bytes == 0 ? kMinSlotBytes : t.next_slot_bytes;
+  t.slot = g_file.ReserveSlot(bytes, static_cast<uint32_t>(t.tid));
+  if (t.slot.data == nullptr) return false;
+  t.next_slot_bytes = static_cast<uint32_t>(bytes * 2 <= kMaxSlotBytes ? bytes * 2 : kMaxSlotBytes);
+  t.encoder.Reset(t.slot.data, t.slot.bytes, ChunkEncoder::Mode::kInPlace);
   return true;
 }
 
@@ -78,8 +115,7 @@ void OnThreadExit(void*) {
   e.thread_id = t.tid;
   AppendSlow(t, e);
   t.exited = true;
-  TraceFile::ReleaseSlot(t.slot);
-  t.slot = nullptr;
+  ReleaseThreadSlot(t);
   t.inside = false;
 }
 
@@ -91,7 +127,7 @@ uint64_t CaptureStack() { return CaptureStackId(g_file); }
 
 // The chunk is full (or there is none yet): continue in a new slot.
 void AppendSlow(ThreadState& t, const Event& e) {
-  if (t.slot != nullptr && t.encoder.Append(e)) return;
+  if (t.slot.data != nullptr && t.encoder.Append(e)) return;
   if (!NewSlot(t)) return;  // tracing stopped: the file could not grow
   t.encoder.Append(e);
 }
@@ -100,8 +136,8 @@ void AppendSlow(ThreadState& t, const Event& e) {
 void StartThread(ThreadState& t) {
   if (t.generation != g_generation) {
     // The state of the thread that forked, pointing into the parent's file.
-    TraceFile::ReleaseSlot(t.slot);
-    t.slot = nullptr;
+    TraceFile::DropSlot(&t.slot);
+    t.next_slot_bytes = 0;
     t.started = false;
     t.generation = g_generation;
   }
@@ -133,6 +169,7 @@ void StartTracing() {
   info.clock_ticks_per_second = g_ticks_per_second;
   info.stack_depth = static_cast<uint32_t>(depth);
   if (g_file.Open(info)) {
+    if (getenv("MALLOC_TRACE_RAW") == nullptr) g_compressor.Open(&g_file);
     WriteMemoryMaps(g_file, 0);
     g_stack_depth = depth;
     g_tracing.store(true);
@@ -140,10 +177,12 @@ void StartTracing() {
   t_state.inside = false;
 }
 
-// At a normal exit (the library's destructor, after the program's own):
-// stop recording, let events in flight commit, then compact and compress.
-// A trace that another thread still writes to is left raw.
-__attribute__((destructor)) void FinishTracing() {
+namespace {
+
+// At a normal exit, after every library's destructors: stop recording, let
+// events in flight commit, then put the compressed trace in place. A trace
+// that another thread still writes to is left raw.
+void FinishTracing(void*) {
   if (!g_tracing.load()) return;
   t_state.inside = true;
   g_tracing.store(false);
@@ -151,7 +190,20 @@ __attribute__((destructor)) void FinishTracing() {
   struct timespec pause = {0, 2000000};  // 2 ms for calls between Enter and commit
   nanosleep(&pause, nullptr);
   WriteMemoryMaps(g_file, seq);  // libraries loaded since the start
-  if (g_seq.load() == seq && getenv("MALLOC_TRACE_RAW") == nullptr) g_file.Finish();
+  if (g_seq.load() == seq) g_compressor.Finish();
+}
+
+}  // namespace
+
+extern "C" int __cxa_atexit(void (*fn)(void*), void* arg, void* dso);
+
+// Libraries loaded after this one (a C++ program's libstdc++, the program's
+// own shared libraries) run their destructors after ours, and free memory
+// in them: an exit handler registered from here runs once all of them are
+// done (glibc runs handlers registered while exit handlers run).
+__attribute__((destructor)) void AtUnload() {
+  if (!g_tracing.load()) return;
+  if (__cxa_atexit(FinishTracing, nullptr, nullptr) != 0) FinishTracing(nullptr);
 }
 
 char* const* RecordExec(const char* path, char* const argv[], char* const envp[]) {
@@ -200,6 +252,7 @@ void ChildAfterFork(uint64_t fork_seq) {
   for (; src[i] != '\0' && i + 1 < sizeof(g_parent_path); ++i) g_parent_path[i] = src[i];
   g_parent_path[i] = '\0';
   g_file.Abandon();
+  g_compressor.Abandon();
   ++g_generation;
   TraceFileInfo info;
   info.clock_ticks_per_second = g_ticks_per_second;
@@ -209,6 +262,7 @@ void ChildAfterFork(uint64_t fork_seq) {
   info.parent_trace = g_parent_path;
   info.stack_depth = static_cast<uint32_t>(g_stack_depth);
   if (g_file.Open(info)) {
+    if (getenv("MALLOC_TRACE_RAW") == nullptr) g_compressor.Open(&g_file);
     WriteMemoryMaps(g_file, fork_seq);
     g_tracing.store(true);
   }

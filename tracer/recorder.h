@@ -12,12 +12,14 @@
 
 #include "trace/chunk_encoder.h"
 #include "trace/event.h"
+#include "tracer/trace_file.h"
 
 namespace alloclab::tracer {
 
 struct ThreadState {
   trace::ChunkEncoder encoder;
-  uint8_t* slot;
+  Slot slot;
+  uint32_t next_slot_bytes;  // 0: kMinSlotBytes
   uint64_t tid;
   uint64_t last_time;   // the thread's last event time
   uint32_t generation;  // which trace file the state belongs to
@@ -56,18 +58,29 @@ inline bool Enter() {
 
 inline void Leave() { recorder_internal::t_state.inside = false; }
 
+struct Stamped {
+  uint64_t seq;
+  uint64_t time;
+};
+
 // Takes the next global sequence number and the time. Allocation calls take
 // it after the real call (their result is then visible to other threads);
 // frees take it before (so another thread's reuse of the address orders after).
-inline void Stamp(trace::Event* e) {
+inline Stamped Now() {
   using namespace recorder_internal;
-  e->seq = g_seq.fetch_add(1, std::memory_order_relaxed) + 1;
+  const uint64_t seq = g_seq.fetch_add(1, std::memory_order_relaxed) + 1;
   // Never backwards within a thread, even if it migrates to a CPU whose TSC
   // lags by a few ticks.
   ThreadState& t = t_state;
   const uint64_t now = (__rdtsc() - g_start_tsc) >> kTscShift;
   t.last_time = now > t.last_time ? now : t.last_time;
-  e->time = t.last_time;
+  return {seq, t.last_time};
+}
+
+inline void Stamp(trace::Event* e) {
+  const Stamped s = Now();
+  e->seq = s.seq;
+  e->time = s.time;
 }
 
 // Encodes e (stamped) into this thread's chunk, then leaves.
@@ -76,8 +89,46 @@ inline void Record(trace::Event& e) {
   ThreadState& t = t_state;
   e.thread_id = t.tid;
   if (__builtin_expect(g_stack_depth != 0, 0)) e.stack_id = CaptureStack();
-  if (__builtin_expect(t.slot == nullptr || !t.encoder.Append(e), 0)) AppendSlow(t, e);
+  if (__builtin_expect(t.slot.data == nullptr || !t.encoder.Append(e), 0)) AppendSlow(t, e);
   t.inside = false;
+}
+
+// The two events of nearly every call, without an Event on the way (after
+// Enter; they leave): a malloc that returned out, stamped now, and a free of
+// in stamped at s. Anything unusual (NULL, stacks, a full chunk) takes the
+// general path.
+inline void RecordMalloc(uint64_t size, uint64_t out) {
+  using namespace recorder_internal;
+  ThreadState& t = t_state;
+  const Stamped s = Now();
+  if (__builtin_expect(out != 0 && g_stack_depth == 0 && t.slot.data != nullptr, 1) &&
+      t.encoder.AppendMalloc(t.tid, s.seq, s.time, size, out)) {
+    t.inside = false;
+    return;
+  }
+  trace::Event e;
+  e.kind = trace::Kind::kMalloc;
+  e.seq = s.seq;
+  e.time = s.time;
+  e.size = size;
+  e.out = out;
+  Record(e);
+}
+
+inline void RecordFree(Stamped s, uint64_t in) {
+  using namespace recorder_internal;
+  ThreadState& t = t_state;
+  if (__builtin_expect(in != 0 && g_stack_depth == 0 && t.slot.data != nullptr, 1) &&
+      t.encoder.AppendFree(t.tid, s.seq, s.time, in)) {
+    t.inside = false;
+    return;
+  }
+  trace::Event e;
+  e.kind = trace::Kind::kFree;
+  e.seq = s.seq;
+  e.time = s.time;
+  e.in = in;
+  Record(e);
 }
 
 // Starts tracing the process (called once, from the first traced call).

@@ -35,5 +35,7 @@ for mode in closefds chdir setuid diskfull; do
     diskfull) grep -q "disk full" "$mode/err.txt" || fail "diskfull: no message: $(cat "$mode/err.txt")" ;;
     *) [ ! -s "$mode/err.txt" ] || fail "$mode: unexpected stderr: $(cat "$mode/err.txt")" ;;
   esac
+  leftovers=$(ls "$mode" | grep -v -e '^t\.[0-9]*\.pb$' -e '^err\.txt$' -e '^own-file\.txt$' || true)
+  [ -z "$leftovers" ] || fail "$mode: left behind: $leftovers"
   echo "ok: $mode ($events events kept)"
 done

@@ -20,13 +20,13 @@ namespace {
 constexpr int kMaxDepth = 64;
 constexpr size_t kTableSlots = size_t{1} << 20;  // 16 MiB of address space, touched as used
 
-struct Slot {
+struct StackSlot {
   std::atomic<uint64_t> hash;  // 0: empty
   std::atomic<uint64_t> id;    // 0 while the owner is assigning it
 };
 
 int g_depth = 0;
-Slot* g_table = nullptr;
+StackSlot* g_table = nullptr;
 std::atomic<uint64_t> g_next_id{1};
 // The tracer's own code: frames there are left out of every stack.
 uintptr_t g_self_start = 0;
@@ -79,10 +79,10 @@ int InitStacks() {
   int depth = atoi(env);
   if (depth <= 0) return 0;
   if (depth > kMaxDepth) depth = kMaxDepth;
-  void* table = mmap(nullptr, kTableSlots * sizeof(Slot), PROT_READ | PROT_WRITE,
+  void* table = mmap(nullptr, kTableSlots * sizeof(StackSlot), PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (table == MAP_FAILED) return 0;
-  g_table = static_cast<Slot*>(table);
+  g_table = static_cast<StackSlot*>(table);
   dl_iterate_phdr(FindSelf, nullptr);
   // The first backtrace() loads the unwinder (and allocates): do it now.
   void* warm[4];
@@ -105,7 +105,7 @@ uint64_t CaptureStackId(TraceFile& file) {
   void** kept = frames + skip;
   const uint64_t h = HashFrames(kept, n);
   for (size_t i = h & (kTableSlots - 1), probes = 0; probes < 64; i = (i + 1) & (kTableSlots - 1), ++probes) {
-    Slot& s = g_table[i];
+    StackSlot& s = g_table[i];
     uint64_t seen = s.hash.load(std::memory_order_acquire);
     if (seen == 0) {
       if (!s.hash.compare_exchange_strong(seen, h)) {
@@ -136,7 +136,7 @@ void WriteMemoryMaps(TraceFile& file, uint64_t seq) {
   if (g_depth == 0) return;
   static char text[512 << 10];
   static trace::MappingFields maps[1024];
-  static uint8_t buf[kSlotBytes - 64];
+  static uint8_t buf[kSideSlotBytes - 64];
   const int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return;
   size_t len = 0;

@@ -12,7 +12,6 @@
 #include <cstring>
 
 #include "trace/record_encoder.h"
-#include "tracer/finish.h"
 
 namespace alloclab::tracer {
 namespace {
@@ -129,8 +128,31 @@ bool TraceFile::WriteHeader(const TraceFileInfo& info, uint64_t* header_end) {
 }
 
 bool TraceFile::Open(const TraceFileInfo& info) {
-  const char* pattern = getenv("MALLOC_TRACE_FILE");
-  if (pattern == nullptr || *pattern == '\0') pattern = "malloctrace.%p.pb";
+  const char* env = getenv("MALLOC_TRACE_FILE");
+  if (env == nullptr || *env == '\0') env = "malloctrace.%p.pb";
+  // Absolute, so that the program's chdir does not move where the file is
+  // replaced by its compressed form at exit.
+  static char pattern[kMaxPath];
+  size_t at = 0;
+  if (env[0] != '/' && getcwd(pattern, sizeof(pattern) - 1) != nullptr) {
+    at = strlen(pattern);
+    if (at > 0 && pattern[at - 1] != '/') pattern[at++] = '/';
+  }
+  if (at + strlen(env) >= sizeof(pattern)) {
+    Write2("trace file name too long, not tracing: ", env);
+    return false;
+  }
+  memcpy(pattern + at, env, strlen(env) + 1);
+  if (slots_ == nullptr) {
+    void* table = mmap(nullptr, kMaxSlots * sizeof(SlotEntry), PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (table == MAP_FAILED) {
+      Write2("cannot map the slot table, not tracing: ", env);
+      return false;
+    }
+    slots_ = static_cast<SlotEntry*>(table);
+  }
+  slot_count_.store(0);
   const pid_t pid = getpid();
   fd_ = -1;
   failed_.store(false);
@@ -165,48 +187,77 @@ bool TraceFile::Open(const TraceFileInfo& info) {
   return true;
 }
 
-uint8_t* TraceFile::ReserveSlot() {
-  if (!ok()) return nullptr;
-  // The program may have closed our descriptor, and the number may now name
-  // one of its own files: check it is still the trace before touching it.
+bool TraceFile::StillOurs() const {
   struct stat st;
-  if (fstat(fd_, &st) != 0 || st.st_dev != dev_ || st.st_ino != ino_) {
-    Fail("trace file descriptor was closed by the program, tracing stopped: ");
-    return nullptr;
-  }
-  const uint64_t offset = next_offset_.fetch_add(kSlotBytes);
-  // Real blocks, not a sparse hole: a full disk fails here, not as SIGBUS
-  // on a later store into the mapping. posix_fallocate only ever extends.
-  const int err = posix_fallocate(fd_, static_cast<off_t>(offset), kSlotBytes);
-  if (err != 0) {
-    Fail("cannot extend trace file (disk full?), tracing stopped: ");
-    return nullptr;
-  }
-  void* p = mmap(nullptr, kSlotBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, static_cast<off_t>(offset));
-  if (p == MAP_FAILED) {
-    Fail("cannot map trace file, tracing stopped: ");
-    return nullptr;
-  }
-  return static_cast<uint8_t*>(p);
+  return fstat(fd_, &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_;
 }
 
-void TraceFile::ReleaseSlot(uint8_t* slot) {
-  if (slot != nullptr) munmap(slot, kSlotBytes);
+Slot TraceFile::ReserveSlot(size_t bytes, uint32_t owner) {
+  Slot slot;
+  if (!ok()) return slot;
+  if (!StillOurs()) {
+    Fail("trace file descriptor was closed by the program, tracing stopped: ");
+    return slot;
+  }
+  const uint64_t offset = next_offset_.fetch_add(bytes);
+  // Real blocks, not a sparse hole: a full disk fails here, not as SIGBUS
+  // on a later store into the mapping. posix_fallocate only ever extends.
+  const int err = posix_fallocate(fd_, static_cast<off_t>(offset), static_cast<off_t>(bytes));
+  if (err != 0) {
+    Fail("cannot extend trace file (disk full?), tracing stopped: ");
+    return slot;
+  }
+  // Populated: one call maps every page, instead of a fault for each.
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_,
+                 static_cast<off_t>(offset));
+  if (p == MAP_FAILED) {
+    Fail("cannot map trace file, tracing stopped: ");
+    return slot;
+  }
+  // One thread's slots take increasing indexes: the compressor keeps each
+  // thread's chunks in order by keeping its slots in index order.
+  const uint32_t i = slot_count_.fetch_add(1, std::memory_order_acq_rel);
+  if (i >= kMaxSlots) {
+    munmap(p, bytes);
+    Fail("trace file has too many slots, tracing stopped: ");
+    return slot;
+  }
+  SlotEntry& e = slots_[i];
+  e.offset = offset;
+  e.bytes = static_cast<uint32_t>(bytes);
+  e.owner = owner;
+  e.state.store(SlotEntry::kInUse, std::memory_order_release);
+  slot.data = static_cast<uint8_t*>(p);
+  slot.bytes = static_cast<uint32_t>(bytes);
+  slot.index = i;
+  return slot;
+}
+
+void TraceFile::ReleaseSlot(Slot* slot) {
+  if (slot->data == nullptr) return;
+  munmap(slot->data, slot->bytes);
+  slots_[slot->index].state.store(SlotEntry::kReleased, std::memory_order_release);
+  *slot = Slot();
+}
+
+void TraceFile::DropSlot(Slot* slot) {
+  if (slot->data != nullptr) munmap(slot->data, slot->bytes);
+  *slot = Slot();
 }
 
 void TraceFile::AppendSideRecord(const uint8_t* framed, size_t n) {
   constexpr size_t kPrefix = 4;  // trace::kPaddedVarintBytes
-  if (n <= kPrefix || n > kSlotBytes) return;
+  if (n <= kPrefix || n > kSideSlotBytes) return;
   while (side_lock_.exchange(true, std::memory_order_acquire)) {
   }
-  if (side_slot_ == nullptr || side_used_ + n > kSlotBytes) {
+  if (side_slot_.data == nullptr || side_used_ + n > side_slot_.bytes) {
     // Unused room at the end of a full side slot is zero: padding.
-    ReleaseSlot(side_slot_);
-    side_slot_ = ReserveSlot();
+    ReleaseSlot(&side_slot_);
+    side_slot_ = ReserveSlot(kSideSlotBytes, 0);
     side_used_ = 0;
   }
-  if (side_slot_ != nullptr) {
-    uint8_t* at = side_slot_ + side_used_;
+  if (side_slot_.data != nullptr) {
+    uint8_t* at = side_slot_.data + side_used_;
     memcpy(at + kPrefix, framed + kPrefix, n - kPrefix);
     std::atomic_signal_fence(std::memory_order_release);
     uint32_t length;
@@ -217,18 +268,13 @@ void TraceFile::AppendSideRecord(const uint8_t* framed, size_t n) {
   side_lock_.store(false, std::memory_order_release);
 }
 
-void TraceFile::Finish() {
-  if (!ok()) return;
-  CompressTraceFile(fd_, path_, header_end_, next_offset_.load());
-}
-
 void TraceFile::Abandon() {
   if (fd_ >= 0) close(fd_);
   fd_ = -1;
-  ReleaseSlot(side_slot_);
-  side_slot_ = nullptr;
+  DropSlot(&side_slot_);
   side_used_ = 0;
   side_lock_.store(false);
+  slot_count_.store(0);
 }
 
 }  // namespace alloclab::tracer

@@ -2,8 +2,10 @@
 // that threads reserve in it. Each slot is a shared file mapping into which a
 // thread's in-place chunk is encoded, so every completed event is in the page
 // cache, and survives exit, abort, fatal signals and SIGKILL. Nothing here
-// allocates: paths live in fixed buffers, and space is reserved with
-// fallocate so that a full disk stops tracing instead of raising SIGBUS.
+// allocates: paths live in fixed buffers (made absolute, so a chdir does not
+// move them), and space is reserved with fallocate so that a full disk stops
+// tracing instead of raising SIGBUS. Every slot is listed in a table, which
+// the compressor (compressor.h) reads.
 #ifndef ALLOCLAB_TRACER_TRACE_FILE_H_
 #define ALLOCLAB_TRACER_TRACE_FILE_H_
 
@@ -15,8 +17,30 @@
 
 namespace alloclab::tracer {
 
-inline constexpr size_t kSlotBytes = 64 << 10;
+// A thread's first slot is small (many threads make few calls); each next
+// one is twice the size, up to kMaxSlotBytes (fewer mappings and faults for
+// the busy ones). Side slots are kMinSlotBytes.
+inline constexpr size_t kMinSlotBytes = 64 << 10;
+inline constexpr size_t kMaxSlotBytes = 1 << 20;
+inline constexpr size_t kSideSlotBytes = kMinSlotBytes;
+inline constexpr uint32_t kMaxSlots = 1 << 20;
 inline constexpr size_t kMaxPath = 4096;
+
+// A slot as its writer holds it.
+struct Slot {
+  uint8_t* data = nullptr;
+  uint32_t bytes = 0;
+  uint32_t index = 0;  // in the slot table
+};
+
+// The slot table, in reservation order: what the compressor reads.
+struct SlotEntry {
+  enum State : uint32_t { kReserving = 0, kInUse = 1, kReleased = 2 };
+  uint64_t offset;
+  uint32_t bytes;
+  uint32_t owner;  // the writer's tid; 0 for side slots
+  std::atomic<uint32_t> state;
+};
 
 // Writes the decimal form of v at p, not past end; returns the end of it.
 // Allocation-free (no stdio in the tracer).
@@ -39,10 +63,14 @@ class TraceFile {
   // line on stderr) if no file can be created.
   bool Open(const TraceFileInfo& info);
 
-  // A fresh zero-filled slot of kSlotBytes mapped shared, or nullptr (then
-  // tracing stops: disk full, or the file is gone).
-  uint8_t* ReserveSlot();
-  static void ReleaseSlot(uint8_t* slot);
+  // A fresh zero-filled slot of `bytes` mapped shared, for writer owner
+  // (a tid), or one with data == nullptr (then tracing stops: disk full, or
+  // the file is gone).
+  Slot ReserveSlot(size_t bytes, uint32_t owner);
+  // The writer is done with the slot: unmapped, and released in the table.
+  void ReleaseSlot(Slot* slot);
+  // Unmaps a slot of another trace file (the parent's, in a forked child).
+  static void DropSlot(Slot* slot);
 
   // Appends one framed record (as the //trace record encoders write them,
   // with a 4-byte padded length first) to the file's side slot, shared by
@@ -53,9 +81,13 @@ class TraceFile {
   // In a forked child: forgets the parent's file without touching it.
   void Abandon();
 
-  // At a normal exit, with no thread recording any more: rewrites the file
-  // compressed (finish.h).
-  void Finish();
+  int fd() const { return fd_; }
+  uint64_t header_end() const { return header_end_; }
+  uint32_t slot_count() const { return slot_count_.load(std::memory_order_acquire); }
+  SlotEntry& slot(uint32_t i) const { return slots_[i]; }
+  // Whether fd() is still the trace file (a program may close descriptors it
+  // does not know about, and the number may then name one of its own files).
+  bool StillOurs() const;
 
   const char* path() const { return path_; }
   bool ok() const { return fd_ >= 0 && !failed_.load(std::memory_order_relaxed); }
@@ -65,7 +97,7 @@ class TraceFile {
   void Fail(const char* what);
 
   std::atomic<bool> side_lock_{false};
-  uint8_t* side_slot_ = nullptr;
+  Slot side_slot_;
   size_t side_used_ = 0;
   int fd_ = -1;
   dev_t dev_ = 0;
@@ -73,6 +105,8 @@ class TraceFile {
   char path_[kMaxPath] = {};
   uint64_t header_end_ = 0;  // where the slots start
   std::atomic<uint64_t> next_offset_{0};
+  SlotEntry* slots_ = nullptr;  // kMaxSlots entries, mapped at the first Open
+  std::atomic<uint32_t> slot_count_{0};
   std::atomic<bool> failed_{false};
 };
 

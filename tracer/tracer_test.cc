@@ -225,6 +225,37 @@ TEST_P(CountingTest, CountsEveryCallAcrossThreadsForkAndExec) {
 INSTANTIATE_TEST_SUITE_P(Under, CountingTest, testing::Values("glibc", "buddy", "jemalloc"),
                          [](const testing::TestParamInfo<std::string>& info) { return info.param; });
 
+// Libraries loaded after the tracer are finalized after it: what their
+// destructors allocate and free is recorded, and the trace is still
+// compressed at exit (the raw form is at least a header block and a slot).
+TEST(Tracer, RecordsCallsInDestructorsOfLibrariesLoadedLater) {
+  const std::string dir = std::string(getenv("TEST_TMPDIR")) + "/destructors";
+  fs::create_directories(dir);
+  const pid_t pid =
+      Spawn({Runfile("tracer/testdata/dlopen_main"), Runfile("tracer/testdata/libexit_frees.so")}, dir);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  const auto traces = ReadAll(dir);
+  ASSERT_EQ(traces.size(), 1u);
+  std::set<uint64_t> live;
+  int mallocs = 0, frees = 0;
+  for (const Event& e : traces[0].events) {
+    if (e.kind == Kind::kMalloc && e.size == 2000003) {
+      ++mallocs;
+      live.insert(e.out);
+    } else if (e.kind == Kind::kFree && live.erase(e.in) != 0) {
+      ++frees;
+    }
+  }
+  EXPECT_EQ(mallocs, 100);
+  EXPECT_EQ(frees, 100);
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    EXPECT_LT(fs::file_size(entry.path()), 4096u + 65536u) << entry.path() << " left raw";
+    EXPECT_EQ(entry.path().extension(), ".pb") << "nothing else is left behind";
+  }
+}
+
 TEST(Tracer, StacksAreDeduplicatedAndSymbolisable) {
   const std::string dir = std::string(getenv("TEST_TMPDIR")) + "/stacks";
   fs::create_directories(dir);

@@ -1,0 +1,253 @@
+// Compressor: the background thread, the unnamed compressed copy, the final
+// link over the raw file.
+#include "tracer/compressor.h"
+
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ZSTD_STATIC_LINKING_ONLY  // ZSTD_initStaticCCtx: no malloc
+#include <zstd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>  // rename() only: no stream I/O here
+#include <cstring>
+
+#include "trace/record_encoder.h"
+#include "trace/wire.h"
+
+namespace alloclab::tracer {
+namespace {
+
+constexpr int kLevel = 1;  // fast: about 250 MB/s of raw trace on one core here
+
+void* MapAnonymous(size_t n) {
+  void* p = mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return p == MAP_FAILED ? nullptr : p;
+}
+
+void FutexWait(std::atomic<uint32_t>* word, uint32_t expected, long timeout_ms) {
+  struct timespec ts = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000};
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT_PRIVATE, expected,
+          timeout_ms >= 0 ? &ts : nullptr, nullptr, 0);
+}
+
+void FutexWake(std::atomic<uint32_t>* word) {
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+}
+
+bool ReadAll(int fd, void* data, size_t n, uint64_t offset) {
+  auto* p = static_cast<uint8_t*>(data);
+  while (n > 0) {
+    const ssize_t r = pread(fd, p, n, static_cast<off_t>(offset));
+    if (r <= 0) return false;
+    p += r;
+    n -= static_cast<size_t>(r);
+    offset += static_cast<uint64_t>(r);
+  }
+  return true;
+}
+
+bool WriteAll(int fd, const void* data, size_t n) {
+  const auto* p = static_cast<const uint8_t*>(data);
+  while (n > 0) {
+    const ssize_t w = write(fd, p, n);
+    if (w <= 0) return false;
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+// Writes a Record{compressed: {codec: ZSTD, raw_size, data}} around data.
+bool WriteCompressedRecord(int fd, const uint8_t* data, size_t n, size_t raw_size) {
+  using trace::kLengthDelimited;
+  using trace::kVarint;
+  using trace::MakeTag;
+  using trace::PutVarint;
+  using trace::VarintSize;
+  // Tag + value for codec, raw_size and data.
+  const size_t inner = 2 + 1 + static_cast<size_t>(VarintSize(raw_size)) + 1 +
+                       static_cast<size_t>(VarintSize(n)) + n;
+  const size_t record = 1 + static_cast<size_t>(VarintSize(inner)) + inner;
+  uint8_t head[64];
+  uint8_t* p = PutVarint(head, record);
+  *p++ = MakeTag(3, kLengthDelimited);
+  p = PutVarint(p, inner);
+  *p++ = MakeTag(1, kVarint);
+  *p++ = 1;  // Compressed::ZSTD
+  *p++ = MakeTag(2, kVarint);
+  p = PutVarint(p, raw_size);
+  *p++ = MakeTag(3, kLengthDelimited);
+  p = PutVarint(p, n);
+  return WriteAll(fd, head, static_cast<size_t>(p - head)) && WriteAll(fd, data, n);
+}
+
+
+}  // namespace
+
+bool Compressor::StillOurs() const {
+  struct stat st;
+  return out_ >= 0 && fstat(out_, &st) == 0 && st.st_dev == out_dev_ && st.st_ino == out_ino_;
+}
+
+bool Compressor::Open(TraceFile* file) {
+  file_ = file;
+  failed_ = false;
+  first_pending_ = 0;
+  stop_.store(false);
+  thread_state_.store(0);
+  releases_.store(0);
+  const size_t ws_bytes = ZSTD_estimateCCtxSize(kLevel);
+  if (cctx_ == nullptr) {
+    void* ws = MapAnonymous(ws_bytes);
+    cctx_ = ws != nullptr ? ZSTD_initStaticCCtx(ws, ws_bytes) : nullptr;
+    zcap_ = ZSTD_compressBound(kMaxSlotBytes);
+    in_ = static_cast<uint8_t*>(MapAnonymous(kMaxSlotBytes));
+    zbuf_ = static_cast<uint8_t*>(MapAnonymous(zcap_));
+    done_ = static_cast<uint8_t*>(MapAnonymous(kMaxSlots));
+  } else if (done_ != nullptr) {
+    madvise(done_, kMaxSlots, MADV_DONTNEED);  // zeros again (a forked child)
+  }
+  if (cctx_ == nullptr || in_ == nullptr || zbuf_ == nullptr || done_ == nullptr) return false;
+
+  // The unnamed file, in the trace's directory (the path is absolute).
+  char dir[kMaxPath];
+  const char* path = file->path();
+  const char* slash = strrchr(path, '/');
+  if (slash == nullptr) return false;
+  const size_t dir_len = slash == path ? 1 : static_cast<size_t>(slash - path);
+  memcpy(dir, path, dir_len);
+  dir[dir_len] = '\0';
+  out_ = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+  if (out_ < 0) return false;  // a file system without O_TMPFILE: stays raw
+  struct stat st;
+  if (fstat(out_, &st) != 0) return Fail();
+  out_dev_ = st.st_dev;
+  out_ino_ = st.st_ino;
+
+  // The magic and the header record stay as they are (readable at a glance).
+  static uint8_t head[64 << 10];
+  const uint64_t header_end = file->header_end();
+  if (header_end > sizeof(head) || !ReadAll(file->fd(), head, header_end, 0)) return Fail();
+  const uint8_t* q = head + sizeof(trace::kMagic);
+  uint64_t first = 0;
+  if (!trace::GetVarint(&q, head + header_end, &first) || first > static_cast<uint64_t>(head + header_end - q) ||
+      !WriteAll(out_, head, static_cast<size_t>(q - head) + first)) {
+    return Fail();
+  }
+  return true;
+}
+
+bool Compressor::Fail() {
+  failed_ = true;
+  if (out_ >= 0) close(out_);
+  out_ = -1;
+  return false;
+}
+
+bool Compressor::WantsThread() {
+  if (out_ < 0 || failed_) return false;
+  int expected = 0;
+  return thread_state_.compare_exchange_strong(expected, 1);
+}
+
+void Compressor::NoThread() { thread_state_.store(2); }
+
+void Compressor::SlotReleased() {
+  releases_.fetch_add(1, std::memory_order_release);
+  if (thread_state_.load(std::memory_order_relaxed) == 1) FutexWake(&releases_);
+}
+
+void Compressor::Run() {
+  while (!stop_.load(std::memory_order_acquire)) {
+    const uint32_t seen = releases_.load(std::memory_order_acquire);
+    CompressReady(false);
+    if (stop_.load(std::memory_order_acquire)) break;
+    FutexWait(&releases_, seen, 500);
+  }
+  thread_done_.store(1, std::memory_order_release);
+  FutexWake(&thread_done_);
+}
+
+bool Compressor::CompressSlot(const SlotEntry& e) {
+  if (e.bytes > kMaxSlotBytes || !file_->StillOurs() || !ReadAll(file_->fd(), in_, e.bytes, e.offset)) {
+    return false;
+  }
+  const size_t z = ZSTD_compressCCtx(static_cast<ZSTD_CCtx*>(cctx_), zbuf_, zcap_, in_, e.bytes, kLevel);
+  return !ZSTD_isError(z) && StillOurs() && WriteCompressedRecord(out_, zbuf_, z, e.bytes);
+}
+
+void Compressor::CompressReady(bool final) {
+  // Writers whose earlier slot is still pending in this pass (by tid, hashed:
+  // a collision only defers a slot): their later slots wait, so that each
+  // thread's chunks stay in order.
+  static uint64_t blocked[1024];
+  memset(blocked, 0, sizeof(blocked));
+  const uint32_t n = file_->slot_count();
+  for (uint32_t i = first_pending_; i < n && !failed_; ++i) {
+    if (done_[i]) continue;
+    const SlotEntry& e = file_->slot(i);
+    const uint32_t state = e.state.load(std::memory_order_acquire);
+    if (state == SlotEntry::kReserving) {
+      if (final) continue;  // its writer never got to write
+      break;                // not published yet: whose it is is unknown
+    }
+    const uint32_t b = e.owner & 0xffff;
+    uint64_t& word = blocked[b >> 6];
+    const uint64_t bit = uint64_t{1} << (b & 63);
+    if (!final && (state != SlotEntry::kReleased || (word & bit) != 0)) {
+      word |= bit;
+      continue;
+    }
+    if (!CompressSlot(e)) {
+      Fail();
+      break;
+    }
+    done_[i] = 1;
+  }
+  while (first_pending_ < n && done_[first_pending_]) ++first_pending_;
+}
+
+bool Compressor::Finish() {
+  if (out_ < 0 || failed_) return false;
+  if (thread_state_.load() == 1) {
+    stop_.store(true, std::memory_order_release);
+    FutexWake(&releases_);
+    while (thread_done_.load(std::memory_order_acquire) == 0) FutexWait(&thread_done_, 0, 100);
+  }
+  CompressReady(true);
+  if (failed_ || !StillOurs()) return Fail();
+  // Give the unnamed file a name beside the trace, then put it in the
+  // trace's place in one rename.
+  char fd_path[32] = "/proc/self/fd/";
+  *PutDecimal(fd_path + 14, fd_path + sizeof(fd_path) - 1, static_cast<uint64_t>(out_)) = '\0';
+  char tmp[kMaxPath + 8];
+  const size_t len = strnlen(file_->path(), kMaxPath);
+  memcpy(tmp, file_->path(), len);
+  memcpy(tmp + len, ".tmp", 5);
+  unlink(tmp);
+  const bool ok = linkat(AT_FDCWD, fd_path, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0;
+  close(out_);
+  out_ = -1;
+  if (!ok) return false;
+  if (rename(tmp, file_->path()) != 0) {
+    unlink(tmp);
+    return false;
+  }
+  return true;
+}
+
+void Compressor::Abandon() {
+  if (out_ >= 0) close(out_);
+  out_ = -1;
+  thread_state_.store(0);
+  thread_done_.store(0);
+}
+
+}  // namespace alloclab::tracer
