@@ -155,6 +155,10 @@ def threaded_churn_oversubscribed(work, tools):
     return [tools["threaded_churn"], f"--threads={4 * (os.cpu_count() or 2)}"], {}
 
 
+def malloc_free_loop(work, tools):
+    return [tools["malloc_free_loop"], "20000000"], {}
+
+
 def pattern(name, threads):
     def workload(work, tools):
         n = threads if threads > 0 else 4 * (os.cpu_count() or 2)
@@ -170,6 +174,7 @@ WORKLOADS = {
     "sqlite3": sqlite3_db,
     "perl": perl_hashes,
     "cxx-containers": cxx_containers,
+    "malloc-free-loop": malloc_free_loop,
     "threads-2": threaded_churn,
     "threads-4xcpu": threaded_churn_oversubscribed,
     "prodcons-2": pattern("producer-consumer", 2),
@@ -247,8 +252,8 @@ def resolve_allocators(names, tools, work):
     return allocators
 
 
-def trace_bytes_per_event(allocator, tools):
-    """Bytes per event of the traces a traced run left; removes them."""
+def trace_bytes_and_events(allocator, tools):
+    """(bytes per event, events) of the traces a traced run left; removes them."""
     total_bytes = total_events = 0
     for name in os.listdir(allocator.trace_dir):
         path = os.path.join(allocator.trace_dir, name)
@@ -258,7 +263,7 @@ def trace_bytes_per_event(allocator, tools):
         total_events += int(out.stdout.split("ok, ")[1].split()[0])
         total_bytes += os.path.getsize(path)
         os.remove(path)
-    return total_bytes / total_events if total_events else float("nan")
+    return (total_bytes / total_events if total_events else float("nan")), total_events
 
 
 def program_suite(args, allocators, tools, work):
@@ -276,14 +281,16 @@ def program_suite(args, allocators, tools, work):
             rotated = order[r % len(order):] + order[:r % len(order)]
             for a in rotated:
                 wall, cpu, rss = run_measured(cmd, env, allocators[a])
-                per_event = trace_bytes_per_event(allocators[a], tools) if allocators[a].trace_dir else None
-                samples[a].append((wall, cpu, rss, per_event))
+                per_event, events = (trace_bytes_and_events(allocators[a], tools) if allocators[a].trace_dir
+                                     else (None, None))
+                samples[a].append((wall, cpu, rss, per_event, events))
         results[n] = {a: {"time": statistics.median(s[0] for s in v),
                           "cpu": statistics.median(s[1] for s in v),
                           "rss_kib": statistics.median(s[2] for s in v)} for a, v in samples.items()}
         for a, v in samples.items():
             if allocators[a].trace_dir:
                 results[n][a]["trace_bytes_per_event"] = statistics.median(s[3] for s in v)
+                results[n][a]["trace_events"] = statistics.median(s[4] for s in v)
     return results
 
 
@@ -350,6 +357,7 @@ def main():
         "buddy": os.path.join(args.root, "malloc/libbuddymalloc.so"),
         "malloc_benchmark": os.path.join(args.root, "malloc/malloc_benchmark"),
         "cxx_containers": os.path.join(args.root, "benchmarks/cxx_containers"),
+        "malloc_free_loop": os.path.join(args.root, "benchmarks/malloc_free_loop"),
         "threaded_churn": os.path.join(args.root, "benchmarks/threaded_churn"),
         "thread_patterns": os.path.join(args.root, "benchmarks/thread_patterns"),
         "tracer": os.path.join(args.root, "tracer/libmalloctrace.so"),
@@ -372,9 +380,21 @@ def main():
                                                      ("MiB", lambda v: f"{v / 1024:.0f}M"))
         traced = [a for a in allocators if allocators[a].trace_dir]
         if traced:
-            print("\nTrace size (bytes per event, median)")
+            # The tracer's compressor runs on a thread of its own: CPU time
+            # shows what it costs beyond the wall clock.
+            report["programs_cpu_geomean"] = print_table("Programs: CPU time (user + system)", programs, allocators,
+                                                         "cpu", ("seconds", lambda v: f"{v:.2f}s"))
+            print("\nTrace size (bytes per event) and tracer cost (ns of wall / CPU time added per event), medians")
             for w, per in programs.items():
-                print(f"{w:<16}  " + "  ".join(f"{a}: {per[a]['trace_bytes_per_event']:.2f}" for a in traced))
+                cells = []
+                for a in traced:
+                    events = per[a]["trace_events"]
+                    wall_ns = (per[a]["time"] - per["glibc"]["time"]) * 1e9 / events if events else float("nan")
+                    cpu_ns = (per[a]["cpu"] - per["glibc"]["cpu"]) * 1e9 / events if events else float("nan")
+                    per[a]["ns_per_event_wall"] = wall_ns
+                    per[a]["ns_per_event_cpu"] = cpu_ns
+                    cells.append(f"{a}: {per[a]['trace_bytes_per_event']:.2f} B, {wall_ns:.1f} / {cpu_ns:.1f} ns")
+                print(f"{w:<16}  " + "  ".join(cells) + f"  ({events:.0f} events)")
     if args.suite in ("all", "micro"):
         micro = micro_suite(args, allocators, tools)
         report["micro"] = micro
