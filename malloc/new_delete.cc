@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <new>
 
+#include "base/new_handler.h"
 #include "malloc/alloc.h"
 
 using alloclab::malloc::Allocate;
@@ -12,28 +13,11 @@ using alloclab::malloc::Deallocate;
 
 namespace {
 
-// After a failed allocation: call the new_handler until it succeeds, throw
-// if there is none (or return nullptr for the nothrow forms).
+// After a failed allocation: the new_handler loop, out of line.
 template <bool kNoThrow>
 __attribute__((noinline)) void* NewSlow(size_t size, size_t align) {
-  for (;;) {
-    std::new_handler handler = std::get_new_handler();
-    if (handler == nullptr) {
-      if (kNoThrow) return nullptr;
-      throw std::bad_alloc();
-    }
-    if (kNoThrow) {
-      try {
-        handler();
-      } catch (...) {
-        return nullptr;
-      }
-    } else {
-      handler();
-    }
-    void* p = align == 0 ? Allocate(size) : AllocateAligned(align, size);
-    if (p != nullptr) return p;
-  }
+  return alloclab::base::RetryWithNewHandler<kNoThrow>(
+      [&] { return align == 0 ? Allocate(size) : AllocateAligned(align, size); });
 }
 
 inline void* New(size_t size) {

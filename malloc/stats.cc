@@ -1,6 +1,7 @@
 // CollectStats and an allocation-free report formatter.
 #include "malloc/stats.h"
 
+#include "base/decimal.h"
 #include "malloc/alloc.h"
 #include "malloc/arenas.h"
 #include "malloc/huge.h"
@@ -20,13 +21,7 @@ class Text {
     return *this;
   }
   Text& operator<<(size_t v) {
-    char digits[24];
-    int n = 0;
-    do {
-      digits[n++] = static_cast<char>('0' + v % 10);
-      v /= 10;
-    } while (v != 0);
-    while (n > 0 && p_ < end_) *p_++ = digits[--n];
+    p_ = base::PutDecimal(p_, end_, v);
     return *this;
   }
   size_t Finish() {

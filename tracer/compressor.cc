@@ -18,6 +18,7 @@
 #include <cstdio>  // rename() only: no stream I/O here
 #include <cstring>
 
+#include "base/decimal.h"
 #include "trace/record_encoder.h"
 #include "trace/wire.h"
 
@@ -226,7 +227,7 @@ bool Compressor::Finish() {
   // Give the unnamed file a name beside the trace, then put it in the
   // trace's place in one rename.
   char fd_path[32] = "/proc/self/fd/";
-  *PutDecimal(fd_path + 14, fd_path + sizeof(fd_path) - 1, static_cast<uint64_t>(out_)) = '\0';
+  *base::PutDecimal(fd_path + 14, fd_path + sizeof(fd_path) - 1, static_cast<uint64_t>(out_)) = '\0';
   char tmp[kMaxPath + 8];
   const size_t len = strnlen(file_->path(), kMaxPath);
   memcpy(tmp, file_->path(), len);

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "base/new_handler.h"
 #include "trace/event.h"
 #include "tracer/interpose.h"
 
@@ -28,24 +29,9 @@ using alloclab::tracer::TracedFree;
 template <bool kNoThrow>
 void* New(size_t size, size_t align) {
   if (size == 0) size = 1;  // distinct non-null blocks, as libstdc++'s new
-  for (;;) {
-    void* p = align == 0 ? malloc(size) : memalign(align, size);
-    if (p != nullptr) return p;
-    std::new_handler handler = std::get_new_handler();
-    if (handler == nullptr) {
-      if (kNoThrow) return nullptr;
-      throw std::bad_alloc();
-    }
-    if (kNoThrow) {
-      try {
-        handler();
-      } catch (...) {
-        return nullptr;
-      }
-    } else {
-      handler();
-    }
-  }
+  auto attempt = [&] { return align == 0 ? malloc(size) : memalign(align, size); };
+  void* p = attempt();
+  return p != nullptr ? p : alloclab::base::RetryWithNewHandler<kNoThrow>(attempt);
 }
 
 inline size_t Align(std::align_val_t a) { return static_cast<size_t>(a); }

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/decimal.h"
 #include "trace/record_encoder.h"
 #include "tracer/compressor.h"
 #include "tracer/stacks.h"
@@ -236,7 +237,7 @@ char* const* RecordExec(const char* path, char* const argv[], char* const envp[]
     env[k++] = envp[i];
   }
   memcpy(depth_var, "MALLOC_TRACE_EXEC_DEPTH=", 24);
-  *PutDecimal(depth_var + 24, depth_var + sizeof(depth_var) - 1, g_exec_depth + 1) = '\0';
+  *base::PutDecimal(depth_var + 24, depth_var + sizeof(depth_var) - 1, g_exec_depth + 1) = '\0';
   env[k++] = depth_var;
   env[k] = nullptr;
   busy.store(false, std::memory_order_release);

@@ -93,10 +93,22 @@ inline void Record(trace::Event& e) {
   t.inside = false;
 }
 
+// Records an event the shortcuts below could not take (NULL, stacks, a full
+// chunk), then leaves.
+inline void RecordGeneral(trace::Kind kind, Stamped s, uint64_t size, uint64_t in, uint64_t out) {
+  trace::Event e;
+  e.kind = kind;
+  e.seq = s.seq;
+  e.time = s.time;
+  e.size = size;
+  e.in = in;
+  e.out = out;
+  Record(e);
+}
+
 // The two events of nearly every call, without an Event on the way (after
 // Enter; they leave): a malloc that returned out, stamped now, and a free of
-// in stamped at s. Anything unusual (NULL, stacks, a full chunk) takes the
-// general path.
+// in stamped at s.
 inline void RecordMalloc(uint64_t size, uint64_t out) {
   using namespace recorder_internal;
   ThreadState& t = t_state;
@@ -106,13 +118,7 @@ inline void RecordMalloc(uint64_t size, uint64_t out) {
     t.inside = false;
     return;
   }
-  trace::Event e;
-  e.kind = trace::Kind::kMalloc;
-  e.seq = s.seq;
-  e.time = s.time;
-  e.size = size;
-  e.out = out;
-  Record(e);
+  RecordGeneral(trace::Kind::kMalloc, s, size, 0, out);
 }
 
 inline void RecordFree(Stamped s, uint64_t in) {
@@ -123,12 +129,7 @@ inline void RecordFree(Stamped s, uint64_t in) {
     t.inside = false;
     return;
   }
-  trace::Event e;
-  e.kind = trace::Kind::kFree;
-  e.seq = s.seq;
-  e.time = s.time;
-  e.in = in;
-  Record(e);
+  RecordGeneral(trace::Kind::kFree, s, 0, in, 0);
 }
 
 // Starts tracing the process (called once, from the first traced call).

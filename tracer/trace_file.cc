@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/decimal.h"
 #include "trace/record_encoder.h"
 
 namespace alloclab::tracer {
@@ -34,7 +35,7 @@ bool ExpandPath(const char* pattern, pid_t pid, int suffix, char* out, size_t ca
   char* end = out + cap - 1;
   for (const char* s = pattern; *s != '\0' && p < end; ++s) {
     if (s[0] == '%' && s[1] == 'p') {
-      p = PutDecimal(p, end, static_cast<uint64_t>(pid));
+      p = base::PutDecimal(p, end, static_cast<uint64_t>(pid));
       ++s;
     } else if (s[0] == '%' && s[1] == '%') {
       *p++ = '%';
@@ -45,7 +46,7 @@ bool ExpandPath(const char* pattern, pid_t pid, int suffix, char* out, size_t ca
   }
   if (suffix > 0 && p < end) {
     *p++ = '.';
-    p = PutDecimal(p, end, static_cast<uint64_t>(suffix));
+    p = base::PutDecimal(p, end, static_cast<uint64_t>(suffix));
   }
   if (p >= end) return false;
   *p = '\0';
@@ -67,17 +68,6 @@ size_t ReadProcFile(const char* path, char* buf, size_t cap) {
 }
 
 }  // namespace
-
-char* PutDecimal(char* p, char* end, uint64_t v) {
-  char digits[24];
-  int n = 0;
-  do {
-    digits[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  while (n > 0 && p < end) *p++ = digits[--n];
-  return p;
-}
 
 void TraceFile::Fail(const char* what) {
   if (!failed_.exchange(true)) Write2(what, path_);

@@ -42,10 +42,6 @@ struct SlotEntry {
   std::atomic<uint32_t> state;
 };
 
-// Writes the decimal form of v at p, not past end; returns the end of it.
-// Allocation-free (no stdio in the tracer).
-char* PutDecimal(char* p, char* end, uint64_t v);
-
 struct TraceFileInfo {
   uint64_t clock_ticks_per_second = 0;  // of event times (TSC ticks)
   uint32_t stack_depth = 0;             // MALLOC_TRACE_STACKS
