@@ -95,6 +95,16 @@ Block Classify(const void* p) {
   return {BlockKind::kInvalid, nullptr, nullptr, 0};
 }
 
+// What a page run that realloc grows to `size` gets: a quarter more, so that
+// a buffer grown in small steps (a string builder appending a line at a
+// time) moves or resizes once per 25% of growth, not once per page; then its
+// copies add up to a few times its final size instead of its size times the
+// number of steps. Within the mmap threshold (a block beyond is huge).
+size_t WithHeadroom(size_t size) {
+  const size_t roomy = size + size / 4;
+  return roomy <= MmapThreshold() ? roomy : size;
+}
+
 void RaiseMmapThreshold(size_t freed) {
   if (freed > g_mmap_threshold.load(std::memory_order_relaxed) && freed <= kSegmentSize &&
       !g_threshold_fixed.load(std::memory_order_relaxed)) {
@@ -229,9 +239,13 @@ void* Reallocate(void* p, size_t size) {
       if (size <= b.usable && (size > b.usable / 2 || b.usable == ClassInfo(1).size)) return p;
       break;
     case BlockKind::kRun:
-      if (size > kMaxSmallSize && size <= MmapThreshold() &&
-          static_cast<Arena*>(b.seg->owner)->ResizeRun(b.page, size)) {
-        return p;
+      if (size > kMaxSmallSize && size <= MmapThreshold()) {
+        // A small shrink keeps the block whole: its tail may be the headroom
+        // a growing block was given.
+        if (size <= b.usable && size > b.usable - b.usable / 4) return p;
+        Arena* owner = static_cast<Arena*>(b.seg->owner);
+        if (size > b.usable && owner->ResizeRun(b.page, WithHeadroom(size))) return p;
+        if (owner->ResizeRun(b.page, size)) return p;
       }
       break;
     case BlockKind::kHuge:
@@ -245,11 +259,11 @@ void* Reallocate(void* p, size_t size) {
     case BlockKind::kInvalid:
       FatalPointer("realloc(): invalid pointer", p);
   }
-  // Moving. A block that grows into page runs is placed where it can keep
-  // growing in place.
+  // Moving. A block that grows into page runs gets headroom and is placed
+  // where it can keep growing in place.
   void* q;
   if (size > b.usable && size > kMaxSmallSize && size <= MmapThreshold()) {
-    q = ArenaForCaller()->AllocRun(size, kPageSize, /*for_growth=*/true);
+    q = ArenaForCaller()->AllocRun(WithHeadroom(size), kPageSize, /*for_growth=*/true);
     if (q == nullptr) q = NoMemory();
   } else {
     q = Allocate(size);

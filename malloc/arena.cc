@@ -138,7 +138,11 @@ void Arena::FreeBatch(int cls, void** chunks, int n) {
     return;
   }
   const uint64_t now = BeginFree();
-  for (int i = 0; i < n; ++i) FreeChunkLocked(SegmentOf(chunks[i]), chunks[i]);
+  Pool& pool = pools_[cls];
+  for (int i = 0; i < n; ++i) {
+    SegmentMeta* whole = pool.Free(buddy_, SegmentOf(chunks[i]), chunks[i]);
+    if (whole != nullptr) SegmentFree(whole);
+  }
   PurgeExpired(now);
 }
 
@@ -172,6 +176,7 @@ bool Arena::HoldsFreeChunk(int cls, SegmentMeta* seg, const void* p) {
 }
 
 void Arena::FreeSmall(SegmentMeta* seg, void* p) {
+  MarkFreed(p);
   LockGuard guard(lock_);
   BeginFree();
   FreeChunkLocked(seg, p);

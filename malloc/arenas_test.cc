@@ -249,4 +249,42 @@ TEST(Arenas, ThreadChurnDoesNotGrowRss) {
   EXPECT_LT(after, before + (16u << 20)) << "RSS " << before << " -> " << after;
 }
 
+TEST(Arenas, ExitedThreadsHandTheirBinStorageOn) {
+  // Each thread's cache bins live in one mapping; a thread that exits leaves
+  // it to the next one instead of mapping another.
+  auto one_thread = [] {
+    std::thread([] {
+      std::vector<void*> blocks;
+      for (int k = 0; k < 3000; ++k) blocks.push_back(malloc(16 + (k % 128) * 16));
+      for (void* p : blocks) free(p);
+    }).join();
+  };
+  one_thread();
+  const size_t mapped = alloclab::malloc::ThreadCacheStorageBytes();
+  EXPECT_GT(mapped, 0u);
+  for (int i = 0; i < 50; ++i) one_thread();
+  EXPECT_EQ(alloclab::malloc::ThreadCacheStorageBytes(), mapped);
+}
+
+TEST(Arenas, FullBinsKeepTheNewestChunksAndReturnTheRest) {
+  // A burst of frees overflows the bin (it grows, then returns its oldest
+  // half to the pool); every block must come back exactly once.
+  std::thread([] {
+    std::vector<void*> blocks;
+    for (int k = 0; k < 100000; ++k) blocks.push_back(malloc(32));
+    std::set<void*> distinct(blocks.begin(), blocks.end());
+    ASSERT_EQ(distinct.size(), blocks.size());
+    for (void* p : blocks) free(p);
+    // The most recently freed come back first: they are still cached.
+    void* again = malloc(32);
+    EXPECT_EQ(again, blocks.back());
+    free(again);
+    std::vector<void*> second;
+    for (int k = 0; k < 100000; ++k) second.push_back(malloc(32));
+    std::set<void*> distinct_again(second.begin(), second.end());
+    EXPECT_EQ(distinct_again.size(), second.size());
+    for (void* p : second) free(p);
+  }).join();
+}
+
 }  // namespace

@@ -1,7 +1,6 @@
 // Pool: slab lifecycle and chunk lists.
 #include "malloc/pool.h"
 
-#include "malloc/hardening.h"
 #include "malloc/intrusive_list.h"
 #include "malloc/size_classes.h"
 
@@ -61,16 +60,11 @@ int Pool::AllocBatch(BuddyAllocator& buddy, void** out, int n) {
   return got;
 }
 
-SegmentMeta* Pool::Free(BuddyAllocator& buddy, SegmentMeta* seg, void* chunk) {
-  const SizeClass& c = ClassInfo(cls_);
-  PageInfo* slab = &seg->pages[seg->pages[seg->PageOf(chunk)].span_first];
-  const bool was_full = slab->used == c.capacity;
-  *static_cast<void**>(chunk) = slab->free_chunks;
-  MarkFreed(chunk);
-  slab->free_chunks = chunk;
-  --slab->used;
-  --in_use_;
-  if (was_full) ListPush(&partial_, slab);
+SegmentMeta* Pool::SlabFullOrEmpty(BuddyAllocator& buddy, SegmentMeta* seg, PageInfo* slab) {
+  if (slab->used == capacity_ - 1) {
+    ListPush(&partial_, slab);
+    return nullptr;  // capacity >= 2: not empty as well
+  }
   if (slab->used != 0 || (partial_ == slab && slab->next == nullptr)) return nullptr;
   // An empty slab, and not the pool's only partial one: back to the buddy.
   ListRemove(&partial_, slab);

@@ -12,30 +12,48 @@
 #include <cstdint>
 
 #include "malloc/buddy.h"
+#include "malloc/platform.h"
 #include "malloc/segment.h"
+#include "malloc/size_classes.h"
 
 namespace alloclab::malloc {
 
 class Pool {
  public:
-  void Init(int size_class) { cls_ = size_class; }
+  void Init(int size_class) {
+    cls_ = size_class;
+    capacity_ = ClassInfo(size_class).capacity;
+  }
 
   // Fills out[0..n) with chunks; returns how many (fewer only when the
   // buddy allocator is out of pages: the caller grows it and retries).
   int AllocBatch(BuddyAllocator& buddy, void** out, int n);
 
-  // Returns a chunk of this pool. If its slab becomes empty and is not the
-  // last partial slab, the slab goes back to the buddy allocator; returns the
-  // segment if that made a whole segment free.
-  SegmentMeta* Free(BuddyAllocator& buddy, SegmentMeta* seg, void* chunk);
+  // Returns a chunk of this pool (already marked freed: hardening.h). If its
+  // slab becomes empty and is not the last partial slab, the slab goes back
+  // to the buddy allocator; returns the segment if that made a whole segment
+  // free. Inline: a flush returns thousands of chunks in a row.
+  SegmentMeta* Free(BuddyAllocator& buddy, SegmentMeta* seg, void* chunk) {
+    PageInfo* slab = &seg->pages[seg->pages[seg->PageOf(chunk)].span_first];
+    *static_cast<void**>(chunk) = slab->free_chunks;
+    slab->free_chunks = chunk;
+    --in_use_;
+    const uint32_t used = slab->used;
+    slab->used = static_cast<uint16_t>(used - 1);
+    if (ALLOCLAB_LIKELY(used != capacity_ && used != 1)) return nullptr;
+    return SlabFullOrEmpty(buddy, seg, slab);
+  }
 
   size_t slabs() const { return slabs_; }
   size_t chunks_in_use() const { return in_use_; }
 
  private:
   PageInfo* NewSlab(BuddyAllocator& buddy);
+  // Free's rare case: the slab was full (it becomes partial) or is now empty.
+  SegmentMeta* SlabFullOrEmpty(BuddyAllocator& buddy, SegmentMeta* seg, PageInfo* slab);
 
   int cls_ = 0;
+  uint32_t capacity_ = 0;  // chunks per slab
   PageInfo* partial_ = nullptr;  // slabs with free or uncarved chunks
   size_t slabs_ = 0;
   size_t in_use_ = 0;

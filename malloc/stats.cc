@@ -61,7 +61,7 @@ HeapStats CollectStats() {
   const HugeStats huge = GetHugeStats();
   s.huge_blocks = huge.blocks;
   s.huge_bytes = huge.bytes;
-  s.metadata_bytes = MetaBytesMapped();
+  s.metadata_bytes = MetaBytesMapped() + ThreadCacheStorageBytes();
   s.arena_limit = ArenaLimit();
   s.per_cpu = PerCpu();
   s.decay_ms = Arena::DecayMs();

@@ -4,6 +4,7 @@
 #include <pthread.h>
 
 #include <atomic>
+#include <cstring>
 
 #include "malloc/arenas.h"
 #include "malloc/platform.h"
@@ -44,6 +45,58 @@ void Unregister(ThreadCache* tc) {
 
 pthread_key_t g_exit_key;
 
+// Where each bin's array starts in a thread's storage mapping: room for the
+// longest the bin can grow (its initial length plus the whole growth budget,
+// within kMaxBinLength), plus 8 pointers so that the tops of bins of equal
+// length do not all fall into one L1 set.
+constexpr uint32_t MaxBinLength(int cls) {
+  const SizeClass& c = size_class_internal::kTables.classes[cls];
+  const size_t n = c.cache_max + ThreadCache::kGrowthBudgetBytes / c.size;
+  return n < ThreadCache::kMaxBinLength ? static_cast<uint32_t>(n) : ThreadCache::kMaxBinLength;
+}
+struct StorageLayout {
+  uint32_t start[kNumClasses];
+  size_t bytes;
+};
+constexpr StorageLayout MakeLayout() {
+  StorageLayout l{};
+  uint32_t next = 0;
+  for (int c = 1; c < kNumClasses; ++c) {
+    l.start[c] = next;
+    next += MaxBinLength(c) + 8;
+  }
+  l.bytes = AlignUp<size_t>(size_t{next} * sizeof(void*), kPageSize);
+  return l;
+}
+constexpr StorageLayout kLayout = MakeLayout();
+
+// Storage of exited threads, for the next ones (guarded by g_registry_lock;
+// linked through their first word). Pages a thread touched stay resident.
+void** g_spare_storage = nullptr;
+size_t g_storage_mapped = 0;  // bytes, guarded by g_registry_lock
+
+void** TakeStorage() {
+  {
+    LockGuard guard(g_registry_lock);
+    if (void** s = g_spare_storage; s != nullptr) {
+      g_spare_storage = static_cast<void**>(*s);
+      return s;
+    }
+  }
+  void** s = static_cast<void**>(MapPages(kLayout.bytes));
+  if (s != nullptr) {
+    LockGuard guard(g_registry_lock);
+    g_storage_mapped += kLayout.bytes;
+  }
+  return s;
+}
+
+void GiveBackStorage(void** s) {
+  LockGuard guard(g_registry_lock);
+  *s = g_spare_storage;
+  g_spare_storage = s;
+}
+
 // Returns chunks to their arenas, one lock per run of same-arena chunks.
 void ReturnChunks(int cls, void** chunks, int n) {
   int i = 0;
@@ -56,27 +109,19 @@ void ReturnChunks(int cls, void** chunks, int n) {
   }
 }
 
-// Returns chunks of bin cls until at most `keep` remain.
+// Returns the oldest chunks of bin cls until at most `keep` remain: the
+// newest stay, warm, for the next mallocs.
 void DrainBin(ThreadCache* tc, int cls, uint32_t keep) {
   ThreadCache::Bin& b = tc->bins[cls];
-  const uint32_t length = b.capacity - b.room;
+  const size_t length = static_cast<size_t>(b.top - b.base);
   if (length <= keep) return;
-  // Keep the `keep` most recently freed chunks (the front of the LIFO list,
-  // likely still in cache) and return the older rest.
-  void** link = &b.head;
-  for (uint32_t i = 0; i < keep; ++i) link = static_cast<void**>(*link);
-  void* rest = *link;
-  *link = nullptr;
-  b.room += length - keep;
-  void* batch[128];
-  while (rest != nullptr) {
-    int n = 0;
-    while (n < 128 && rest != nullptr) {
-      batch[n++] = rest;
-      rest = *static_cast<void**>(rest);
-    }
-    ReturnChunks(cls, batch, n);
+  const size_t excess = length - keep;
+  // In batches, so that one arena lock is not held for thousands of chunks.
+  for (size_t i = 0; i < excess; i += 128) {
+    ReturnChunks(cls, b.base + i, static_cast<int>(excess - i < 128 ? excess - i : 128));
   }
+  memmove(b.base, b.base + excess, keep * sizeof(void*));
+  b.top = b.base + keep;
 }
 
 // Empties run slot i: its run goes back to its arena.
@@ -100,8 +145,9 @@ void OnThreadExit(void*) {
   DrainAll(&t_cache);
   DetachThread(t_cache.arena);
   Unregister(&t_cache);
-  t_cache.state = ThreadCache::kExited;
-  for (int c = 1; c < kNumClasses; ++c) t_cache.bins[c].room = 0;
+  GiveBackStorage(t_cache.storage);
+  t_cache.state = ThreadCache::kOff;
+  for (int c = 1; c < kNumClasses; ++c) t_cache.bins[c] = {nullptr, nullptr, nullptr};
 }
 
 }  // namespace
@@ -114,15 +160,19 @@ void EnableThreadCaches() {
 ThreadCache* ActiveCache() {
   if (ThreadCache* active = ActiveCacheIfAny(); ALLOCLAB_LIKELY(active != nullptr)) return active;
   ThreadCache* tc = &t_cache;
-  if (tc->state == ThreadCache::kExited || !g_enabled.load(std::memory_order_acquire)) {
+  if (tc->state == ThreadCache::kOff || !g_enabled.load(std::memory_order_acquire)) {
+    return nullptr;
+  }
+  tc->storage = TakeStorage();
+  if (tc->storage == nullptr) {
+    tc->state = ThreadCache::kOff;  // this thread goes without a cache
     return nullptr;
   }
   tc->arena = AttachThread();
   tc->grown_bytes = 0;
   for (int c = 1; c < kNumClasses; ++c) {
-    tc->bins[c].head = nullptr;
-    tc->bins[c].capacity = ClassInfo(c).cache_max;
-    tc->bins[c].room = tc->bins[c].capacity;
+    void** base = tc->storage + kLayout.start[c];
+    tc->bins[c] = {base, base + ClassInfo(c).cache_max, base};
   }
   for (int i = 0; i < ThreadCache::kRunSlots; ++i) SetRunLength(tc, i, 0);
   tc->next_run = 0;
@@ -134,18 +184,14 @@ ThreadCache* ActiveCache() {
 }
 
 void* CacheRefill(ThreadCache* tc, int cls) {
+  // Called when the bin is empty; it has room for two batches at least.
   ThreadCache::Bin& b = tc->bins[cls];
-  void* batch[64];
-  const int want = ClassInfo(cls).batch;
-  const int got = ArenaForOperation(tc->arena)->AllocBatch(cls, batch, want);
+  const int got = ArenaForOperation(tc->arena)->AllocBatch(cls, b.base, ClassInfo(cls).batch);
   if (got == 0) return nullptr;
-  for (int i = 1; i < got; ++i) {
-    *static_cast<void**>(batch[i]) = b.head;
-    b.head = batch[i];
-  }
-  b.room -= static_cast<uint32_t>(got - 1);
-  MarkAllocated(batch[0]);
-  return batch[0];
+  b.top = b.base + got - 1;
+  void* p = *b.top;
+  MarkAllocated(p);
+  return p;
 }
 
 bool CachePushRunSlow(ThreadCache* tc, void* address, PageInfo* head) {
@@ -168,12 +214,16 @@ size_t ThreadCachedRunBytes() {
   return pages * kPageSize;
 }
 
+size_t ThreadCacheStorageBytes() {
+  LockGuard guard(g_registry_lock);
+  return g_storage_mapped;
+}
+
 bool CacheHolds(int cls, const void* p) {
   if (t_cache.state != ThreadCache::kActive) return false;
   const ThreadCache::Bin& b = t_cache.bins[cls];
-  uint32_t length = b.capacity - b.room;
-  for (void* q = b.head; q != nullptr && length-- > 0; q = *static_cast<void**>(q)) {
-    if (q == p) return true;
+  for (void* const* q = b.base; q < b.top; ++q) {
+    if (*q == p) return true;
   }
   return false;
 }
@@ -181,16 +231,15 @@ bool CacheHolds(int cls, const void* p) {
 void CacheFlush(ThreadCache* tc, int cls) {
   ThreadCache::Bin& b = tc->bins[cls];
   const SizeClass& c = ClassInfo(cls);
-  const uint32_t grow = b.capacity / 4 > c.batch ? b.capacity / 4 : c.batch;
+  const uint32_t capacity = static_cast<uint32_t>(b.limit - b.base);
+  const uint32_t grow = capacity / 4 > c.batch ? capacity / 4 : c.batch;
   const size_t grow_bytes = size_t{grow} * c.size;
-  if (b.capacity + grow <= ThreadCache::kMaxBinLength &&
-      tc->grown_bytes + grow_bytes <= ThreadCache::kGrowthBudgetBytes) {
-    b.capacity += grow;
-    b.room += grow;
+  if (capacity + grow <= MaxBinLength(cls) && tc->grown_bytes + grow_bytes <= ThreadCache::kGrowthBudgetBytes) {
+    b.limit += grow;
     tc->grown_bytes += grow_bytes;
     return;
   }
-  DrainBin(tc, cls, b.capacity / 2);
+  DrainBin(tc, cls, capacity / 2);
 }
 
 void CacheDrainCurrent() {

@@ -1,12 +1,14 @@
-// Per-thread caches in front of the pools: one LIFO list of free chunks per
-// size class, filled and drained in batches under the arena lock, so the
-// common malloc and free touch no lock and no shared cache line. The cache
-// lives in initial-exec TLS itself (no pointer to load, nothing to test for
-// null). Each bin counts its room (how many more chunks it may take) rather
-// than its length, so that free needs one decrement-and-branch. Bins with no
-// room send free down the slow path: bin 0 (pointers that are not pool
-// chunks) always, and every bin of a thread whose cache is not active yet,
-// where the slow path activates it.
+// Per-thread caches in front of the pools: one stack of free chunk pointers
+// per size class, filled and drained in batches under the arena lock, so the
+// common malloc and free touch no lock and no shared cache line. The stacks
+// are arrays, not lists threaded through the chunks: popping does not wait
+// for a load from the chunk (often cold) to find the next one, and a flush
+// hands the oldest pointers back without walking anything. The cache itself
+// lives in initial-exec TLS (no pointer to load, nothing to test for null);
+// the arrays live in one mapping per thread. A bin whose top equals its
+// limit sends free down the slow path: bin 0 (pointers that are not pool
+// chunks) always, and every bin of a thread whose cache is not active yet
+// (all null), where the slow path activates it.
 #ifndef ALLOCLAB_MALLOC_THREAD_CACHE_H_
 #define ALLOCLAB_MALLOC_THREAD_CACHE_H_
 
@@ -24,11 +26,12 @@ namespace alloclab::malloc {
 
 struct ThreadCache {
   struct Bin {
-    void* head;
-    uint32_t room;  // chunks the bin may still take: capacity - length
-    uint32_t capacity;
+    void** top;    // one past the newest cached chunk; [base, top) are cached
+    void** limit;  // base + capacity
+    void** base;
   };
-  enum State : uint32_t { kInactive = 0, kActive, kExited };
+  // kOff: exited, or no memory could be mapped for its bins.
+  enum State : uint32_t { kInactive = 0, kActive, kOff };
 
   // Bins start at ClassInfo(cls).cache_max (32 KiB or two batches) and grow
   // each time one overflows, by a quarter (at least a batch), while what the
@@ -38,6 +41,7 @@ struct ThreadCache {
   static constexpr uint32_t kMaxBinLength = 8192;
 
   Bin bins[kNumClasses];
+  void** storage;  // the mapping that holds every bin's array
   Arena* arena;
   State state;
   size_t grown_bytes;  // sum over bins of (capacity - initial) x class size
@@ -63,32 +67,25 @@ extern __thread ThreadCache t_cache __attribute__((tls_model("initial-exec")));
 // Pops a cached chunk of class cls, or nullptr.
 inline void* CachePop(int cls) {
   ThreadCache::Bin& b = thread_cache_internal::t_cache.bins[cls];
-  void* p = b.head;
-  if (ALLOCLAB_LIKELY(p != nullptr)) {
-    b.head = *static_cast<void**>(p);
-    ++b.room;
-    MarkAllocated(p);
-  }
+  void** top = b.top;
+  if (ALLOCLAB_UNLIKELY(top == b.base)) return nullptr;
+  void* p = *--top;
+  b.top = top;
+  MarkAllocated(p);
   return p;
 }
 
 // Pushes a freed chunk of class cls (0: not a pool chunk); false, and nothing
-// done, when the bin has no room.
+// done, when the bin is full.
 inline bool CachePush(int cls, void* p, uint64_t key = FreeKey()) {
   ThreadCache* tc = &thread_cache_internal::t_cache;
   asm("" : "+r"(tc));  // the TLS address once, into a register
   ThreadCache::Bin& b = tc->bins[cls];
-  // Decrement in memory and branch on the borrow: two instructions, which
-  // compilers do not produce from the plain C++ form.
-  bool borrow;
-  asm("subl $1, %0" : "+m"(b.room), "=@ccc"(borrow));
-  if (ALLOCLAB_UNLIKELY(borrow)) {
-    b.room = 0;
-    return false;
-  }
-  *static_cast<void**>(p) = b.head;
+  void** top = b.top;
+  if (ALLOCLAB_UNLIKELY(top == b.limit)) return false;
+  *top = p;
+  b.top = top + 1;
   MarkFreed(p, key);
-  b.head = p;
   return true;
 }
 
@@ -156,6 +153,10 @@ inline bool CachePushRun(ThreadCache* tc, void* address, PageInfo* head) {
 
 // Bytes of freed runs sitting in thread caches (they count as free).
 size_t ThreadCachedRunBytes();
+
+// Bytes mapped for the bins' arrays (every thread's, the spare ones of
+// exited threads included): part of the allocator's metadata.
+size_t ThreadCacheStorageBytes();
 
 // Whether chunk p sits in the calling thread's bin cls (double-free check).
 bool CacheHolds(int cls, const void* p);

@@ -202,8 +202,8 @@ void Loop(const ReplayConfig& config, uint32_t t) {
       // A program frees blocks it has just used, so they are in its cache; a
       // replay would find them cold. Fetch the block a few ops ahead will
       // free (and the slot a few further on), as the program would have it.
-      if (o + 8 < end) __builtin_prefetch(&slots[o[8].slot]);
-      if (o + 4 < end && o[4].kind == OpKind::kFree) __builtin_prefetch(slots[o[4].slot], 1);
+      if (o + 32 < end) __builtin_prefetch(&slots[o[32].slot]);
+      if (o + 16 < end && o[16].kind == OpKind::kFree) __builtin_prefetch(slots[o[16].slot], 1);
       if (__builtin_expect(--countdown != 0, 1) && op.kind == OpKind::kMalloc) {
         void* p = slots[op.slot] = malloc(op.size);
         if (__builtin_expect(p == nullptr, 0)) {
