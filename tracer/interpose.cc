@@ -183,7 +183,17 @@ EXPORT void* malloc(size_t size) {
   return p;
 }
 
-EXPORT void free(void* p) { alloclab::tracer::TracedFree(p, Kind::kFree, 0, 0); }
+EXPORT void free(void* p) {
+  // The common case inline; NULL, bootstrap blocks and untraced calls (inside
+  // the tracer, before tracing starts) take TracedFree's full path.
+  if (__builtin_expect(p != nullptr && !IsBootstrap(p) && Resolve() && Enter(), 1)) {
+    const alloclab::tracer::Stamped s = alloclab::tracer::Now();  // before the real free: recorder.h
+    g_real.free(p);
+    alloclab::tracer::RecordFree(s, Addr(p));
+    return;
+  }
+  alloclab::tracer::TracedFree(p, Kind::kFree, 0, 0);
+}
 
 EXPORT void* calloc(size_t count, size_t size) {
   if (!Resolve()) {

@@ -122,6 +122,17 @@ void OnThreadExit(void*) {
 
 }  // namespace
 
+void RecordGeneral(Kind kind, Stamped s, uint64_t size, uint64_t in, uint64_t out) {
+  Event e;
+  e.kind = kind;
+  e.seq = s.seq;
+  e.time = s.time;
+  e.size = size;
+  e.in = in;
+  e.out = out;
+  Record(e);
+}
+
 namespace recorder_internal {
 
 uint64_t CaptureStack() { return CaptureStackId(g_file); }
