@@ -198,22 +198,24 @@ void Loop(const ReplayConfig& config, uint32_t t) {
     const Op* const ops = v.BlockOps(blocks[b]);
     const Op* const end = ops + blocks[b].ops;
     for (const Op* o = ops; o < end; ++o) {
-      const Op op = *o;
       // A program frees blocks it has just used, so they are in its cache; a
       // replay would find them cold. Fetch the block a few ops ahead will
       // free (and the slot a few further on), as the program would have it.
       if (o + 32 < end) __builtin_prefetch(&slots[o[32].slot]);
       if (o + 16 < end && o[16].kind == OpKind::kFree) __builtin_prefetch(slots[o[16].slot], 1);
-      if (__builtin_expect(--countdown != 0, 1) && op.kind == OpKind::kMalloc) {
-        void* p = slots[op.slot] = malloc(op.size);
+      // The op's fields are read again after the call (from L1) rather than
+      // kept in registers across it, which made the compiler spill them.
+      if (__builtin_expect(--countdown != 0, 1) && o->kind == OpKind::kMalloc) {
+        void* p = malloc(o->size);
+        slots[o->slot] = p;
         if (__builtin_expect(p == nullptr, 0)) {
-          if (op.size != 0) ++self->alloc_failures;
+          if (o->size != 0) ++self->alloc_failures;
         } else if (kTouch != Touch::kNone) {
-          TouchBlock(p, op.size, kTouch);
+          TouchBlock(p, o->size, kTouch);
         }
-      } else if (__builtin_expect(countdown != 0, 1) && op.kind == OpKind::kFree) {
-        free(slots[op.slot]);
-        slots[op.slot] = nullptr;  // a stale slot is never freed twice
+      } else if (__builtin_expect(countdown != 0, 1) && o->kind == OpKind::kFree) {
+        free(slots[o->slot]);
+        slots[o->slot] = nullptr;  // a stale slot is never freed twice
       } else {
         const bool timed = countdown == 0;
         if (timed) countdown = period;
