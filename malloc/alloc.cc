@@ -170,7 +170,7 @@ void DeallocateSlow(void* p, SegmentMeta* seg) {
         CacheFlush(tc, cls);
         CachePush(cls, p);
       } else {
-        owner->FreeSmall(seg, p);
+        owner->FreeSmall(cls, seg, p);
       }
     } else if (seg->pages[page].kind == PageKind::kRun && seg->PageAddress(page) == p) {
       owner->FreeRun(&seg->pages[page]);

@@ -124,8 +124,8 @@ int Arena::AllocBatch(int cls, void** out, int n) {
   return got;
 }
 
-void Arena::FreeChunkLocked(SegmentMeta* seg, void* p) {
-  SegmentMeta* whole = pools_[seg->page_class[seg->PageOf(p)]].Free(buddy_, seg, p);
+inline void Arena::FreeChunkLocked(int cls, SegmentMeta* seg, void* p) {
+  SegmentMeta* whole = pools_[cls].Free(buddy_, seg, p);
   if (whole != nullptr) SegmentFree(whole);
 }
 
@@ -138,18 +138,14 @@ void Arena::FreeBatch(int cls, void** chunks, int n) {
     return;
   }
   const uint64_t now = BeginFree();
-  Pool& pool = pools_[cls];
-  for (int i = 0; i < n; ++i) {
-    SegmentMeta* whole = pool.Free(buddy_, SegmentOf(chunks[i]), chunks[i]);
-    if (whole != nullptr) SegmentFree(whole);
-  }
+  for (int i = 0; i < n; ++i) FreeChunkLocked(cls, SegmentOf(chunks[i]), chunks[i]);
   PurgeExpired(now);
 }
 
 void Arena::FlushTransferCaches() {
   for (int c = 1; c < kNumClasses; ++c) {
     TransferCache& t = transfer_[c];
-    for (int i = 0; i < t.count; ++i) FreeChunkLocked(SegmentOf(t.chunks[i]), t.chunks[i]);
+    for (int i = 0; i < t.count; ++i) FreeChunkLocked(c, SegmentOf(t.chunks[i]), t.chunks[i]);
     t.count = 0;
   }
 }
@@ -175,11 +171,11 @@ bool Arena::HoldsFreeChunk(int cls, SegmentMeta* seg, const void* p) {
   return false;
 }
 
-void Arena::FreeSmall(SegmentMeta* seg, void* p) {
+void Arena::FreeSmall(int cls, SegmentMeta* seg, void* p) {
   MarkFreed(p);
   LockGuard guard(lock_);
   BeginFree();
-  FreeChunkLocked(seg, p);
+  FreeChunkLocked(cls, seg, p);
 }
 
 PageInfo* Arena::TakeCachedRun(uint32_t pages) {

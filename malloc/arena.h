@@ -45,7 +45,8 @@ class Arena {
   // Whether chunk p (of class cls, in seg) is free here: in the transfer
   // cache or its slab's free list (the double-free check's slow part).
   bool HoldsFreeChunk(int cls, SegmentMeta* seg, const void* p);
-  void FreeSmall(SegmentMeta* seg, void* p);
+  // One chunk of class cls (in seg) without a cache.
+  void FreeSmall(int cls, SegmentMeta* seg, void* p);
 
   // A run of whole pages for size bytes, aligned to align (<= kSegmentSize).
   // for_growth: the block is expected to grow (realloc), so it is cut from
@@ -74,7 +75,8 @@ class Arena {
 
  private:
   bool Grow();
-  void FreeChunkLocked(SegmentMeta* seg, void* p);
+  // Chunk p of class cls (marked freed) back to its pool.
+  void FreeChunkLocked(int cls, SegmentMeta* seg, void* p);
   // Called when a segment became wholly free.
   void SegmentFree(SegmentMeta* seg);
   // Stamps the buddy allocator's clock before frees; returns the time.

@@ -61,7 +61,7 @@ int Pool::AllocBatch(BuddyAllocator& buddy, void** out, int n) {
 }
 
 SegmentMeta* Pool::SlabFullOrEmpty(BuddyAllocator& buddy, SegmentMeta* seg, PageInfo* slab) {
-  if (slab->used == capacity_ - 1) {
+  if (slab->used == ClassInfo(cls_).capacity - 1) {
     ListPush(&partial_, slab);
     return nullptr;  // capacity >= 2: not empty as well
   }

@@ -20,10 +20,7 @@ namespace alloclab::malloc {
 
 class Pool {
  public:
-  void Init(int size_class) {
-    cls_ = size_class;
-    capacity_ = ClassInfo(size_class).capacity;
-  }
+  void Init(int size_class) { cls_ = size_class; }
 
   // Fills out[0..n) with chunks; returns how many (fewer only when the
   // buddy allocator is out of pages: the caller grows it and retries).
@@ -40,7 +37,7 @@ class Pool {
     --in_use_;
     const uint32_t used = slab->used;
     slab->used = static_cast<uint16_t>(used - 1);
-    if (ALLOCLAB_LIKELY(used != capacity_ && used != 1)) return nullptr;
+    if (ALLOCLAB_LIKELY(used != ClassInfo(cls_).capacity && used != 1)) return nullptr;
     return SlabFullOrEmpty(buddy, seg, slab);
   }
 
@@ -53,7 +50,6 @@ class Pool {
   SegmentMeta* SlabFullOrEmpty(BuddyAllocator& buddy, SegmentMeta* seg, PageInfo* slab);
 
   int cls_ = 0;
-  uint32_t capacity_ = 0;  // chunks per slab
   PageInfo* partial_ = nullptr;  // slabs with free or uncarved chunks
   size_t slabs_ = 0;
   size_t in_use_ = 0;

@@ -7,13 +7,12 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "malloc/testing/anon_rss.h"
 #include "malloc/arena.h"
+#include "malloc/testing/anon_rss.h"
 #include "malloc/testing/api_under_test.h"
 
 namespace {
