@@ -46,25 +46,10 @@ class ChunkEncoder {
   // (no stack). Return false, leaving the chunk unchanged, whenever Append
   // might: the caller then builds the Event and calls Append.
   bool AppendMalloc(uint64_t thread_id, uint64_t seq, uint64_t time, uint64_t size, uint64_t out) {
-    if (!Fits(thread_id, seq, time)) return false;
-    uint8_t* p = end_;
-    *p++ = static_cast<uint8_t>(Kind::kMalloc);
-    p = PutVarint(p, seq - last_seq_);
-    p = PutVarint(p, time - last_time_);
-    p = PutVarint(p, size);
-    p = PutVarint(p, ZigZagEncode(static_cast<int64_t>(out - last_address_)));
-    Appended(p, seq, time, out);
-    return true;
+    return AppendShort<Kind::kMalloc>(thread_id, seq, time, size, out);
   }
   bool AppendFree(uint64_t thread_id, uint64_t seq, uint64_t time, uint64_t in) {
-    if (!Fits(thread_id, seq, time)) return false;
-    uint8_t* p = end_;
-    *p++ = static_cast<uint8_t>(Kind::kFree);
-    p = PutVarint(p, seq - last_seq_);
-    p = PutVarint(p, time - last_time_);
-    p = PutVarint(p, ZigZagEncode(static_cast<int64_t>(in - last_address_)));
-    Appended(p, seq, time, in);
-    return true;
+    return AppendShort<Kind::kFree>(thread_id, seq, time, 0, in);
   }
 
   bool empty() const { return count_ == 0; }
@@ -76,6 +61,20 @@ class ChunkEncoder {
 
  private:
   void Begin(const Event& e);
+  // AppendMalloc and AppendFree: kind, seq and time deltas, the size (malloc
+  // only), the address delta, as EncodeEvent writes them without flags.
+  template <Kind kKind>
+  bool AppendShort(uint64_t thread_id, uint64_t seq, uint64_t time, uint64_t size, uint64_t address) {
+    if (!Fits(thread_id, seq, time)) return false;
+    uint8_t* p = end_;
+    *p++ = static_cast<uint8_t>(kKind);
+    p = PutVarint(p, seq - last_seq_);
+    p = PutVarint(p, time - last_time_);
+    if (kKind == Kind::kMalloc) p = PutVarint(p, size);
+    p = PutVarint(p, ZigZagEncode(static_cast<int64_t>(address - last_address_)));
+    Appended(p, seq, time, address);
+    return true;
+  }
   // Whether an event of this thread, seq and time can follow in this chunk.
   bool Fits(uint64_t thread_id, uint64_t seq, uint64_t time) const {
     return started_ && limit_ - end_ >= kMaxEventBytes && thread_id == thread_id_ && seq > last_seq_ &&

@@ -129,6 +129,14 @@ void* RecordAllocation(Kind kind, void* p, uint64_t size, uint64_t alignment = 0
   return p;
 }
 
+// A plain free(p) of a block, after Enter: stamped before the real free (see
+// recorder.h).
+inline void FreeAndRecord(void* p) {
+  const Stamped s = Now();
+  g_real.free(p);
+  RecordFree(s, Addr(p));
+}
+
 }  // namespace
 
 void TracedFree(void* p, Kind kind, uint64_t size, uint64_t alignment) {
@@ -146,12 +154,7 @@ void TracedFree(void* p, Kind kind, uint64_t size, uint64_t alignment) {
     if (g_real.free != nullptr) g_real.free(p);
     return;
   }
-  if (kind == Kind::kFree) {
-    const Stamped s = Now();  // before the real free: see recorder.h
-    g_real.free(p);
-    RecordFree(s, Addr(p));
-    return;
-  }
+  if (kind == Kind::kFree) return FreeAndRecord(p);
   Event e;
   e.kind = kind;
   e.in = Addr(p);
@@ -167,6 +170,7 @@ void TracedFree(void* p, Kind kind, uint64_t size, uint64_t alignment) {
 using alloclab::tracer::Addr;
 using alloclab::tracer::BootstrapAlloc;
 using alloclab::tracer::Enter;
+using alloclab::tracer::FreeAndRecord;
 using alloclab::tracer::g_real;
 using alloclab::tracer::IsBootstrap;
 using alloclab::tracer::RecordAllocation;
@@ -186,12 +190,7 @@ EXPORT void* malloc(size_t size) {
 EXPORT void free(void* p) {
   // The common case inline; NULL, bootstrap blocks and untraced calls (inside
   // the tracer, before tracing starts) take TracedFree's full path.
-  if (__builtin_expect(p != nullptr && !IsBootstrap(p) && Resolve() && Enter(), 1)) {
-    const alloclab::tracer::Stamped s = alloclab::tracer::Now();  // before the real free: recorder.h
-    g_real.free(p);
-    alloclab::tracer::RecordFree(s, Addr(p));
-    return;
-  }
+  if (__builtin_expect(p != nullptr && !IsBootstrap(p) && Resolve() && Enter(), 1)) return FreeAndRecord(p);
   alloclab::tracer::TracedFree(p, Kind::kFree, 0, 0);
 }
 

@@ -133,6 +133,19 @@ void RecordGeneral(Kind kind, Stamped s, uint64_t size, uint64_t in, uint64_t ou
   Record(e);
 }
 
+namespace {
+
+// Opens the trace file, and its compressor unless MALLOC_TRACE_RAW is set,
+// and records the memory maps as of maps_seq; false: tracing stays off.
+bool OpenTrace(const TraceFileInfo& info, uint64_t maps_seq) {
+  if (!g_file.Open(info)) return false;
+  if (getenv("MALLOC_TRACE_RAW") == nullptr) g_compressor.Open(&g_file);
+  WriteMemoryMaps(g_file, maps_seq);
+  return true;
+}
+
+}  // namespace
+
 namespace recorder_internal {
 
 uint64_t CaptureStack() { return CaptureStackId(g_file); }
@@ -180,9 +193,7 @@ void StartTracing() {
   info.exec_depth = g_exec_depth;
   info.clock_ticks_per_second = g_ticks_per_second;
   info.stack_depth = static_cast<uint32_t>(depth);
-  if (g_file.Open(info)) {
-    if (getenv("MALLOC_TRACE_RAW") == nullptr) g_compressor.Open(&g_file);
-    WriteMemoryMaps(g_file, 0);
+  if (OpenTrace(info, 0)) {
     g_stack_depth = depth;
     g_tracing.store(true);
   }
@@ -273,9 +284,7 @@ void ChildAfterFork(uint64_t fork_seq) {
   info.fork_seq = fork_seq;
   info.parent_trace = g_parent_path;
   info.stack_depth = static_cast<uint32_t>(g_stack_depth);
-  if (g_file.Open(info)) {
-    if (getenv("MALLOC_TRACE_RAW") == nullptr) g_compressor.Open(&g_file);
-    WriteMemoryMaps(g_file, fork_seq);
+  if (OpenTrace(info, fork_seq)) {
     g_tracing.store(true);
   }
 }
