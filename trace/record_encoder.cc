@@ -11,6 +11,7 @@ namespace {
 
 // Record oneof field numbers.
 constexpr uint32_t kRecordHeader = 1;
+constexpr uint32_t kRecordCompressed = 3;
 constexpr uint32_t kRecordStack = 4;
 constexpr uint32_t kRecordMemoryMaps = 5;
 constexpr uint32_t kRecordExec = 6;
@@ -94,6 +95,24 @@ size_t EncodeExec(uint64_t thread_id, uint64_t seq, const char* path, const char
     w.StringField(3, path);
     StringsField(w, 4, args, arg_count);
   });
+}
+
+size_t EncodeCompressedHead(uint64_t raw_size, size_t data_size, uint8_t* buf, size_t capacity) {
+  // Lengths known up front (the data is not in buf): Compressed's fields are
+  // codec (tag, 1), raw_size (tag, varint) and data (tag, length, bytes).
+  const uint64_t compressed = 2 + 1 + VarintSize(raw_size) + 1 + VarintSize(data_size) + data_size;
+  const uint64_t record = 1 + VarintSize(compressed) + compressed;
+  if (capacity < VarintSize(record) + (record - data_size)) return 0;
+  uint8_t* p = PutVarint(buf, record);
+  *p++ = MakeTag(kRecordCompressed, kLengthDelimited);
+  p = PutVarint(p, compressed);
+  *p++ = MakeTag(1, kVarint);
+  *p++ = 1;  // Compressed::ZSTD
+  *p++ = MakeTag(2, kVarint);
+  p = PutVarint(p, raw_size);
+  *p++ = MakeTag(3, kLengthDelimited);
+  p = PutVarint(p, data_size);
+  return static_cast<size_t>(p - buf);
 }
 
 }  // namespace alloclab::trace

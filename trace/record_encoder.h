@@ -1,6 +1,6 @@
 // Allocation-free encoders for the trace's non-event records (file magic,
-// Header, Stack, MemoryMaps, Exec), each written with its framing into a
-// caller-owned buffer. Inputs are plain structs of C strings and arrays, so
+// Header, Stack, MemoryMaps, Exec, the head of a Compressed block), each
+// written with its framing into a caller-owned buffer. Inputs are plain structs of C strings and arrays, so
 // the tracer can fill them without allocating.
 #ifndef ALLOCLAB_TRACE_RECORD_ENCODER_H_
 #define ALLOCLAB_TRACE_RECORD_ENCODER_H_
@@ -53,6 +53,10 @@ size_t EncodeMemoryMaps(uint64_t seq, const MappingFields* mappings, size_t coun
                         size_t capacity);
 size_t EncodeExec(uint64_t thread_id, uint64_t seq, const char* path, const char* const* args,
                   size_t arg_count, uint8_t* buf, size_t capacity);
+// Everything of a framed Record{compressed: {codec: ZSTD, raw_size, data}}
+// up to the data itself, which the caller writes right after (data_size
+// bytes of zstd output that decompress to raw_size bytes).
+size_t EncodeCompressedHead(uint64_t raw_size, size_t data_size, uint8_t* buf, size_t capacity);
 
 }  // namespace alloclab::trace
 

@@ -53,6 +53,21 @@ TEST(RecordEncoder, HeaderWithNullStrings) {
   EXPECT_EQ(ParseFramed(buf, n).header().executable(), "");
 }
 
+TEST(RecordEncoder, CompressedHeadFramesTheDataThatFollows) {
+  const std::string data(300, 'z');  // stands for zstd output
+  std::vector<uint8_t> buf(64);
+  const size_t n = EncodeCompressedHead(123456, data.size(), buf.data(), buf.size());
+  ASSERT_GT(n, 0u);
+  buf.resize(n);
+  buf.insert(buf.end(), data.begin(), data.end());
+  const Record r = ParseFramed(buf, buf.size());
+  ASSERT_TRUE(r.has_compressed());
+  EXPECT_EQ(r.compressed().codec(), Compressed::ZSTD);
+  EXPECT_EQ(r.compressed().raw_size(), 123456u);
+  EXPECT_EQ(r.compressed().data(), data);
+  EXPECT_EQ(EncodeCompressedHead(123456, data.size(), buf.data(), n - 1), 0u);
+}
+
 TEST(RecordEncoder, StackMapsExec) {
   std::vector<uint8_t> buf(1024);
   const uint64_t frames[] = {0x401000, 0x7fffffffe000, 1};

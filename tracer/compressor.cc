@@ -67,26 +67,9 @@ bool WriteAll(int fd, const void* data, size_t n) {
 
 // Writes a Record{compressed: {codec: ZSTD, raw_size, data}} around data.
 bool WriteCompressedRecord(int fd, const uint8_t* data, size_t n, size_t raw_size) {
-  using trace::kLengthDelimited;
-  using trace::kVarint;
-  using trace::MakeTag;
-  using trace::PutVarint;
-  using trace::VarintSize;
-  // Tag + value for codec, raw_size and data.
-  const size_t inner = 2 + 1 + static_cast<size_t>(VarintSize(raw_size)) + 1 +
-                       static_cast<size_t>(VarintSize(n)) + n;
-  const size_t record = 1 + static_cast<size_t>(VarintSize(inner)) + inner;
   uint8_t head[64];
-  uint8_t* p = PutVarint(head, record);
-  *p++ = MakeTag(3, kLengthDelimited);
-  p = PutVarint(p, inner);
-  *p++ = MakeTag(1, kVarint);
-  *p++ = 1;  // Compressed::ZSTD
-  *p++ = MakeTag(2, kVarint);
-  p = PutVarint(p, raw_size);
-  *p++ = MakeTag(3, kLengthDelimited);
-  p = PutVarint(p, n);
-  return WriteAll(fd, head, static_cast<size_t>(p - head)) && WriteAll(fd, data, n);
+  const size_t head_bytes = trace::EncodeCompressedHead(raw_size, n, head, sizeof(head));
+  return head_bytes != 0 && WriteAll(fd, head, head_bytes) && WriteAll(fd, data, n);
 }
 
 
