@@ -8,7 +8,6 @@
 #include "trace/chunk_encoder.h"
 
 #include <atomic>
-#include <cstring>
 
 #include "trace/wire.h"
 
@@ -70,7 +69,6 @@ size_t ChunkEncoder::size() const {
 }
 
 void ChunkEncoder::Begin(const Event& e) {
-  if (mode_ == Mode::kInPlace) std::memset(buf_, 0, static_cast<size_t>(limit_ - buf_));
   uint8_t* p = buf_ + kPaddedVarintBytes;
   *p++ = kRecordChunkTag;
   p += kPaddedVarintBytes;

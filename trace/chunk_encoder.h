@@ -3,9 +3,12 @@
 //
 // Two modes. kCompact keeps a tight record, for writers that copy finished
 // chunks out. kInPlace fills the whole buffer with one record from the start
-// (lengths fixed, words zero) and commits each event with a single store of
-// event_count: a buffer that is a block-aligned region of a shared file-backed
-// mapping then holds every completed event even if the process is killed.
+// (lengths fixed) and commits each event with a single store of event_count:
+// a buffer that is a block-aligned region of a shared file-backed mapping
+// then holds every completed event even if the process is killed. A kInPlace
+// buffer must be zero-filled beforehand (a fresh file region is): the words
+// after the last event are zeros, valid varints, and Begin does not clear a
+// buffer that may be a megabyte.
 #ifndef ALLOCLAB_TRACE_CHUNK_ENCODER_H_
 #define ALLOCLAB_TRACE_CHUNK_ENCODER_H_
 

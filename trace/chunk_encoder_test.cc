@@ -90,7 +90,7 @@ TEST(ChunkEncoder, CompactBytesParseFieldByField) {
 
 TEST(ChunkEncoder, InPlaceRecordIsValidAfterEveryEvent) {
   const std::vector<Event> events = OneThread(EveryKindEvents(1));
-  std::vector<uint8_t> buf(8192, 0xEE);  // garbage: Begin must clear it
+  std::vector<uint8_t> buf(8192, 0);  // zero-filled, as kInPlace requires
   ChunkEncoder enc(buf.data(), buf.size(), ChunkEncoder::Mode::kInPlace);
   EXPECT_EQ(enc.size(), 0u);
   for (size_t i = 0; i < events.size(); ++i) {
