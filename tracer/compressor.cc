@@ -1,13 +1,10 @@
-// Compressor: the background thread, the unnamed compressed copy, the final
+// Compressor: the unnamed compressed copy, filled slot by slot, and the final
 // link over the raw file.
 #include "tracer/compressor.h"
 
 #include <fcntl.h>
-#include <linux/futex.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #define ZSTD_STATIC_LINKING_ONLY  // ZSTD_initStaticCCtx: no malloc
@@ -30,16 +27,6 @@ constexpr int kLevel = 1;  // fast: about 250 MB/s of raw trace on one core here
 void* MapAnonymous(size_t n) {
   void* p = mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   return p == MAP_FAILED ? nullptr : p;
-}
-
-void FutexWait(std::atomic<uint32_t>* word, uint32_t expected, long timeout_ms) {
-  struct timespec ts = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000};
-  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT_PRIVATE, expected,
-          timeout_ms >= 0 ? &ts : nullptr, nullptr, 0);
-}
-
-void FutexWake(std::atomic<uint32_t>* word) {
-  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
 }
 
 bool ReadAll(int fd, void* data, size_t n, uint64_t offset) {
@@ -84,9 +71,6 @@ bool Compressor::Open(TraceFile* file) {
   file_ = file;
   failed_ = false;
   first_pending_ = 0;
-  stop_.store(false);
-  thread_state_.store(0);
-  releases_.store(0);
   const size_t ws_bytes = ZSTD_estimateCCtxSize(kLevel);
   if (cctx_ == nullptr) {
     void* ws = MapAnonymous(ws_bytes);
@@ -135,29 +119,7 @@ bool Compressor::Fail() {
   return false;
 }
 
-bool Compressor::WantsThread() {
-  if (out_ < 0 || failed_) return false;
-  int expected = 0;
-  return thread_state_.compare_exchange_strong(expected, 1);
-}
-
-void Compressor::NoThread() { thread_state_.store(2); }
-
-void Compressor::SlotReleased() {
-  releases_.fetch_add(1, std::memory_order_release);
-  if (thread_state_.load(std::memory_order_relaxed) == 1) FutexWake(&releases_);
-}
-
-void Compressor::Run() {
-  while (!stop_.load(std::memory_order_acquire)) {
-    const uint32_t seen = releases_.load(std::memory_order_acquire);
-    CompressReady(false);
-    if (stop_.load(std::memory_order_acquire)) break;
-    FutexWait(&releases_, seen, 500);
-  }
-  thread_done_.store(1, std::memory_order_release);
-  FutexWake(&thread_done_);
-}
+bool Compressor::CompressNext() { return out_ >= 0 && !failed_ && CompressReady(false, 1) != 0; }
 
 bool Compressor::CompressSlot(const SlotEntry& e) {
   if (e.bytes > kMaxSlotBytes || !file_->StillOurs() || !ReadAll(file_->fd(), in_, e.bytes, e.offset)) {
@@ -167,14 +129,15 @@ bool Compressor::CompressSlot(const SlotEntry& e) {
   return !ZSTD_isError(z) && StillOurs() && WriteCompressedRecord(out_, zbuf_, z, e.bytes);
 }
 
-void Compressor::CompressReady(bool final) {
+uint32_t Compressor::CompressReady(bool final, uint32_t max_slots) {
   // Writers whose earlier slot is still pending in this pass (by tid, hashed:
   // a collision only defers a slot): their later slots wait, so that each
   // thread's chunks stay in order.
   static uint64_t blocked[1024];
   memset(blocked, 0, sizeof(blocked));
   const uint32_t n = file_->slot_count();
-  for (uint32_t i = first_pending_; i < n && !failed_; ++i) {
+  uint32_t compressed = 0;
+  for (uint32_t i = first_pending_; i < n && !failed_ && compressed < max_slots; ++i) {
     if (done_[i]) continue;
     const SlotEntry& e = file_->slot(i);
     const uint32_t state = e.state.load(std::memory_order_acquire);
@@ -194,18 +157,15 @@ void Compressor::CompressReady(bool final) {
       break;
     }
     done_[i] = 1;
+    ++compressed;
   }
   while (first_pending_ < n && done_[first_pending_]) ++first_pending_;
+  return compressed;
 }
 
 bool Compressor::Finish() {
   if (out_ < 0 || failed_) return false;
-  if (thread_state_.load() == 1) {
-    stop_.store(true, std::memory_order_release);
-    FutexWake(&releases_);
-    while (thread_done_.load(std::memory_order_acquire) == 0) FutexWait(&thread_done_, 0, 100);
-  }
-  CompressReady(true);
+  CompressReady(true, kMaxSlots);
   if (failed_ || !StillOurs()) return Fail();
   // Give the unnamed file a name beside the trace, then put it in the
   // trace's place in one rename.
@@ -230,8 +190,6 @@ bool Compressor::Finish() {
 void Compressor::Abandon() {
   if (out_ >= 0) close(out_);
   out_ = -1;
-  thread_state_.store(0);
-  thread_done_.store(0);
 }
 
 }  // namespace alloclab::tracer

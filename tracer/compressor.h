@@ -1,8 +1,9 @@
 // Compressor: turns the raw trace into its compact, zstd-compressed form
-// while the program runs, off the recording threads. A background thread
-// compresses each slot its writer has released (a thread's slots in their
-// order) into an unnamed file (O_TMPFILE) beside the trace; at a normal exit
-// the rest is compressed and the unnamed file replaces the raw one. Until
+// while the program runs, off the recording threads. The tracer's background
+// thread (background.h) compresses each slot its writer has released (a
+// thread's slots in their order) into an unnamed file (O_TMPFILE) beside the
+// trace; at a normal exit the rest is compressed and the unnamed file
+// replaces the raw one. Until
 // then the raw file is the trace: whatever ends the process (abort, a fatal
 // signal, SIGKILL, exec), it holds every completed event, and the unnamed
 // file vanishes with the process. Nothing here allocates: the zstd context
@@ -12,7 +13,6 @@
 
 #include <sys/types.h>
 
-#include <atomic>
 #include <cstdint>
 
 #include "tracer/trace_file.h"
@@ -25,31 +25,23 @@ class Compressor {
   // cannot (the trace then stays raw). Call once the file is open.
   bool Open(TraceFile* file);
 
-  // A slot was released: there is work (called by the recording threads).
-  void SlotReleased();
+  // The background thread: compresses the next released slot that can go
+  // now; false if there was none.
+  bool CompressNext();
 
-  // The thread's body, until Finish: compresses released slots as they come.
-  // start_thread() (recorder.cc) runs it on a thread of its own.
-  void Run();
-  // Whether a background thread should be started now (once, at the first
-  // release); the caller then starts one that calls Run.
-  bool WantsThread();
-  // The thread WantsThread asked for could not be started: Finish does it all.
-  void NoThread();
-
-  // At a normal exit, with nothing recording: stops the thread, compresses
-  // the rest, and replaces the raw file with the compressed one. Returns
-  // false (the raw file stays) on any failure.
+  // At a normal exit, with nothing recording and the background thread
+  // stopped: compresses the rest, and replaces the raw file with the
+  // compressed one. Returns false (the raw file stays) on any failure.
   bool Finish();
 
-  // In a forked child: forgets the parent's compressed copy (the thread did
-  // not survive the fork).
+  // In a forked child: forgets the parent's compressed copy.
   void Abandon();
 
  private:
   // Compresses released slots in table order, keeping each writer's slots
-  // in order; with final, every slot not yet compressed.
-  void CompressReady(bool final);
+  // in order, up to max_slots of them; with final, every slot not yet
+  // compressed. Returns how many it compressed.
+  uint32_t CompressReady(bool final, uint32_t max_slots);
   bool CompressSlot(const SlotEntry& e);
   bool StillOurs() const;
   bool Fail();  // closes the unnamed file (it vanishes); returns false
@@ -65,10 +57,6 @@ class Compressor {
   size_t zcap_ = 0;
   uint8_t* done_ = nullptr;  // per slot table entry: compressed already
   uint32_t first_pending_ = 0;
-  std::atomic<uint32_t> releases_{0};  // futex word
-  std::atomic<bool> stop_{false};
-  std::atomic<int> thread_state_{0};      // 0 none yet, 1 started, 2 none possible
-  std::atomic<uint32_t> thread_done_{0};  // futex word: Run returned
 };
 
 }  // namespace alloclab::tracer

@@ -2,7 +2,6 @@
 #include "tracer/recorder.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,6 +12,8 @@
 
 #include "base/decimal.h"
 #include "trace/record_encoder.h"
+#include "tracer/background.h"
+#include "tracer/clock.h"
 #include "tracer/compressor.h"
 #include "tracer/stacks.h"
 #include "tracer/trace_file.h"
@@ -26,7 +27,6 @@ std::atomic<uint64_t> g_seq{0};
 // Bumped in a forked child, so that the forking thread's state (which points
 // into the parent's file) is recognised as stale and dropped.
 uint32_t g_generation = 1;
-uint64_t g_start_tsc = 0;
 int g_stack_depth = 0;
 
 }  // namespace recorder_internal
@@ -40,66 +40,28 @@ using trace::Kind;
 
 TraceFile g_file;
 Compressor g_compressor;
+Background g_background;
 pthread_key_t g_exit_key;
 char g_parent_path[kMaxPath];
 uint64_t g_ticks_per_second = 0;
 uint32_t g_exec_depth = 0;  // execs this pid went through while traced
 
-uint64_t MonotonicNs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
+// The background thread does not record its own calls (zstd's, libc's).
+void BackgroundThreadInit() { t_state.inside = true; }
 
-// Event-time ticks per second: the TSC measured against CLOCK_MONOTONIC over
-// 200 us, divided as the event times are.
-uint64_t CalibrateTicks() {
-  const uint64_t c0 = MonotonicNs();
-  const uint64_t t0 = __rdtsc();
-  uint64_t c1;
-  do {
-    c1 = MonotonicNs();
-  } while (c1 - c0 < 200000);
-  const uint64_t t1 = __rdtsc();
-  return ((t1 - t0) * 1000000000ull / (c1 - c0)) >> kTscShift;
-}
-
-void* CompressorThread(void*) {
-  t_state.inside = true;  // its own calls (zstd's, libc's) are not traced
-  g_compressor.Run();
-  return nullptr;
-}
-
-// Gives the thread's slot back; the first time, starts the compressor's
-// thread (every signal blocked in it: the program's signals go to its own
-// threads).
+// Gives the thread's slot back, to the background thread (which starts then
+// the first time).
 void ReleaseThreadSlot(ThreadState& t) {
   if (t.slot.data == nullptr) return;
   g_file.ReleaseSlot(&t.slot);
-  g_compressor.SlotReleased();
-  if (!g_compressor.WantsThread()) return;
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  pthread_attr_setstacksize(&attr, 256 << 10);
-  pthread_t thread;
-  const int rc = pthread_create(&thread, &attr, CompressorThread, nullptr);
-  pthread_attr_destroy(&attr);
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  if (rc != 0) {
-    g_compressor.NoThread();
-  } else {
-    pthread_setname_np(thread, "malloctrace");
-  }
+  g_background.Notify();
 }
 
 bool NewSlot(ThreadState& t) {
+  const uint64_t after = t.slot.offset;  // the thread's slots lie in file order
   ReleaseThreadSlot(t);
   const size_t bytes = t.next_slot_bytes == 0 ? kMinSlotBytes : t.next_slot_bytes;
-  t.slot = g_file.ReserveSlot(bytes, static_cast<uint32_t>(t.tid));
+  t.slot = g_file.ReserveSlot(bytes, static_cast<uint32_t>(t.tid), after);
   if (t.slot.data == nullptr) return false;
   t.next_slot_bytes = static_cast<uint32_t>(bytes * 2 <= kMaxSlotBytes ? bytes * 2 : kMaxSlotBytes);
   t.encoder.Reset(t.slot.data, t.slot.bytes, ChunkEncoder::Mode::kInPlace);
@@ -139,7 +101,8 @@ namespace {
 // and records the memory maps as of maps_seq; false: tracing stays off.
 bool OpenTrace(const TraceFileInfo& info, uint64_t maps_seq) {
   if (!g_file.Open(info)) return false;
-  if (getenv("MALLOC_TRACE_RAW") == nullptr) g_compressor.Open(&g_file);
+  const bool compressed = getenv("MALLOC_TRACE_RAW") == nullptr && g_compressor.Open(&g_file);
+  g_background.Open({&g_file, compressed ? &g_compressor : nullptr, &g_seq, BackgroundThreadInit});
   WriteMemoryMaps(g_file, maps_seq);
   return true;
 }
@@ -184,8 +147,7 @@ void StartTracing() {
   if (started.exchange(true)) return;
   t_state.inside = true;
   pthread_key_create(&g_exit_key, OnThreadExit);
-  g_ticks_per_second = CalibrateTicks();
-  g_start_tsc = __rdtsc();
+  g_ticks_per_second = StartClock();
   const int depth = InitStacks();
   const char* exec_depth = getenv("MALLOC_TRACE_EXEC_DEPTH");
   g_exec_depth = exec_depth != nullptr ? static_cast<uint32_t>(atoi(exec_depth)) : 0;
@@ -213,7 +175,10 @@ void FinishTracing(void*) {
   struct timespec pause = {0, 2000000};  // 2 ms for calls between Enter and commit
   nanosleep(&pause, nullptr);
   WriteMemoryMaps(g_file, seq);  // libraries loaded since the start
-  if (g_seq.load() == seq) g_compressor.Finish();
+  if (g_seq.load() != seq) return;
+  g_background.Stop();
+  g_file.DiscardPrepared();
+  g_compressor.Finish();
 }
 
 }  // namespace
@@ -274,6 +239,7 @@ void ChildAfterFork(uint64_t fork_seq) {
   size_t i = 0;
   for (; src[i] != '\0' && i + 1 < sizeof(g_parent_path); ++i) g_parent_path[i] = src[i];
   g_parent_path[i] = '\0';
+  g_background.Abandon();
   g_file.Abandon();
   g_compressor.Abandon();
   ++g_generation;

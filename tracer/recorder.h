@@ -1,17 +1,16 @@
 // The recorder: global trace state (the file, the global sequence counter)
 // and each thread's in-place chunk in its current slot. Record() is the hot
-// path: a sequence number, a clock read and the allocation-free encoder, no
-// lock and no malloc.
+// path: a sequence number, the event clock (clock.h) and the allocation-free
+// encoder, no lock and no malloc.
 #ifndef ALLOCLAB_TRACER_RECORDER_H_
 #define ALLOCLAB_TRACER_RECORDER_H_
-
-#include <x86intrin.h>
 
 #include <atomic>
 #include <cstdint>
 
 #include "trace/chunk_encoder.h"
 #include "trace/event.h"
+#include "tracer/clock.h"
 #include "tracer/trace_file.h"
 
 namespace alloclab::tracer {
@@ -21,24 +20,18 @@ struct ThreadState {
   Slot slot;
   uint32_t next_slot_bytes;  // 0: kMinSlotBytes
   uint64_t tid;
-  uint64_t last_time;   // the thread's last event time
+  ThreadClock clock;
   uint32_t generation;  // which trace file the state belongs to
   bool inside;          // recursion guard: the tracer's own work is not traced
   bool started;
   bool exited;
 };
 
-// Event times are TSC ticks (divided by 2^kTscShift, about 12 ns) since
-// tracing started: a few cycles to read, where clock_gettime costs tens of
-// nanoseconds, and small deltas on disk.
-inline constexpr int kTscShift = 5;
-
 namespace recorder_internal {
 extern __thread ThreadState t_state __attribute__((tls_model("initial-exec")));
 extern std::atomic<bool> g_tracing;
 extern std::atomic<uint64_t> g_seq;
 extern uint32_t g_generation;
-extern uint64_t g_start_tsc;
 extern int g_stack_depth;
 uint64_t CaptureStack();
 void StartThread(ThreadState& t);
@@ -69,12 +62,7 @@ struct Stamped {
 inline Stamped Now() {
   using namespace recorder_internal;
   const uint64_t seq = g_seq.fetch_add(1, std::memory_order_relaxed) + 1;
-  // Never backwards within a thread, even if it migrates to a CPU whose TSC
-  // lags by a few ticks.
-  ThreadState& t = t_state;
-  const uint64_t now = (__rdtsc() - g_start_tsc) >> kTscShift;
-  t.last_time = now > t.last_time ? now : t.last_time;
-  return {seq, t.last_time};
+  return {seq, EventTime(t_state.clock)};
 }
 
 inline void Stamp(trace::Event* e) {

@@ -174,6 +174,7 @@ bool TraceFile::Open(const TraceFileInfo& info) {
   ino_ = st.st_ino;
   header_end_ = header_end;
   next_offset_.store(header_end);
+  last_direct_.store(0);
   return true;
 }
 
@@ -182,45 +183,133 @@ bool TraceFile::StillOurs() const {
   return fstat(fd_, &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_;
 }
 
-Slot TraceFile::ReserveSlot(size_t bytes, uint32_t owner) {
-  Slot slot;
-  if (!ok()) return slot;
-  if (!StillOurs()) {
-    Fail("trace file descriptor was closed by the program, tracing stopped: ");
-    return slot;
-  }
-  const uint64_t offset = next_offset_.fetch_add(bytes);
+uint8_t* TraceFile::MapNewRegion(size_t bytes, uint64_t* offset) {
+  *offset = next_offset_.fetch_add(bytes);
   // Real blocks, not a sparse hole: a full disk fails here, not as SIGBUS
   // on a later store into the mapping. posix_fallocate only ever extends.
-  const int err = posix_fallocate(fd_, static_cast<off_t>(offset), static_cast<off_t>(bytes));
-  if (err != 0) {
-    Fail("cannot extend trace file (disk full?), tracing stopped: ");
-    return slot;
-  }
+  if (posix_fallocate(fd_, static_cast<off_t>(*offset), static_cast<off_t>(bytes)) != 0) return nullptr;
   // Populated: one call maps every page, instead of a fault for each.
-  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_,
-                 static_cast<off_t>(offset));
-  if (p == MAP_FAILED) {
-    Fail("cannot map trace file, tracing stopped: ");
-    return slot;
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_, static_cast<off_t>(*offset));
+  return p == MAP_FAILED ? nullptr : static_cast<uint8_t*>(p);
+}
+
+bool TraceFile::TakePrepared(uint64_t after, Prepared* out) {
+  if (prepared_lock_.exchange(true, std::memory_order_acquire)) return false;
+  uint32_t i = 0;
+  while (i < prepared_count_ && prepared_[i].offset < after) ++i;
+  const bool found = i < prepared_count_;
+  if (found) {
+    *out = prepared_[i];
+    for (; i + 1 < prepared_count_; ++i) prepared_[i] = prepared_[i + 1];
+    --prepared_count_;
+  }
+  prepared_lock_.store(false, std::memory_order_release);
+  return found;
+}
+
+void TraceFile::DropPrepared(const Prepared& p) {
+  munmap(p.data, kMaxSlotBytes);
+  fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(p.offset),
+            static_cast<off_t>(kMaxSlotBytes));
+}
+
+Slot TraceFile::ReserveSlot(size_t bytes, uint32_t owner, uint64_t after) {
+  Slot slot;
+  if (!ok()) return slot;
+  Prepared region = {};
+  if (bytes != kMaxSlotBytes || !TakePrepared(after, &region)) {
+    if (!StillOurs()) {
+      Fail("trace file descriptor was closed by the program, tracing stopped: ");
+      return slot;
+    }
+    region.data = MapNewRegion(bytes, &region.offset);
+    if (region.data == nullptr) {
+      Fail("cannot extend or map the trace file (disk full?), tracing stopped: ");
+      return slot;
+    }
+    if (bytes == kMaxSlotBytes) {
+      uint64_t last = last_direct_.load(std::memory_order_relaxed);
+      while (last < region.offset && !last_direct_.compare_exchange_weak(last, region.offset)) {
+      }
+    }
   }
   // One thread's slots take increasing indexes: the compressor keeps each
   // thread's chunks in order by keeping its slots in index order.
   const uint32_t i = slot_count_.fetch_add(1, std::memory_order_acq_rel);
   if (i >= kMaxSlots) {
-    munmap(p, bytes);
+    munmap(region.data, bytes);
     Fail("trace file has too many slots, tracing stopped: ");
     return slot;
   }
   SlotEntry& e = slots_[i];
-  e.offset = offset;
+  e.offset = region.offset;
   e.bytes = static_cast<uint32_t>(bytes);
   e.owner = owner;
   e.state.store(SlotEntry::kInUse, std::memory_order_release);
-  slot.data = static_cast<uint8_t*>(p);
+  slot.data = region.data;
   slot.bytes = static_cast<uint32_t>(bytes);
   slot.index = i;
+  slot.offset = region.offset;
   return slot;
+}
+
+void TraceFile::PrepareSlots() {
+  for (;;) {
+    while (prepared_lock_.exchange(true, std::memory_order_acquire)) {
+    }
+    Prepared stale[kPreparedSlots];
+    uint32_t stale_count = 0;
+    const uint64_t last_direct = last_direct_.load(std::memory_order_relaxed);
+    while (prepared_count_ > stale_count && prepared_[stale_count].offset < last_direct) {
+      stale[stale_count] = prepared_[stale_count];
+      ++stale_count;
+    }
+    for (uint32_t i = stale_count; i < prepared_count_; ++i) prepared_[i - stale_count] = prepared_[i];
+    prepared_count_ -= stale_count;
+    const bool full = prepared_count_ >= kPreparedSlots;
+    prepared_lock_.store(false, std::memory_order_release);
+    for (uint32_t i = 0; i < stale_count; ++i) DropPrepared(stale[i]);
+    // A full disk or a closed descriptor is left to the writers, which
+    // stop tracing with a message.
+    if (full || !ok() || !StillOurs()) return;
+    Prepared region;
+    region.data = MapNewRegion(kMaxSlotBytes, &region.offset);
+    if (region.data == nullptr) return;
+    // Each page's write fault taken here (the page stays zero), not on the
+    // writer's thread.
+    for (size_t at = 0; at < kMaxSlotBytes; at += 4096) {
+      reinterpret_cast<volatile uint8_t*>(region.data)[at] = 0;
+    }
+    while (prepared_lock_.exchange(true, std::memory_order_acquire)) {
+    }
+    prepared_[prepared_count_++] = region;
+    prepared_lock_.store(false, std::memory_order_release);
+  }
+}
+
+void TraceFile::DiscardPrepared() {
+  // The end of the file moves back over prepared slots that are its tail;
+  // any other is punched out (zeros read as padding either way).
+  uint64_t end = next_offset_.load();
+  bool moved = true;
+  while (moved) {
+    moved = false;
+    for (uint32_t i = 0; i < prepared_count_; ++i) {
+      if (prepared_[i].offset + kMaxSlotBytes == end) {
+        end = prepared_[i].offset;
+        moved = true;
+      }
+    }
+  }
+  for (uint32_t i = 0; i < prepared_count_; ++i) {
+    if (prepared_[i].offset < end) {
+      DropPrepared(prepared_[i]);
+    } else {
+      munmap(prepared_[i].data, kMaxSlotBytes);
+    }
+  }
+  prepared_count_ = 0;
+  if (end < next_offset_.load() && ftruncate(fd_, static_cast<off_t>(end)) == 0) next_offset_.store(end);
 }
 
 void TraceFile::ReleaseSlot(Slot* slot) {
@@ -264,6 +353,9 @@ void TraceFile::Abandon() {
   DropSlot(&side_slot_);
   side_used_ = 0;
   side_lock_.store(false);
+  for (uint32_t i = 0; i < prepared_count_; ++i) munmap(prepared_[i].data, kMaxSlotBytes);
+  prepared_count_ = 0;
+  prepared_lock_.store(false);
   slot_count_.store(0);
 }
 

@@ -5,7 +5,11 @@
 // allocates: paths live in fixed buffers (made absolute, so a chdir does not
 // move them), and space is reserved with fallocate so that a full disk stops
 // tracing instead of raising SIGBUS. Every slot is listed in a table, which
-// the compressor (compressor.h) reads.
+// the compressor (compressor.h) reads. The background thread keeps a few
+// full-size slots prepared (reserved, mapped, every page faulted in), so that
+// a busy thread moves to its next slot without a system call or page fault.
+// A thread's slots lie in increasing file order, as the format requires of
+// its chunks: it only takes a prepared slot that lies after its last one.
 #ifndef ALLOCLAB_TRACER_TRACE_FILE_H_
 #define ALLOCLAB_TRACER_TRACE_FILE_H_
 
@@ -24,13 +28,15 @@ inline constexpr size_t kMinSlotBytes = 64 << 10;
 inline constexpr size_t kMaxSlotBytes = 1 << 20;
 inline constexpr size_t kSideSlotBytes = kMinSlotBytes;
 inline constexpr uint32_t kMaxSlots = 1 << 20;
+inline constexpr uint32_t kPreparedSlots = 2;
 inline constexpr size_t kMaxPath = 4096;
 
 // A slot as its writer holds it.
 struct Slot {
   uint8_t* data = nullptr;
   uint32_t bytes = 0;
-  uint32_t index = 0;  // in the slot table
+  uint32_t index = 0;   // in the slot table
+  uint64_t offset = 0;  // in the file
 };
 
 // The slot table, in reservation order: what the compressor reads.
@@ -61,8 +67,18 @@ class TraceFile {
 
   // A fresh zero-filled slot of `bytes` mapped shared, for writer owner
   // (a tid), or one with data == nullptr (then tracing stops: disk full, or
-  // the file is gone).
-  Slot ReserveSlot(size_t bytes, uint32_t owner);
+  // the file is gone). It lies after file offset `after` (the writer's
+  // previous slot): a prepared one if bytes is kMaxSlotBytes and one is
+  // ready there.
+  Slot ReserveSlot(size_t bytes, uint32_t owner, uint64_t after = 0);
+
+  // The background thread: tops the prepared slots up to kPreparedSlots,
+  // after dropping those that lie before a full-size slot a writer had to
+  // reserve itself (that writer can never take them).
+  void PrepareSlots();
+  // At exit, with the background thread stopped: gives back the prepared
+  // slots nobody took (the file then ends where the used ones do).
+  void DiscardPrepared();
   // The writer is done with the slot: unmapped, and released in the table.
   void ReleaseSlot(Slot* slot);
   // Unmaps a slot of another trace file (the parent's, in a forked child).
@@ -74,7 +90,8 @@ class TraceFile {
   // before the length, so a record cut short reads as padding.
   void AppendSideRecord(const uint8_t* framed, size_t n);
 
-  // In a forked child: forgets the parent's file without touching it.
+  // In a forked child: forgets the parent's file (and its prepared slots)
+  // without touching it.
   void Abandon();
 
   int fd() const { return fd_; }
@@ -89,8 +106,18 @@ class TraceFile {
   bool ok() const { return fd_ >= 0 && !failed_.load(std::memory_order_relaxed); }
 
  private:
+  struct Prepared {
+    uint8_t* data;
+    uint64_t offset;
+  };
+
   bool WriteHeader(const TraceFileInfo& info, uint64_t* header_end);
   void Fail(const char* what);
+  // Reserves and maps bytes at the end of the file; nullptr on failure.
+  uint8_t* MapNewRegion(size_t bytes, uint64_t* offset);
+  bool TakePrepared(uint64_t after, Prepared* out);
+  // Unmaps a prepared slot nobody will take and gives its blocks back.
+  void DropPrepared(const Prepared& p);
 
   std::atomic<bool> side_lock_{false};
   Slot side_slot_;
@@ -104,6 +131,12 @@ class TraceFile {
   SlotEntry* slots_ = nullptr;  // kMaxSlots entries, mapped at the first Open
   std::atomic<uint32_t> slot_count_{0};
   std::atomic<bool> failed_{false};
+  // Writers only try the lock: when the background thread holds it, they
+  // prepare their own slot.
+  std::atomic<bool> prepared_lock_{false};
+  Prepared prepared_[kPreparedSlots] = {};  // in file order
+  uint32_t prepared_count_ = 0;
+  std::atomic<uint64_t> last_direct_{0};  // offset of the last full-size slot reserved by a writer
 };
 
 }  // namespace alloclab::tracer

@@ -1,6 +1,6 @@
 // End-to-end tests of libmalloctrace.so on programs made for it: exact
-// counts of every call across threads, fork and exec; and SIGKILL in the
-// middle of a busy multi-threaded program.
+// counts of every call across threads, fork and exec; event times across
+// pauses; and SIGKILL in the middle of a busy multi-threaded program.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -298,6 +298,49 @@ TEST(Tracer, StacksAreDeduplicatedAndSymbolisable) {
     }
     EXPECT_EQ(marker_in_program, markers);
   }
+}
+
+// The clock reuses a thread's reading for a few events while the background
+// thread's tick runs: an event after a pause must still carry its own time,
+// whether other threads keep the tick going or the program is quiet, and a
+// busy phase must not look frozen. (Bounds are loose: these are not timings
+// of the tracer, only whether the times mean what they say.)
+TEST(Tracer, EventTimesFollowPausesAndBusyPhases) {
+  const std::string dir = std::string(getenv("TEST_TMPDIR")) + "/pauses";
+  fs::create_directories(dir);
+  const std::string out = dir + "/stdout";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (freopen(out.c_str(), "w", stdout) == nullptr) _exit(126);
+    const std::string preload = "LD_PRELOAD=" + Runfile("tracer/libmalloctrace.so");
+    const std::string file = "MALLOC_TRACE_FILE=" + dir + "/trace.%p.pb";
+    const std::string program = Runfile("tracer/testdata/pauses");
+    char* args[] = {const_cast<char*>(program.c_str()), nullptr};
+    char* env[] = {const_cast<char*>(preload.c_str()), const_cast<char*>(file.c_str()), nullptr};
+    execve(args[0], args, env);
+    _exit(127);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  uint64_t busy_ns = 0;
+  std::ifstream(out) >> busy_ns;
+  ASSERT_GE(busy_ns, 200000000u);
+
+  const auto traces = ReadAll(dir);
+  ASSERT_EQ(traces.size(), 1u);
+  const double ticks_per_ns = traces[0].header.clock_ticks_per_second() / 1e9;
+  ASSERT_GT(ticks_per_ns, 0);
+  std::map<uint64_t, uint64_t> time_of;  // marker size -> time
+  for (const Event& e : traces[0].events) {
+    if (e.kind == Kind::kMalloc && e.size >= 1001 && e.size <= 1006) time_of[e.size] = e.time;
+  }
+  ASSERT_EQ(time_of.size(), 6u);
+  auto ms_between = [&](uint64_t a, uint64_t b) { return (time_of[b] - time_of[a]) / ticks_per_ns / 1e6; };
+  EXPECT_GE(ms_between(1001, 1002), 90) << "a 100 ms pause while another thread allocates";
+  EXPECT_GE(ms_between(1003, 1004), 90) << "a 100 ms pause of the whole program";
+  EXPECT_GE(ms_between(1005, 1006), busy_ns / 1e6 - 10) << "a busy phase of " << busy_ns / 1e6 << " ms";
+  EXPECT_LE(ms_between(1005, 1006), busy_ns / 1e6 + 10);
 }
 
 TEST(Tracer, SigkillKeepsEveryCompletedEvent) {

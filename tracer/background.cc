@@ -1,0 +1,126 @@
+// Background: starting, running and stopping the tracer's thread.
+#include "tracer/background.h"
+
+#include <linux/futex.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tracer/clock.h"
+
+namespace alloclab::tracer {
+namespace {
+
+constexpr uint64_t kTickNs = 1000000;  // the clock's tick while events flow
+constexpr int kQuietTicks = 8;         // ticks without an event before it stops ticking
+constexpr long kQuietPollMs = 50;      // how often a quiet thread looks for events again
+
+void FutexWait(std::atomic<uint32_t>* word, uint32_t expected, uint64_t timeout_ns) {
+  struct timespec ts = {static_cast<time_t>(timeout_ns / 1000000000), static_cast<long>(timeout_ns % 1000000000)};
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT_PRIVATE, expected, &ts, nullptr, 0);
+}
+
+void FutexWake(std::atomic<uint32_t>* word) {
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+}
+
+uint64_t MonotonicNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+}  // namespace
+
+void Background::Open(const Work& work) {
+  work_ = work;
+  stop_.store(false);
+  state_.store(0);
+  done_.store(0);
+}
+
+void Background::Notify() {
+  if (work_.file == nullptr) return;
+  wake_.fetch_add(1, std::memory_order_release);
+  const int state = state_.load(std::memory_order_acquire);
+  if (state == 1) {
+    FutexWake(&wake_);
+    return;
+  }
+  int expected = 0;
+  if (state != 0 || !state_.compare_exchange_strong(expected, 1)) return;
+  // Every signal blocked in it: the program's signals go to its own threads.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attr, 256 << 10);
+  pthread_t thread;
+  const int rc = pthread_create(&thread, &attr, ThreadMain, this);
+  pthread_attr_destroy(&attr);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (rc != 0) {
+    state_.store(2);  // Finish compresses everything itself; every event reads the clock
+  } else {
+    pthread_setname_np(thread, "malloctrace");
+  }
+}
+
+void* Background::ThreadMain(void* self) {
+  auto* b = static_cast<Background*>(self);
+  if (b->work_.thread_init != nullptr) b->work_.thread_init();
+  b->Run();
+  return nullptr;
+}
+
+void Background::Run() {
+  uint64_t events_at_tick = work_.events->load(std::memory_order_relaxed);
+  uint64_t next_tick = 0;
+  int quiet = 0;
+  while (!stop_.load(std::memory_order_acquire)) {
+    const uint32_t seen = wake_.load(std::memory_order_acquire);
+    const uint64_t now = MonotonicNs();
+    if (now >= next_tick) {
+      const uint64_t events = work_.events->load(std::memory_order_relaxed);
+      if (events != events_at_tick) {
+        Tick();
+        quiet = 0;
+      } else if (quiet < kQuietTicks && ++quiet == kQuietTicks) {
+        StopTicking();  // idle: no reason to wake every millisecond
+      }
+      events_at_tick = events;
+      next_tick = now + (quiet < kQuietTicks ? kTickNs : kQuietPollMs * 1000000);
+    }
+    work_.file->PrepareSlots();
+    // One slot at a time, so that the tick keeps going through a backlog.
+    if (work_.compressor != nullptr && work_.compressor->CompressNext()) continue;
+    const uint64_t after = MonotonicNs();
+    if (after < next_tick) FutexWait(&wake_, seen, next_tick - after);
+  }
+  StopTicking();
+  done_.store(1, std::memory_order_release);
+  FutexWake(&done_);
+}
+
+bool Background::Stop() {
+  if (state_.load() != 1) return false;
+  stop_.store(true, std::memory_order_release);
+  wake_.fetch_add(1, std::memory_order_release);
+  FutexWake(&wake_);
+  while (done_.load(std::memory_order_acquire) == 0) FutexWait(&done_, 0, 100000000);
+  return true;
+}
+
+void Background::Abandon() {
+  work_ = {};
+  stop_.store(false);
+  state_.store(0);
+  done_.store(0);
+  StopTicking();
+}
+
+}  // namespace alloclab::tracer

@@ -1,0 +1,46 @@
+// The event clock's epoch, calibration and tick.
+#include "tracer/clock.h"
+
+#include <time.h>
+
+namespace alloclab::tracer {
+namespace clock_internal {
+
+std::atomic<uint32_t> g_tick{0};
+uint64_t g_start_tsc = 0;
+
+}  // namespace clock_internal
+
+namespace {
+
+uint32_t g_last_tick = 0;  // the last value Tick() published (background thread only)
+
+uint64_t MonotonicNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+}  // namespace
+
+uint64_t StartClock() {
+  // The TSC against CLOCK_MONOTONIC over 200 us.
+  const uint64_t c0 = MonotonicNs();
+  const uint64_t t0 = __rdtsc();
+  uint64_t c1;
+  do {
+    c1 = MonotonicNs();
+  } while (c1 - c0 < 200000);
+  const uint64_t t1 = __rdtsc();
+  clock_internal::g_start_tsc = __rdtsc();
+  return ((t1 - t0) * 1000000000ull / (c1 - c0)) >> kTscShift;
+}
+
+void Tick() {
+  if (++g_last_tick == 0) ++g_last_tick;
+  clock_internal::g_tick.store(g_last_tick, std::memory_order_relaxed);
+}
+
+void StopTicking() { clock_internal::g_tick.store(0, std::memory_order_relaxed); }
+
+}  // namespace alloclab::tracer
