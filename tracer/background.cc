@@ -13,9 +13,9 @@
 namespace alloclab::tracer {
 namespace {
 
-constexpr uint64_t kTickNs = 1000000;  // the clock's tick while events flow
-constexpr int kQuietTicks = 8;         // ticks without an event before it stops ticking
-constexpr long kQuietPollMs = 50;      // how often a quiet thread looks for events again
+constexpr uint64_t kTickNs = 1000000;        // the clock's tick while events flow
+constexpr int kQuietTicks = 8;               // ticks without an event before it stops ticking
+constexpr uint64_t kQuietWaitNs = 1000000000;  // quiet: the first event wakes it (StopTicking)
 
 void FutexWait(std::atomic<uint32_t>* word, uint32_t expected, uint64_t timeout_ns) {
   struct timespec ts = {static_cast<time_t>(timeout_ns / 1000000000), static_cast<long>(timeout_ns % 1000000000)};
@@ -30,6 +30,13 @@ uint64_t MonotonicNs() {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+Background* g_running = nullptr;  // the one whose thread runs, for WakeRunning
+
+// Called by the first event that reads the clock after the tick stopped.
+void WakeRunning() {
+  if (g_running != nullptr) g_running->Notify();
 }
 
 }  // namespace
@@ -81,19 +88,21 @@ void Background::Run() {
   uint64_t events_at_tick = work_.events->load(std::memory_order_relaxed);
   uint64_t next_tick = 0;
   int quiet = 0;
+  g_running = this;
   while (!stop_.load(std::memory_order_acquire)) {
     const uint32_t seen = wake_.load(std::memory_order_acquire);
     const uint64_t now = MonotonicNs();
-    if (now >= next_tick) {
+    // Quiet, any wake-up may be the first event after the pause.
+    if (now >= next_tick || quiet == kQuietTicks) {
       const uint64_t events = work_.events->load(std::memory_order_relaxed);
       if (events != events_at_tick) {
         Tick();
         quiet = 0;
       } else if (quiet < kQuietTicks && ++quiet == kQuietTicks) {
-        StopTicking();  // idle: no reason to wake every millisecond
+        StopTicking(WakeRunning);  // idle: no reason to wake every millisecond
       }
       events_at_tick = events;
-      next_tick = now + (quiet < kQuietTicks ? kTickNs : kQuietPollMs * 1000000);
+      next_tick = now + (quiet < kQuietTicks ? kTickNs : kQuietWaitNs);
     }
     work_.file->PrepareSlots();
     // One slot at a time, so that the tick keeps going through a backlog.
@@ -101,7 +110,8 @@ void Background::Run() {
     const uint64_t after = MonotonicNs();
     if (after < next_tick) FutexWait(&wake_, seen, next_tick - after);
   }
-  StopTicking();
+  StopTicking(nullptr);
+  g_running = nullptr;
   done_.store(1, std::memory_order_release);
   FutexWake(&done_);
 }
@@ -120,7 +130,8 @@ void Background::Abandon() {
   stop_.store(false);
   state_.store(0);
   done_.store(0);
-  StopTicking();
+  g_running = nullptr;
+  StopTicking(nullptr);
 }
 
 }  // namespace alloclab::tracer

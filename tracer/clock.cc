@@ -6,8 +6,12 @@
 namespace alloclab::tracer {
 namespace clock_internal {
 
-std::atomic<uint32_t> g_tick{0};
-uint64_t g_start_tsc = 0;
+Shared g_clock;
+
+void ReadWhileStopped() {
+  void (*wake)() = g_clock.on_stopped_read.exchange(nullptr, std::memory_order_relaxed);
+  if (wake != nullptr) wake();
+}
 
 }  // namespace clock_internal
 
@@ -32,15 +36,19 @@ uint64_t StartClock() {
     c1 = MonotonicNs();
   } while (c1 - c0 < 200000);
   const uint64_t t1 = __rdtsc();
-  clock_internal::g_start_tsc = __rdtsc();
+  clock_internal::g_clock.start_tsc = __rdtsc();
   return ((t1 - t0) * 1000000000ull / (c1 - c0)) >> kTscShift;
 }
 
 void Tick() {
   if (++g_last_tick == 0) ++g_last_tick;
-  clock_internal::g_tick.store(g_last_tick, std::memory_order_relaxed);
+  clock_internal::g_clock.on_stopped_read.store(nullptr, std::memory_order_relaxed);
+  clock_internal::g_clock.tick.store(g_last_tick, std::memory_order_relaxed);
 }
 
-void StopTicking() { clock_internal::g_tick.store(0, std::memory_order_relaxed); }
+void StopTicking(void (*wake)()) {
+  clock_internal::g_clock.on_stopped_read.store(wake, std::memory_order_relaxed);
+  clock_internal::g_clock.tick.store(0, std::memory_order_relaxed);
+}
 
 }  // namespace alloclab::tracer

@@ -8,7 +8,8 @@
 // events of its thread, and about a millisecond, older than the call; never
 // stale across a pause: a thread that allocates after a gap reads the clock.
 // With no tick running (before the background thread starts, in a forked
-// child until it restarts, while the program is idle) every event reads it.
+// child until it restarts, after a pause of the whole program) every event
+// reads it, and the first such read asks the background thread to tick again.
 #ifndef ALLOCLAB_TRACER_CLOCK_H_
 #define ALLOCLAB_TRACER_CLOCK_H_
 
@@ -27,13 +28,19 @@ inline constexpr uint32_t kReusesPerRead = 15;
 // One thread's view of the clock (inside its ThreadState).
 struct ThreadClock {
   uint64_t last = 0;          // the thread's last event time: never goes back
-  uint32_t tick = 0;          // g_tick when `last` was read
+  uint32_t tick = 0;          // the tick when `last` was read
   uint32_t reuses_left = 0;   // events that may still take `last`
 };
 
 namespace clock_internal {
-extern std::atomic<uint32_t> g_tick;  // 0: no tick running, always read
-extern uint64_t g_start_tsc;
+// Read on every event: a cache line of their own, which only the tick writes.
+struct alignas(64) Shared {
+  std::atomic<uint32_t> tick{0};               // 0: no tick running, always read
+  std::atomic<void (*)()> on_stopped_read{};   // see StopTicking
+  uint64_t start_tsc = 0;
+};
+extern Shared g_clock;
+void ReadWhileStopped();
 }  // namespace clock_internal
 
 // Reads the TSC into c (never backwards, even after a migration to a CPU
@@ -42,18 +49,19 @@ inline uint64_t ReadClock(ThreadClock& c) {
   using namespace clock_internal;
   // The tick is loaded first: if it moves during the read, the next event
   // sees a new tick and reads again.
-  const uint32_t tick = g_tick.load(std::memory_order_relaxed);
-  const uint64_t now = (__rdtsc() - g_start_tsc) >> kTscShift;
+  const uint32_t tick = g_clock.tick.load(std::memory_order_relaxed);
+  const uint64_t now = (__rdtsc() - g_clock.start_tsc) >> kTscShift;
   c.last = now > c.last ? now : c.last;
   c.tick = tick;
   c.reuses_left = tick == 0 ? 0 : kReusesPerRead;
+  if (tick == 0 && g_clock.on_stopped_read.load(std::memory_order_relaxed) != nullptr) ReadWhileStopped();
   return c.last;
 }
 
 // The time of an event happening now on c's thread.
 inline uint64_t EventTime(ThreadClock& c) {
   if (__builtin_expect(c.reuses_left != 0, 1) &&
-      c.tick == clock_internal::g_tick.load(std::memory_order_relaxed)) {
+      c.tick == clock_internal::g_clock.tick.load(std::memory_order_relaxed)) {
     --c.reuses_left;
     return c.last;
   }
@@ -64,10 +72,11 @@ inline uint64_t EventTime(ThreadClock& c) {
 // second (for the trace header). Once, when tracing starts.
 uint64_t StartClock();
 
-// The background thread's side. Tick() moves the tick on (it skips 0);
-// StopTicking() makes every event read the clock until the next Tick().
+// The background thread's side. Tick() moves the tick on (it skips 0).
+// StopTicking() makes every event read the clock until the next Tick(); the
+// first event that does calls wake (once; nullptr: nobody to wake).
 void Tick();
-void StopTicking();
+void StopTicking(void (*wake)());
 
 }  // namespace alloclab::tracer
 
