@@ -283,6 +283,9 @@ def program_suite(args, allocators, tools, work):
                 wall, cpu, rss = run_measured(cmd, env, allocators[a])
                 per_event, events = (trace_bytes_and_events(allocators[a], tools) if allocators[a].trace_dir
                                      else (None, None))
+                # Whatever this run left for the kernel to do (dirty pages, the blocks of a deleted trace,
+                # discarded on this ext4) is done now, not during the next run.
+                os.sync()
                 samples[a].append((wall, cpu, rss, per_event, events))
         results[n] = {a: {"time": statistics.median(s[0] for s in v),
                           "cpu": statistics.median(s[1] for s in v),

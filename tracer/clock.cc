@@ -19,13 +19,13 @@ namespace {
 
 uint32_t g_last_tick = 0;  // the last value Tick() published (background thread only)
 
+}  // namespace
+
 uint64_t MonotonicNs() {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
-
-}  // namespace
 
 uint64_t StartClock() {
   // The TSC against CLOCK_MONOTONIC over 200 us.

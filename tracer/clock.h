@@ -68,6 +68,9 @@ inline uint64_t EventTime(ThreadClock& c) {
   return ReadClock(c);
 }
 
+// CLOCK_MONOTONIC in ns (the background thread's timer, the calibration).
+uint64_t MonotonicNs();
+
 // Sets the epoch and measures the TSC's rate; returns event-time ticks per
 // second (for the trace header). Once, when tracing starts.
 uint64_t StartClock();
