@@ -106,6 +106,7 @@ std::string InPlaceTrace(const std::vector<Event>& events) {
     if (std::find(ids.begin(), ids.end(), e.thread_id) == ids.end()) ids.push_back(e.thread_id);
   }
   for (uint64_t id : ids) {
+    std::fill(buf.begin(), buf.end(), 0);  // an in-place chunk needs a zero-filled slot
     alloclab::trace::ChunkEncoder enc(buf.data(), buf.size(),
                                       alloclab::trace::ChunkEncoder::Mode::kInPlace);
     for (const Event& e : events) {

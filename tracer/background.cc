@@ -28,6 +28,8 @@ void FutexWake(std::atomic<uint32_t>* word) {
 
 Background* g_running = nullptr;  // the one whose thread runs, for WakeRunning
 
+void StopTickingWhileBusy() { StopTicking(nullptr); }
+
 // Called by the first event that reads the clock after the tick stopped.
 void WakeRunning() {
   if (g_running != nullptr) g_running->Notify();
@@ -67,6 +69,7 @@ void Background::Notify() {
   if (rc != 0) {
     state_.store(2);  // Finish compresses everything itself; every event reads the clock
   } else {
+    pid_ = getpid();
     pthread_setname_np(thread, "malloctrace");
   }
 }
@@ -90,17 +93,23 @@ void Background::Run() {
     if (now >= next_tick || quiet == kQuietTicks) {
       const uint64_t events = work_.events->load(std::memory_order_relaxed);
       if (events != events_at_tick) {
-        Tick();
         quiet = 0;
       } else if (quiet < kQuietTicks && ++quiet == kQuietTicks) {
         StopTicking(WakeRunning);  // idle: no reason to wake every millisecond
       }
+      // The tick moves with time, not with events: a pause of every thread
+      // shorter than the quiet spell must still end readings' reuse.
+      if (quiet < kQuietTicks) Tick();
       events_at_tick = events;
       next_tick = now + (quiet < kQuietTicks ? kTickNs : kQuietWaitNs);
     }
     work_.file->PrepareSlots();
-    // One slot at a time, so that the tick keeps going through a backlog.
-    if (work_.compressor != nullptr && work_.compressor->CompressNext()) continue;
+    // One slot at a time, and no tick frozen meanwhile (a slot takes a few
+    // milliseconds): while it compresses, every event reads the clock.
+    if (work_.compressor != nullptr && work_.compressor->CompressNext(StopTickingWhileBusy)) {
+      next_tick = 0;  // tick again at once
+      continue;
+    }
     const uint64_t after = MonotonicNs();
     if (after < next_tick) FutexWait(&wake_, seen, next_tick - after);
   }
@@ -111,12 +120,16 @@ void Background::Run() {
 }
 
 bool Background::Stop() {
-  if (state_.load() != 1) return false;
+  // Not started, or started by the parent of a process forked without
+  // atfork handlers (_Fork, clone): no thread to wait for.
+  if (state_.load() != 1 || getpid() != pid_) return false;
   stop_.store(true, std::memory_order_release);
   wake_.fetch_add(1, std::memory_order_release);
   FutexWake(&wake_);
-  while (done_.load(std::memory_order_acquire) == 0) FutexWait(&done_, 0, 100000000);
-  return true;
+  // Bounded: the thread could be stuck behind a lock held by a thread that
+  // a signal stopped. Then the trace stays raw.
+  for (int i = 0; i < 50 && done_.load(std::memory_order_acquire) == 0; ++i) FutexWait(&done_, 0, 100000000);
+  return done_.load(std::memory_order_acquire) != 0;
 }
 
 void Background::Abandon() {

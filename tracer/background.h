@@ -4,9 +4,12 @@
 // none of this work lands on the program's threads. Started at the first slot
 // a thread gives back (a program that allocates little never gets it), with
 // every signal blocked; stopped at a normal exit; gone in a forked child
-// until the child gives back a slot of its own. Nothing here allocates.
+// until the child gives back a slot of its own. Nothing here allocates (but
+// pthread_create does, untraced: the new thread's TLS).
 #ifndef ALLOCLAB_TRACER_BACKGROUND_H_
 #define ALLOCLAB_TRACER_BACKGROUND_H_
+
+#include <sys/types.h>
 
 #include <atomic>
 #include <cstdint>
@@ -33,8 +36,10 @@ class Background {
   void Notify();
 
   // At a normal exit, with nothing recording: stops the thread and waits
-  // for it. Returns whether the thread had been running.
+  // for it (5 s at most). Returns whether a thread ran and has stopped; if
+  // one runs still, nothing else may touch what it works on.
   bool Stop();
+  bool Started() const { return state_.load() == 1; }
 
   // In a forked child: the thread did not survive the fork.
   void Abandon();
@@ -48,6 +53,7 @@ class Background {
   std::atomic<bool> stop_{false};
   std::atomic<int> state_{0};      // 0 not started, 1 running, 2 could not start
   std::atomic<uint32_t> done_{0};  // futex word: Run returned
+  pid_t pid_ = 0;                  // the process the thread runs in
 };
 
 }  // namespace alloclab::tracer

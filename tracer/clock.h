@@ -5,11 +5,13 @@
 // thread reuses its last reading for up to kReusesPerRead further events, as
 // long as the background thread's tick (one per millisecond while events
 // flow) has not moved. An event's time is therefore at most kReusesPerRead
-// events of its thread, and about a millisecond, older than the call; never
-// stale across a pause: a thread that allocates after a gap reads the clock.
-// With no tick running (before the background thread starts, in a forked
-// child until it restarts, after a pause of the whole program) every event
-// reads it, and the first such read asks the background thread to tick again.
+// events of its thread, and a tick (as long as the background thread gets a
+// CPU when its timer fires), older than the call: a thread that allocates
+// after a pause of a millisecond or more reads the clock. With no tick
+// running (before the background thread starts, while it compresses a slot,
+// in a forked child until it restarts, after 8 ms without an event) every
+// event reads it; the first read after such a quiet spell asks the
+// background thread to tick again.
 #ifndef ALLOCLAB_TRACER_CLOCK_H_
 #define ALLOCLAB_TRACER_CLOCK_H_
 

@@ -119,7 +119,9 @@ bool Compressor::Fail() {
   return false;
 }
 
-bool Compressor::CompressNext() { return out_ >= 0 && !failed_ && CompressReady(false, 1) != 0; }
+bool Compressor::CompressNext(void (*before)()) {
+  return out_ >= 0 && !failed_ && CompressReady(false, 1, before) != 0;
+}
 
 bool Compressor::CompressSlot(const SlotEntry& e) {
   if (e.bytes > kMaxSlotBytes || !file_->StillOurs() || !ReadAll(file_->fd(), in_, e.bytes, e.offset)) {
@@ -129,7 +131,7 @@ bool Compressor::CompressSlot(const SlotEntry& e) {
   return !ZSTD_isError(z) && StillOurs() && WriteCompressedRecord(out_, zbuf_, z, e.bytes);
 }
 
-uint32_t Compressor::CompressReady(bool final, uint32_t max_slots) {
+uint32_t Compressor::CompressReady(bool final, uint32_t max_slots, void (*before)()) {
   // Writers whose earlier slot is still pending in this pass (by tid, hashed:
   // a collision only defers a slot): their later slots wait, so that each
   // thread's chunks stay in order.
@@ -152,6 +154,7 @@ uint32_t Compressor::CompressReady(bool final, uint32_t max_slots) {
       word |= bit;
       continue;
     }
+    if (before != nullptr) before();
     if (!CompressSlot(e)) {
       Fail();
       break;

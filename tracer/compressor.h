@@ -26,8 +26,8 @@ class Compressor {
   bool Open(TraceFile* file);
 
   // The background thread: compresses the next released slot that can go
-  // now; false if there was none.
-  bool CompressNext();
+  // now, calling before() first; false if there was none.
+  bool CompressNext(void (*before)());
 
   // At a normal exit, with nothing recording and the background thread
   // stopped: compresses the rest, and replaces the raw file with the
@@ -40,8 +40,9 @@ class Compressor {
  private:
   // Compresses released slots in table order, keeping each writer's slots
   // in order, up to max_slots of them; with final, every slot not yet
-  // compressed. Returns how many it compressed.
-  uint32_t CompressReady(bool final, uint32_t max_slots);
+  // compressed. Calls before (if any) ahead of each slot. Returns how many
+  // it compressed.
+  uint32_t CompressReady(bool final, uint32_t max_slots, void (*before)() = nullptr);
   bool CompressSlot(const SlotEntry& e);
   bool StillOurs() const;
   bool Fail();  // closes the unnamed file (it vanishes); returns false

@@ -176,7 +176,8 @@ void FinishTracing(void*) {
   nanosleep(&pause, nullptr);
   WriteMemoryMaps(g_file, seq);  // libraries loaded since the start
   if (g_seq.load() != seq) return;
-  g_background.Stop();
+  // A background thread that does not stop still works on both: raw.
+  if (g_background.Started() && !g_background.Stop()) return;
   g_file.DiscardPrepared();
   g_compressor.Finish();
 }

@@ -255,8 +255,9 @@ Slot TraceFile::ReserveSlot(size_t bytes, uint32_t owner, uint64_t after) {
 
 void TraceFile::PrepareSlots() {
   for (;;) {
-    while (prepared_lock_.exchange(true, std::memory_order_acquire)) {
-    }
+    // Only tried: a writer holds it for a few instructions, unless a signal
+    // stopped it there; then the next turn tries again.
+    if (prepared_lock_.exchange(true, std::memory_order_acquire)) return;
     Prepared stale[kPreparedSlots];
     uint32_t stale_count = 0;
     const uint64_t last_direct = last_direct_.load(std::memory_order_relaxed);
@@ -282,34 +283,22 @@ void TraceFile::PrepareSlots() {
     }
     while (prepared_lock_.exchange(true, std::memory_order_acquire)) {
     }
-    prepared_[prepared_count_++] = region;
+    prepared_[prepared_count_] = region;
+    ++prepared_count_;
     prepared_lock_.store(false, std::memory_order_release);
   }
 }
 
 void TraceFile::DiscardPrepared() {
-  // The end of the file moves back over prepared slots that are its tail;
-  // any other is punched out (zeros read as padding either way).
-  uint64_t end = next_offset_.load();
-  bool moved = true;
-  while (moved) {
-    moved = false;
-    for (uint32_t i = 0; i < prepared_count_; ++i) {
-      if (prepared_[i].offset + kMaxSlotBytes == end) {
-        end = prepared_[i].offset;
-        moved = true;
-      }
-    }
+  // Under the lock: a thread the program left running may still be moving
+  // to a new slot. Punched, not truncated (it may be extending the file right
+  // now): zeros read as padding, and take no disk space.
+  for (int i = 0; prepared_lock_.exchange(true, std::memory_order_acquire); ++i) {
+    if (i == 1000000) return;  // its holder was stopped by a signal: leave them
   }
-  for (uint32_t i = 0; i < prepared_count_; ++i) {
-    if (prepared_[i].offset < end) {
-      DropPrepared(prepared_[i]);
-    } else {
-      munmap(prepared_[i].data, kMaxSlotBytes);
-    }
-  }
+  for (uint32_t i = 0; i < prepared_count_; ++i) DropPrepared(prepared_[i]);
   prepared_count_ = 0;
-  if (end < next_offset_.load() && ftruncate(fd_, static_cast<off_t>(end)) == 0) next_offset_.store(end);
+  prepared_lock_.store(false, std::memory_order_release);
 }
 
 void TraceFile::ReleaseSlot(Slot* slot) {
@@ -353,7 +342,9 @@ void TraceFile::Abandon() {
   DropSlot(&side_slot_);
   side_used_ = 0;
   side_lock_.store(false);
-  for (uint32_t i = 0; i < prepared_count_; ++i) munmap(prepared_[i].data, kMaxSlotBytes);
+  // The parent's background thread may have been changing the pool at the
+  // fork: its entries are not trusted, and their mappings (of the parent's
+  // file, never written here) are left as they are.
   prepared_count_ = 0;
   prepared_lock_.store(false);
   slot_count_.store(0);

@@ -77,7 +77,7 @@ class TraceFile {
   // reserve itself (that writer can never take them).
   void PrepareSlots();
   // At exit, with the background thread stopped: gives back the prepared
-  // slots nobody took (the file then ends where the used ones do).
+  // slots nobody took (their blocks; the file keeps its length).
   void DiscardPrepared();
   // The writer is done with the slot: unmapped, and released in the table.
   void ReleaseSlot(Slot* slot);
@@ -90,8 +90,8 @@ class TraceFile {
   // before the length, so a record cut short reads as padding.
   void AppendSideRecord(const uint8_t* framed, size_t n);
 
-  // In a forked child: forgets the parent's file (and its prepared slots)
-  // without touching it.
+  // In a forked child: forgets the parent's file (and its prepared slots,
+  // still mapped) without touching it.
   void Abandon();
 
   int fd() const { return fd_; }

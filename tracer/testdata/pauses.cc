@@ -2,9 +2,12 @@
 // tracer's event clock (which reuses a thread's clock reading for a few
 // events while its tick runs). Marker sizes, in order:
 //   1001, 100 ms pause, 1002   while another thread keeps allocating (ticking)
+//   1007, 6 ms pause, 1008     every thread paused, shorter than a quiet spell
 //   1003, 100 ms pause, 1004   with the whole program quiet
 //   1005, 200 ms of allocation, 1006
-// Prints the busy phase's length in ns, as CLOCK_MONOTONIC measured it.
+// Prints the busy phase's length in ns as CLOCK_MONOTONIC measured it, from
+// just after 1005 to just before 1006, then from just before 1005 to just
+// after 1006.
 #include <time.h>
 #include <unistd.h>
 
@@ -53,15 +56,24 @@ int main() {
   stop.store(true);
   ticking.join();
 
+  Churn(1000);
+  Marker(1007);
+  usleep(6000);
+  Marker(1008);
+
   usleep(50000);  // quiet: nothing allocates
   Marker(1003);
   usleep(100000);
   Marker(1004);
 
-  const uint64_t start = NowNs();
+  const uint64_t outer_start = NowNs();
   Marker(1005);
-  while (NowNs() - start < 200000000) Churn(1000);
+  const uint64_t inner_start = NowNs();
+  uint64_t inner_end;
+  while ((inner_end = NowNs()) - inner_start < 200000000) Churn(1000);
   Marker(1006);
-  std::printf("%llu\n", static_cast<unsigned long long>(NowNs() - start));
+  const uint64_t outer_end = NowNs();
+  std::printf("%llu %llu\n", static_cast<unsigned long long>(inner_end - inner_start),
+              static_cast<unsigned long long>(outer_end - outer_start));
   return 0;
 }
