@@ -28,14 +28,16 @@ void FutexWake(std::atomic<uint32_t>* word) {
 
 Background* g_running = nullptr;  // the one whose thread runs, for WakeRunning
 
-void StopTickingWhileBusy() { StopTicking(nullptr); }
-
 // Called by the first event that reads the clock after the tick stopped.
 void WakeRunning() {
   if (g_running != nullptr) g_running->Notify();
 }
 
 }  // namespace
+
+void Background::TickBetweenPieces() {
+  if (g_running != nullptr) g_running->MaybeTick();
+}
 
 void Background::Open(const Work& work) {
   work_ = work;
@@ -81,37 +83,36 @@ void* Background::ThreadMain(void* self) {
   return nullptr;
 }
 
+void Background::MaybeTick() {
+  const uint64_t now = MonotonicNs();
+  // Quiet, any wake-up may be the first event after the pause.
+  if (now < next_tick_ && quiet_ < kQuietTicks) return;
+  const uint64_t events = work_.events->load(std::memory_order_relaxed);
+  if (events != events_at_tick_) {
+    quiet_ = 0;
+  } else if (quiet_ < kQuietTicks && ++quiet_ == kQuietTicks) {
+    StopTicking(WakeRunning);  // idle: no reason to wake every millisecond
+  }
+  // The tick moves with time, not with events: a pause of every thread
+  // shorter than the quiet spell must still end readings' reuse.
+  if (quiet_ < kQuietTicks) Tick();
+  events_at_tick_ = events;
+  next_tick_ = now + (quiet_ < kQuietTicks ? kTickNs : kQuietWaitNs);
+}
+
 void Background::Run() {
-  uint64_t events_at_tick = work_.events->load(std::memory_order_relaxed);
-  uint64_t next_tick = 0;
-  int quiet = 0;
+  events_at_tick_ = work_.events->load(std::memory_order_relaxed);
+  next_tick_ = 0;
+  quiet_ = 0;
   g_running = this;
   while (!stop_.load(std::memory_order_acquire)) {
     const uint32_t seen = wake_.load(std::memory_order_acquire);
-    const uint64_t now = MonotonicNs();
-    // Quiet, any wake-up may be the first event after the pause.
-    if (now >= next_tick || quiet == kQuietTicks) {
-      const uint64_t events = work_.events->load(std::memory_order_relaxed);
-      if (events != events_at_tick) {
-        quiet = 0;
-      } else if (quiet < kQuietTicks && ++quiet == kQuietTicks) {
-        StopTicking(WakeRunning);  // idle: no reason to wake every millisecond
-      }
-      // The tick moves with time, not with events: a pause of every thread
-      // shorter than the quiet spell must still end readings' reuse.
-      if (quiet < kQuietTicks) Tick();
-      events_at_tick = events;
-      next_tick = now + (quiet < kQuietTicks ? kTickNs : kQuietWaitNs);
-    }
+    MaybeTick();
     work_.file->PrepareSlots();
-    // One slot at a time, and no tick frozen meanwhile (a slot takes a few
-    // milliseconds): while it compresses, every event reads the clock.
-    if (work_.compressor != nullptr && work_.compressor->CompressNext(StopTickingWhileBusy)) {
-      next_tick = 0;  // tick again at once
-      continue;
-    }
+    // One slot at a time, ticking between its pieces.
+    if (work_.compressor != nullptr && work_.compressor->CompressNext(TickBetweenPieces)) continue;
     const uint64_t after = MonotonicNs();
-    if (after < next_tick) FutexWait(&wake_, seen, next_tick - after);
+    if (after < next_tick_) FutexWait(&wake_, seen, next_tick_ - after);
   }
   StopTicking(nullptr);
   g_running = nullptr;

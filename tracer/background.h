@@ -46,6 +46,10 @@ class Background {
 
  private:
   void Run();
+  // Moves the clock's tick on if a tick is due (or stops it after a quiet
+  // spell); in Run, and between the pieces of a slot being compressed.
+  void MaybeTick();
+  static void TickBetweenPieces();
   static void* ThreadMain(void* self);
 
   Work work_ = {};
@@ -54,6 +58,10 @@ class Background {
   std::atomic<int> state_{0};      // 0 not started, 1 running, 2 could not start
   std::atomic<uint32_t> done_{0};  // futex word: Run returned
   pid_t pid_ = 0;                  // the process the thread runs in
+  // The thread's own tick state.
+  uint64_t events_at_tick_ = 0;
+  uint64_t next_tick_ = 0;
+  int quiet_ = 0;
 };
 
 }  // namespace alloclab::tracer

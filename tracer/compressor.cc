@@ -23,6 +23,9 @@ namespace alloclab::tracer {
 namespace {
 
 constexpr int kLevel = 1;  // fast: about 250 MB/s of raw trace on one core here
+// A slot is compressed in pieces of this size, with the caller's between()
+// after each (the background thread keeps the clock's tick going).
+constexpr size_t kPieceBytes = 64 << 10;
 
 void* MapAnonymous(size_t n) {
   void* p = mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -71,7 +74,7 @@ bool Compressor::Open(TraceFile* file) {
   file_ = file;
   failed_ = false;
   first_pending_ = 0;
-  const size_t ws_bytes = ZSTD_estimateCCtxSize(kLevel);
+  const size_t ws_bytes = ZSTD_estimateCStreamSize(kLevel);
   if (cctx_ == nullptr) {
     void* ws = MapAnonymous(ws_bytes);
     cctx_ = ws != nullptr ? ZSTD_initStaticCCtx(ws, ws_bytes) : nullptr;
@@ -119,19 +122,37 @@ bool Compressor::Fail() {
   return false;
 }
 
-bool Compressor::CompressNext(void (*before)()) {
-  return out_ >= 0 && !failed_ && CompressReady(false, 1, before) != 0;
+bool Compressor::CompressNext(void (*between)()) {
+  return out_ >= 0 && !failed_ && CompressReady(false, 1, between) != 0;
 }
 
-bool Compressor::CompressSlot(const SlotEntry& e) {
+bool Compressor::CompressSlot(const SlotEntry& e, void (*between)()) {
   if (e.bytes > kMaxSlotBytes || !file_->StillOurs() || !ReadAll(file_->fd(), in_, e.bytes, e.offset)) {
     return false;
   }
-  const size_t z = ZSTD_compressCCtx(static_cast<ZSTD_CCtx*>(cctx_), zbuf_, zcap_, in_, e.bytes, kLevel);
-  return !ZSTD_isError(z) && StillOurs() && WriteCompressedRecord(out_, zbuf_, z, e.bytes);
+  // One frame, with the slot's size in its header, fed a piece at a time.
+  auto* cctx = static_cast<ZSTD_CCtx*>(cctx_);
+  if (ZSTD_isError(ZSTD_CCtx_reset(cctx, ZSTD_reset_session_only)) ||
+      ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, kLevel)) ||
+      ZSTD_isError(ZSTD_CCtx_setPledgedSrcSize(cctx, e.bytes))) {
+    return false;
+  }
+  ZSTD_outBuffer out = {zbuf_, zcap_, 0};
+  for (size_t at = 0; at < e.bytes; at += kPieceBytes) {
+    const size_t piece = e.bytes - at < kPieceBytes ? e.bytes - at : kPieceBytes;
+    const bool last = at + piece == e.bytes;
+    ZSTD_inBuffer in = {in_ + at, piece, 0};
+    size_t left;
+    do {
+      left = ZSTD_compressStream2(cctx, &out, &in, last ? ZSTD_e_end : ZSTD_e_continue);
+      if (ZSTD_isError(left)) return false;
+    } while (last ? left != 0 : in.pos < in.size);
+    if (!last && between != nullptr) between();
+  }
+  return StillOurs() && WriteCompressedRecord(out_, zbuf_, out.pos, e.bytes);
 }
 
-uint32_t Compressor::CompressReady(bool final, uint32_t max_slots, void (*before)()) {
+uint32_t Compressor::CompressReady(bool final, uint32_t max_slots, void (*between)()) {
   // Writers whose earlier slot is still pending in this pass (by tid, hashed:
   // a collision only defers a slot): their later slots wait, so that each
   // thread's chunks stay in order.
@@ -154,8 +175,7 @@ uint32_t Compressor::CompressReady(bool final, uint32_t max_slots, void (*before
       word |= bit;
       continue;
     }
-    if (before != nullptr) before();
-    if (!CompressSlot(e)) {
+    if (!CompressSlot(e, between)) {
       Fail();
       break;
     }

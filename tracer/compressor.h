@@ -26,8 +26,9 @@ class Compressor {
   bool Open(TraceFile* file);
 
   // The background thread: compresses the next released slot that can go
-  // now, calling before() first; false if there was none.
-  bool CompressNext(void (*before)());
+  // now, calling between() after each piece of it (every 64 KiB); false if
+  // there was none.
+  bool CompressNext(void (*between)());
 
   // At a normal exit, with nothing recording and the background thread
   // stopped: compresses the rest, and replaces the raw file with the
@@ -40,10 +41,10 @@ class Compressor {
  private:
   // Compresses released slots in table order, keeping each writer's slots
   // in order, up to max_slots of them; with final, every slot not yet
-  // compressed. Calls before (if any) ahead of each slot. Returns how many
+  // compressed. Passes between (if any) to CompressSlot. Returns how many
   // it compressed.
-  uint32_t CompressReady(bool final, uint32_t max_slots, void (*before)() = nullptr);
-  bool CompressSlot(const SlotEntry& e);
+  uint32_t CompressReady(bool final, uint32_t max_slots, void (*between)() = nullptr);
+  bool CompressSlot(const SlotEntry& e, void (*between)());
   bool StillOurs() const;
   bool Fail();  // closes the unnamed file (it vanishes); returns false
 
