@@ -2,7 +2,6 @@
 // tracer's event clock (which reuses a thread's clock reading for a few
 // events while its tick runs). Marker sizes, in order:
 //   1001, 100 ms pause, 1002   while another thread keeps allocating (ticking)
-//   1007, 6 ms pause, 1008     every thread paused, shorter than a quiet spell
 //   1003, 100 ms pause, 1004   with the whole program quiet
 //   1005, 200 ms of allocation, 1006
 // Prints the busy phase's length in ns as CLOCK_MONOTONIC measured it, from
@@ -55,11 +54,6 @@ int main() {
   Marker(1002);
   stop.store(true);
   ticking.join();
-
-  Churn(1000);
-  Marker(1007);
-  usleep(6000);
-  Marker(1008);
 
   usleep(50000);  // quiet: nothing allocates
   Marker(1003);
