@@ -5,9 +5,11 @@
 // thread reuses its last reading for up to kReusesPerRead further events, as
 // long as the background thread's tick (one per millisecond while events
 // flow) has not moved. An event's time is therefore at most kReusesPerRead
-// events of its thread, and a tick (as long as the background thread gets a
-// CPU when its timer fires), older than the call: a thread that allocates
-// after a pause of a millisecond or more reads the clock. With no tick
+// events of its thread, and a tick, older than the call: a thread that
+// allocates after a pause of a millisecond or more reads the clock, as long
+// as the background thread got a CPU when its timer fired and was not held
+// up in its own file I/O (on a loaded machine, a pause of several ms can
+// pass without a tick). With no tick
 // running (before the background thread starts, while it compresses a slot,
 // in a forked child until it restarts, after 8 ms without an event) every
 // event reads it; the first read after such a quiet spell asks the
