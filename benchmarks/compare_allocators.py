@@ -383,7 +383,7 @@ def main():
                                                      ("MiB", lambda v: f"{v / 1024:.0f}M"))
         traced = [a for a in allocators if allocators[a].trace_dir]
         if traced:
-            # The tracer's compressor runs on a thread of its own: CPU time
+            # The tracer's background thread (compression, slots) runs beside the program: CPU time
             # shows what it costs beyond the wall clock.
             report["programs_cpu_geomean"] = print_table("Programs: CPU time (user + system)", programs, allocators,
                                                          "cpu", ("seconds", lambda v: f"{v:.2f}s"))

@@ -134,10 +134,7 @@ bool Background::Stop() {
 }
 
 void Background::Abandon() {
-  work_ = {};
-  stop_.store(false);
-  state_.store(0);
-  done_.store(0);
+  Open({});  // Notify does nothing until the child opens its own trace
   g_running = nullptr;
   StopTicking(nullptr);
 }

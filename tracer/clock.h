@@ -9,10 +9,9 @@
 // allocates after a pause of a millisecond or more reads the clock, as long
 // as the background thread got a CPU when its timer fired and was not held
 // up in its own file I/O (on a loaded machine, a pause of several ms can
-// pass without a tick). With no tick
-// running (before the background thread starts, while it compresses a slot,
-// in a forked child until it restarts, after 8 ms without an event) every
-// event reads it; the first read after such a quiet spell asks the
+// pass without a tick). With no tick running (before the background thread
+// starts, in a forked child until it restarts, after 8 ms without an event)
+// every event reads it; the first read after such a quiet spell asks the
 // background thread to tick again.
 #ifndef ALLOCLAB_TRACER_CLOCK_H_
 #define ALLOCLAB_TRACER_CLOCK_H_
