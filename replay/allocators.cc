@@ -13,6 +13,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
+extern char** environ;
+
 namespace alloclab::replay {
 namespace {
 
@@ -73,12 +75,13 @@ absl::StatusOr<std::string> FindDataFile(const std::string& workspace_path) {
 }
 
 absl::StatusOr<Allocator> ResolveAllocator(const std::string& name) {
-  Allocator a{name, ""};
+  Allocator a{name, "", ""};
   if (name == "glibc") return a;
   std::string path;
   if (name == "buddy") {
     if (const char* env = getenv("BUDDYMALLOC_SO"); env != nullptr && *env != '\0') {
       path = env;
+      a.redirected_by = "BUDDYMALLOC_SO";
     } else {
       auto found = FindDataFile("malloc/libbuddymalloc.so");
       if (!found.ok()) return found.status();
@@ -112,8 +115,26 @@ absl::StatusOr<Allocator> ResolveAllocator(const std::string& name) {
     return absl::NotFoundError(absl::StrCat("allocator ", name, ": ", path, " does not exist"));
   }
   if (absl::Status st = CheckSharedObject(name, real); !st.ok()) return st;
+  if (std::strpbrk(real, " :") != nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("allocator ", name, ": ", real,
+                                                   " contains a space or colon, which LD_PRELOAD takes as a "
+                                                   "separator; link or copy it to a plain path"));
+  }
   a.preload = real;
   return a;
+}
+
+std::vector<std::string> AllocatorEnvironment() {
+  // glibc, ours, jemalloc, tcmalloc, mimalloc.
+  static constexpr const char* kPrefixes[] = {"MALLOC_", "GLIBC_TUNABLES=", "BUDDYMALLOC_", "JE_MALLOC_CONF=",
+                                              "TCMALLOC_", "MIMALLOC_"};
+  std::vector<std::string> found;
+  for (char** e = environ; *e != nullptr; ++e) {
+    for (const char* prefix : kPrefixes) {
+      if (std::strncmp(*e, prefix, std::strlen(prefix)) == 0) found.emplace_back(*e);
+    }
+  }
+  return found;
 }
 
 }  // namespace alloclab::replay

@@ -5,10 +5,12 @@
 //
 // File layout (little-endian, all offsets from the start of the file):
 //   PreparedHeader            at 0, one 4 KiB page
-//   op blocks                 kBlockOps ops each (a thread's last one partial)
+//   op blocks                 up to kBlockOps ops each, each op's recorded
+//                             time (uint64 ns) right after the block's ops
 //   ThreadEntry[threads]      at header.thread_table_offset
 //   BlockRef[blocks]          per thread, at ThreadEntry.block_table_offset
 //   TimelinePoint[samples]    at header.timeline_offset
+//   IdleGap[idle_gaps]        at header.idle_gaps_offset
 // Allocation-free and dependency-free: the runner includes it.
 #ifndef ALLOCLAB_REPLAY_OP_STREAM_H_
 #define ALLOCLAB_REPLAY_OP_STREAM_H_
@@ -70,12 +72,17 @@ struct Op {
 static_assert(sizeof(Op) == 16, "ops are two words");
 
 inline constexpr char kPreparedMagic[8] = {'A', 'L', 'R', 'E', 'P', 'L', 'A', 'Y'};
-inline constexpr uint64_t kPreparedVersion = 1;
+inline constexpr uint64_t kPreparedVersion = 2;
 inline constexpr uint64_t kBlockOps = 1024;  // 16 KiB per block
 inline constexpr uint64_t kHeaderBytes = 4096;
 inline constexpr uint64_t kMaxPreparedThreads = uint64_t{1} << 20;
 inline constexpr int kSizeBuckets = 64;   // power-of-two buckets of requested sizes
 inline constexpr int kMaxTimeline = 2048;  // live-bytes samples kept
+// Stretches of the recorded timeline without any event at least this long are
+// listed (IdleGap), so that a paced replay can shorten them (--max_gap).
+inline constexpr uint64_t kMinIdleGapNs = 1000000;
+// Bytes an op takes in its block: the op, then (after the block's ops) its time.
+inline constexpr uint64_t kOpBytes = 16 + 8;
 
 struct PreparedHeader {
   char magic[8];
@@ -106,42 +113,68 @@ struct PreparedHeader {
   uint64_t skipped_other;       // thread start/exit, fork, exec, unknown usable_size
   uint64_t calls_by_kind[kMaxOpKind + 1];
   uint64_t size_histogram[kSizeBuckets];
+  // The recorded clock: op times are ns since the trace's first event.
+  uint64_t clock_known;        // 0 when the trace had no clock rate (times are 0)
+  uint64_t trace_duration_ns;  // the last event's time
+  uint64_t idle_gaps_offset;
+  uint64_t idle_gaps;
 };
 static_assert(sizeof(PreparedHeader) <= kHeaderBytes, "header fits its page");
 
 struct ThreadEntry {
   uint64_t trace_thread_id;
   uint64_t ops;
+  uint64_t calls;     // allocator calls among the ops (not waits or args)
+  uint64_t checksum;  // HashOps over the thread's ops
   uint64_t blocks;
   uint64_t block_table_offset;
+  // Where the thread's ops lie in preparation's global order (the position of
+  // its first and last op among all threads' ops; 0 and 0 with no ops).
+  // Threads whose ranges do not overlap can share one replay thread.
+  uint64_t first_op;
+  uint64_t last_op;
 };
 
 // A block of consecutive ops of one thread. Blocks hold up to kBlockOps ops;
-// one may end early so that an op and its kArg stay together.
+// one may end early so that an op and its kArg stay together. The ops' times
+// follow them: uint64 at offset + ops * sizeof(Op).
 struct BlockRef {
   uint64_t offset;
   uint64_t ops;
 };
 
-// Live requested bytes after `ops` op words of the global order.
+// Live requested bytes after `ops` op words of the global order, and the
+// recorded time then.
 struct TimelinePoint {
   uint64_t ops;
   uint64_t live_bytes;
+  uint64_t time_ns;
+};
+
+// No event was recorded in (start_ns, start_ns + length_ns).
+struct IdleGap {
+  uint64_t start_ns;
+  uint64_t length_ns;
 };
 
 // FNV-1a over the ops' 64-bit words (two steps an op: cheap enough to check
 // every op of a big stream before a replay).
 inline constexpr uint64_t kHashBasis = 0xcbf29ce484222325ull;
 inline constexpr uint64_t kHashPrime = 0x100000001b3ull;
+// The replay folds each op it issues with HashOp as it goes, so its hash of a
+// thread equals HashOps of the thread's stream only if it issued every op.
+inline uint64_t HashOp(uint64_t h, const Op& op) {
+  uint64_t w[2];
+  __builtin_memcpy(w, &op, sizeof w);
+  h = (h ^ w[0]) * kHashPrime;
+  return (h ^ w[1]) * kHashPrime;
+}
 inline uint64_t HashOps(uint64_t h, const Op* ops, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    uint64_t w[2];
-    __builtin_memcpy(w, &ops[i], sizeof w);
-    h = (h ^ w[0]) * kHashPrime;
-    h = (h ^ w[1]) * kHashPrime;
-  }
+  for (size_t i = 0; i < n; ++i) h = HashOp(h, ops[i]);
   return h;
 }
+// Whether an op is an allocator call (waits and arguments are not).
+constexpr bool IsCall(OpKind k) { return k != OpKind::kWait && k != OpKind::kArg; }
 // The checksum of all threads: each thread's stream hash folded in order.
 inline uint64_t CombineChecksum(uint64_t combined, uint64_t thread_hash) {
   return (combined ^ thread_hash) * kHashPrime;

@@ -46,10 +46,12 @@ absl::Status WriteAt(int fd, const void* data, size_t n, uint64_t offset) {
 
 class Preparer {
  public:
-  explicit Preparer(int fd) : fd_(fd) {
+  // ticks_per_second: the trace's clock rate (0 if unknown: times stay 0).
+  Preparer(int fd, uint64_t ticks_per_second) : fd_(fd), ticks_per_second_(ticks_per_second) {
     std::memset(&h_, 0, sizeof h_);
     std::memcpy(h_.magic, kPreparedMagic, sizeof h_.magic);
     h_.version = kPreparedVersion;
+    h_.clock_known = ticks_per_second != 0;
   }
 
   absl::Status Add(const Event& e);
@@ -71,8 +73,12 @@ class Preparer {
   struct Thread {
     uint64_t trace_id = 0;
     std::vector<Op> buf;
+    std::vector<uint64_t> times;  // of the ops in buf
     uint64_t ops = 0;
+    uint64_t calls = 0;
     uint64_t hash = kHashBasis;
+    uint64_t first_op = 0;  // global positions of its first and last op
+    uint64_t last_op = 0;
     std::vector<BlockRef> blocks;
     std::vector<uint32_t> free_slots;
   };
@@ -93,8 +99,16 @@ class Preparer {
                         uint64_t requested);
   void Freed(uint32_t t, uint64_t address, const Block& b);
   void Sample();
+  // Sets now_ns_ from an event's time; notes an idle stretch before it.
+  void Clock(uint64_t ticks);
 
   int fd_;
+  uint64_t ticks_per_second_;
+  bool clock_started_ = false;
+  uint64_t first_ticks_ = 0;
+  uint64_t now_ns_ = 0;    // the current event's time, ns since the first event
+  uint64_t latest_ns_ = 0;  // the latest time seen (threads' clocks interleave)
+  std::vector<IdleGap> idle_gaps_;
   PreparedHeader h_;
   uint64_t out_pos_ = kHeaderBytes;
   std::vector<Thread> threads_;
@@ -124,9 +138,14 @@ absl::Status Preparer::FlushBlock(Thread& th) {
   if (th.buf.empty()) return absl::OkStatus();
   const size_t bytes = th.buf.size() * sizeof(Op);
   if (absl::Status st = WriteAt(fd_, th.buf.data(), bytes, out_pos_); !st.ok()) return st;
+  if (absl::Status st = WriteAt(fd_, th.times.data(), th.times.size() * sizeof(uint64_t), out_pos_ + bytes);
+      !st.ok()) {
+    return st;
+  }
   th.blocks.push_back(BlockRef{out_pos_, th.buf.size()});
-  out_pos_ += bytes;
+  out_pos_ += th.buf.size() * kOpBytes;
   th.buf.clear();
+  th.times.clear();
   return absl::OkStatus();
 }
 
@@ -140,10 +159,14 @@ absl::Status Preparer::Emit(uint32_t t, OpKind kind, uint32_t slot, uint64_t siz
   op.slot = slot;
   op.size = size;
   th.buf.push_back(op);
-  th.hash = HashOps(th.hash, &op, 1);
+  th.times.push_back(now_ns_);
+  th.hash = HashOp(th.hash, op);
+  if (th.ops == 0) th.first_op = h_.ops;
+  th.last_op = h_.ops;
   ++th.ops;
   ++h_.ops;
-  if (kind != OpKind::kWait && kind != OpKind::kArg) {
+  if (IsCall(kind)) {
+    ++th.calls;
     ++h_.calls;
     ++h_.calls_by_kind[static_cast<int>(kind)];
   }
@@ -245,12 +268,29 @@ void Preparer::Sample() {
     timeline_.resize(j);
     sample_step_ *= 2;
   }
-  timeline_.push_back(TimelinePoint{h_.ops, live_bytes_});
+  timeline_.push_back(TimelinePoint{h_.ops, live_bytes_, now_ns_});
   next_sample_ = h_.ops + sample_step_;
+}
+
+void Preparer::Clock(uint64_t ticks) {
+  if (ticks_per_second_ == 0) return;
+  if (!clock_started_) {
+    clock_started_ = true;
+    first_ticks_ = ticks;
+  }
+  // A time before the first event's (another thread's older reading) is 0.
+  const unsigned __int128 since = ticks > first_ticks_ ? ticks - first_ticks_ : 0;
+  const unsigned __int128 ns = since * 1000000000u / ticks_per_second_;
+  now_ns_ = ns > UINT64_MAX ? UINT64_MAX : static_cast<uint64_t>(ns);
+  if (now_ns_ > latest_ns_) {
+    if (now_ns_ - latest_ns_ >= kMinIdleGapNs) idle_gaps_.push_back(IdleGap{latest_ns_, now_ns_ - latest_ns_});
+    latest_ns_ = now_ns_;
+  }
 }
 
 absl::Status Preparer::Add(const Event& e) {
   ++h_.trace_events;
+  Clock(e.time);
   if (threads_.size() >= kMaxPreparedThreads && !thread_index_.contains(e.thread_id)) {
     return absl::ResourceExhaustedError(
         absl::StrCat("the trace has more than ", kMaxPreparedThreads, " threads; the replay runs one thread each"));
@@ -379,13 +419,15 @@ absl::StatusOr<PreparedHeader> Preparer::Finish(uint64_t trace_threads) {
   h_.slots = next_slot_;
   h_.final_live_bytes = live_bytes_;
   h_.final_live_blocks = live_blocks_;
+  h_.trace_duration_ns = latest_ns_;
   h_.checksum = kHashBasis;
   // Thread table, then each thread's block table, then the timeline.
   h_.thread_table_offset = out_pos_;
   uint64_t block_tables = out_pos_ + threads_.size() * sizeof(ThreadEntry);
   std::vector<ThreadEntry> table;
   for (const Thread& th : threads_) {
-    table.push_back(ThreadEntry{th.trace_id, th.ops, th.blocks.size(), block_tables});
+    table.push_back(
+        ThreadEntry{th.trace_id, th.ops, th.calls, th.hash, th.blocks.size(), block_tables, th.first_op, th.last_op});
     if (absl::Status st = WriteAt(fd_, th.blocks.data(), th.blocks.size() * sizeof(BlockRef), block_tables);
         !st.ok()) {
       return st;
@@ -396,14 +438,21 @@ absl::StatusOr<PreparedHeader> Preparer::Finish(uint64_t trace_threads) {
   if (absl::Status st = WriteAt(fd_, table.data(), table.size() * sizeof(ThreadEntry), out_pos_); !st.ok()) {
     return st;
   }
-  timeline_.push_back(TimelinePoint{h_.ops, live_bytes_});
+  timeline_.push_back(TimelinePoint{h_.ops, live_bytes_, latest_ns_});
   h_.timeline_offset = block_tables;
   h_.timeline_samples = timeline_.size();
   if (absl::Status st = WriteAt(fd_, timeline_.data(), timeline_.size() * sizeof(TimelinePoint), block_tables);
       !st.ok()) {
     return st;
   }
-  h_.file_size = block_tables + timeline_.size() * sizeof(TimelinePoint);
+  h_.idle_gaps_offset = h_.timeline_offset + timeline_.size() * sizeof(TimelinePoint);
+  h_.idle_gaps = idle_gaps_.size();
+  if (absl::Status st =
+          WriteAt(fd_, idle_gaps_.data(), idle_gaps_.size() * sizeof(IdleGap), h_.idle_gaps_offset);
+      !st.ok()) {
+    return st;
+  }
+  h_.file_size = h_.idle_gaps_offset + idle_gaps_.size() * sizeof(IdleGap);
   std::vector<char> page(kHeaderBytes, 0);
   std::memcpy(page.data(), &h_, sizeof h_);
   if (absl::Status st = WriteAt(fd_, page.data(), page.size(), 0); !st.ok()) return st;
@@ -416,7 +465,7 @@ absl::StatusOr<PreparedHeader> Preparer::Finish(uint64_t trace_threads) {
 }  // namespace
 
 absl::StatusOr<PreparedHeader> PrepareFromReader(trace::OrderedReader& reader, int out_fd) {
-  Preparer p(out_fd);
+  Preparer p(out_fd, reader.header().clock_ticks_per_second());
   Event e;
   while (reader.Next(&e)) {
     if (absl::Status st = p.Add(e); !st.ok()) return st;

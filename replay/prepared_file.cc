@@ -26,57 +26,87 @@ bool Inside(uint64_t offset, uint64_t count, uint64_t unit, uint64_t size) {
   return offset <= size && bytes <= size - offset;
 }
 
+bool CheckThread(const PreparedView& v, uint64_t t, uint64_t* calls_by_kind, char* error, size_t n) {
+  const PreparedHeader& h = *v.header;
+  const ThreadEntry& te = v.threads[t];
+  if (!Inside(te.block_table_offset, te.blocks, sizeof(BlockRef), v.size)) {
+    return Fail(error, n, "corrupt prepared file: thread %llu's block table is outside the file", t);
+  }
+  if (te.ops > h.ops || (te.ops == 0 ? te.first_op != 0 || te.last_op != 0
+                                      : te.first_op > te.last_op || te.last_op >= h.ops ||
+                                            te.last_op - te.first_op + 1 < te.ops)) {
+    return Fail(error, n, "corrupt prepared file: thread %llu's place in the global order is impossible", t);
+  }
+  uint64_t hash = kHashBasis;
+  uint64_t ops = 0, calls = 0;
+  const BlockRef* blocks = v.Blocks(t);
+  for (uint64_t b = 0; b < te.blocks; ++b) {
+    if (blocks[b].ops == 0 || blocks[b].ops > kBlockOps || blocks[b].offset < kHeaderBytes ||
+        blocks[b].offset % sizeof(uint64_t) != 0 || !Inside(blocks[b].offset, blocks[b].ops, kOpBytes, v.size)) {
+      return Fail(error, n, "corrupt prepared file: block %llu of thread %llu is malformed", b, t);
+    }
+    const Op* op = v.BlockOps(blocks[b]);
+    for (uint64_t i = 0; i < blocks[b].ops; ++i) {
+      const Op& o = op[i];
+      const int k = static_cast<int>(o.kind);
+      if (k < 1 || k > kMaxOpKind || o.kind == OpKind::kArg) {
+        return Fail(error, n, "corrupt prepared file: bad op kind at op %llu of thread %llu", ops + i, t);
+      }
+      if (o.kind == OpKind::kWait) {
+        if (o.slot >= h.threads || o.slot == t || o.size > v.threads[o.slot].ops) {
+          return Fail(error, n, "corrupt prepared file: bad wait at op %llu of thread %llu", ops + i, t);
+        }
+        continue;
+      }
+      ++calls;
+      ++calls_by_kind[k];
+      if (o.kind != OpKind::kFreeNull && o.slot >= h.slots) {
+        return Fail(error, n, "corrupt prepared file: slot out of range at op %llu of thread %llu", ops + i, t);
+      }
+      if (HasArg(o.kind)) {
+        if (i + 1 == blocks[b].ops || op[i + 1].kind != OpKind::kArg) {
+          return Fail(error, n, "corrupt prepared file: missing argument at op %llu of thread %llu", ops + i, t);
+        }
+        ++i;
+      }
+    }
+    hash = HashOps(hash, op, blocks[b].ops);
+    ops += blocks[b].ops;
+    if (ops > te.ops) break;
+  }
+  if (ops != te.ops) {
+    return Fail(error, n, "corrupt prepared file: thread %llu has %llu ops, its table says otherwise", t, ops);
+  }
+  if (calls != te.calls || hash != te.checksum) {
+    return Fail(error, n, "corrupt prepared file: thread %llu's calls or checksum differ from its ops (%llu calls)",
+                t, calls);
+  }
+  return true;
+}
+
 bool CheckOps(const PreparedView& v, char* error, size_t n) {
   const PreparedHeader& h = *v.header;
   uint64_t checksum = kHashBasis;
-  uint64_t total = 0;
+  uint64_t total = 0, calls = 0;
+  uint64_t by_kind[kMaxOpKind + 1] = {};
   for (uint64_t t = 0; t < h.threads; ++t) {
-    const ThreadEntry& te = v.threads[t];
-    if (!Inside(te.block_table_offset, te.blocks, sizeof(BlockRef), v.size)) {
-      return Fail(error, n, "corrupt prepared file: thread %llu's block table is outside the file", t);
-    }
-    uint64_t hash = kHashBasis;
-    uint64_t ops = 0;
-    const BlockRef* blocks = v.Blocks(t);
-    for (uint64_t b = 0; b < te.blocks; ++b) {
-      if (blocks[b].ops == 0 || blocks[b].ops > kBlockOps || blocks[b].offset < kHeaderBytes ||
-          blocks[b].offset % sizeof(Op) != 0 ||
-          !Inside(blocks[b].offset, blocks[b].ops, sizeof(Op), v.size)) {
-        return Fail(error, n, "corrupt prepared file: block %llu of thread %llu is malformed", b, t);
-      }
-      const Op* op = v.BlockOps(blocks[b]);
-      for (uint64_t i = 0; i < blocks[b].ops; ++i) {
-        const Op& o = op[i];
-        const int k = static_cast<int>(o.kind);
-        if (k < 1 || k > kMaxOpKind || o.kind == OpKind::kArg) {
-          return Fail(error, n, "corrupt prepared file: bad op kind at op %llu of thread %llu", ops + i, t);
-        }
-        if (o.kind == OpKind::kWait) {
-          if (o.slot >= h.threads || o.slot == t || o.size > v.threads[o.slot].ops) {
-            return Fail(error, n, "corrupt prepared file: bad wait at op %llu of thread %llu", ops + i, t);
-          }
-        } else if (o.kind != OpKind::kFreeNull && o.slot >= h.slots) {
-          return Fail(error, n, "corrupt prepared file: slot out of range at op %llu of thread %llu",
-                      ops + i, t);
-        }
-        if (HasArg(o.kind)) {
-          if (i + 1 == blocks[b].ops || op[i + 1].kind != OpKind::kArg) {
-            return Fail(error, n, "corrupt prepared file: missing argument at op %llu of thread %llu",
-                        ops + i, t);
-          }
-          ++i;
-        }
-      }
-      hash = HashOps(hash, op, blocks[b].ops);
-      ops += blocks[b].ops;
-    }
-    if (ops != te.ops) {
-      return Fail(error, n, "corrupt prepared file: thread %llu has %llu ops, its table says otherwise", t, ops);
-    }
-    total += ops;
-    checksum = CombineChecksum(checksum, hash);
+    if (!CheckThread(v, t, by_kind, error, n)) return false;
+    total += v.threads[t].ops;  // each at most h.ops: no overflow over 2^20 threads
+    calls += v.threads[t].calls;
+    checksum = CombineChecksum(checksum, v.threads[t].checksum);
   }
   if (total != h.ops) return Fail(error, n, "corrupt prepared file: op count mismatch (%llu ops found)", total);
+  if (calls != h.calls) {
+    return Fail(error, n, "corrupt prepared file: the streams hold %llu calls, the header says %llu", calls, h.calls);
+  }
+  for (int k = 0; k <= kMaxOpKind; ++k) {
+    if (by_kind[k] != h.calls_by_kind[k]) {
+      snprintf(error, n, "corrupt prepared file: the header counts %llu %s calls, the streams hold %llu",
+               static_cast<unsigned long long>(h.calls_by_kind[k]), OpKindName(static_cast<OpKind>(k)),
+               static_cast<unsigned long long>(by_kind[k]));
+      return false;
+    }
+  }
   if (checksum != h.checksum) {
     return Fail(error, n, "corrupt prepared file: checksum %016llx, header says %016llx", checksum, h.checksum);
   }
@@ -124,11 +154,20 @@ bool MapPrepared(const char* path, PreparedView* view, char* error, size_t n) {
     snprintf(error, n, "%s is truncated or extended (%zu bytes, header says %llu)", path, size,
              static_cast<unsigned long long>(h.file_size));
   } else if (h.threads > kMaxPreparedThreads || !Inside(h.thread_table_offset, h.threads, sizeof(ThreadEntry), size) ||
-             !Inside(h.timeline_offset, h.timeline_samples, sizeof(TimelinePoint), size)) {
+             h.thread_table_offset % sizeof(uint64_t) != 0 || h.timeline_samples > kMaxTimeline + 1 ||
+             !Inside(h.timeline_offset, h.timeline_samples, sizeof(TimelinePoint), size) ||
+             h.timeline_offset % sizeof(uint64_t) != 0 || h.idle_gaps_offset % sizeof(uint64_t) != 0 ||
+             !Inside(h.idle_gaps_offset, h.idle_gaps, sizeof(IdleGap), size)) {
     snprintf(error, n, "corrupt prepared file %s: tables outside the file", path);
+  } else if (h.ops > size / sizeof(Op) || h.calls > h.ops || h.slots > h.ops) {
+    // Every op takes file space; a slot is only made by an op.
+    snprintf(error, n, "corrupt prepared file %s: %llu ops, %llu calls and %llu slots cannot fit in %zu bytes", path,
+             static_cast<unsigned long long>(h.ops), static_cast<unsigned long long>(h.calls),
+             static_cast<unsigned long long>(h.slots), size);
   } else {
     view->threads = reinterpret_cast<const ThreadEntry*>(view->base + h.thread_table_offset);
     view->timeline = reinterpret_cast<const TimelinePoint*>(view->base + h.timeline_offset);
+    view->idle_gaps = reinterpret_cast<const IdleGap*>(view->base + h.idle_gaps_offset);
     ok = CheckOps(*view, error, n);
   }
   if (!ok) UnmapPrepared(view);

@@ -34,6 +34,11 @@ void* MapResident(size_t n) {
   return p == MAP_FAILED ? nullptr : p;
 }
 
+void* MapLazily(size_t n) {
+  void* p = mmap(nullptr, n == 0 ? 1 : n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return p == MAP_FAILED ? nullptr : p;
+}
+
 uint64_t ResidentBytes(const void* p, size_t n) {
   const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
   uintptr_t begin = reinterpret_cast<uintptr_t>(p) & ~(page - 1);

@@ -24,6 +24,9 @@ class ProcessMemory {
 // Maps n bytes of zeroed, resident anonymous memory (MAP_POPULATE); nullptr
 // on failure.
 void* MapResident(size_t n);
+// Maps n bytes of zeroed anonymous memory that becomes resident only as it
+// is touched (replay threads' stacks); nullptr on failure.
+void* MapLazily(size_t n);
 // Resident bytes of the mapping [p, p + n).
 uint64_t ResidentBytes(const void* p, size_t n);
 

@@ -10,19 +10,26 @@
 // only the allocator under test preloaded. compare interleaves allocators
 // (rotating their order each round) and reports medians.
 #include <stdlib.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "replay/allocators.h"
 #include "replay/prepare.h"
 #include "replay/prepared_file.h"
@@ -47,6 +54,10 @@ ABSL_FLAG(bool, verify, false,
 ABSL_FLAG(std::string, expect_checksum, "", "fail unless the prepared ops have this checksum (hex)");
 ABSL_FLAG(bool, progress, false, "report each run on stderr (on by default when stderr is a terminal)");
 ABSL_FLAG(std::string, temp_dir, "", "where preparation spills (default $TMPDIR or /tmp)");
+ABSL_FLAG(std::string, pace, "none",
+          "none|recorded: as fast as possible, or each op at its recorded time (idle gaps capped by --max_gap)");
+ABSL_FLAG(std::string, max_gap, "10s", "--pace=recorded: recorded idle gaps longer than this (1ms..1h) are shortened "
+                                       "to it; a number with ns, us, ms, s or min");
 
 namespace alloclab::replay {
 namespace {
@@ -100,8 +111,77 @@ absl::Status Prepare(Prepared* p, std::string* described) {
   return absl::OkStatus();
 }
 
+// The flag names on the command line ("--name=v", "-name", "--noname"),
+// noted before absl parses it (its own record of that is not public).
+std::vector<std::string>& GivenFlags() {
+  static auto* given = new std::vector<std::string>;
+  return *given;
+}
+void NoteGivenFlags(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view a = argv[i];
+    if (a == "--") break;
+    if (!absl::ConsumePrefix(&a, "--") && !absl::ConsumePrefix(&a, "-")) continue;
+    a = a.substr(0, a.find('='));
+    GivenFlags().emplace_back(a);
+    if (absl::ConsumePrefix(&a, "no")) GivenFlags().emplace_back(a);
+  }
+}
+bool Given(const char* name) {
+  return std::find(GivenFlags().begin(), GivenFlags().end(), name) != GivenFlags().end();
+}
+
+// Flags that only some commands take: given to another, they are an error,
+// not silently ignored.
+absl::Status CheckFlagsBelong(const std::string& command) {
+  struct Owned {
+    const char* flag;
+    const char* commands;  // space-separated
+  };
+  static constexpr Owned kOwned[] = {
+      {"allocator", "run"},          {"allocators", "compare"}, {"baseline", "compare"},
+      {"out", "prepare"},            {"repeat", "run compare"}, {"touch", "run compare"},
+      {"json", "run compare"},       {"report", "run compare"}, {"sample_shift", "run compare"},
+      {"rss_interval_us", "run compare"}, {"verify", "run compare"}, {"expect_checksum", "run compare"},
+      {"save_prepared", "run compare"},   {"prepared", "run compare"}, {"pace", "run compare"},
+      {"max_gap", "run compare"},
+  };
+  for (const Owned& o : kOwned) {
+    const std::vector<std::string> commands = absl::StrSplit(o.commands, ' ');
+    if (Given(o.flag) && std::find(commands.begin(), commands.end(), command) == commands.end()) {
+      return absl::InvalidArgumentError(absl::StrCat("--", o.flag, " does not apply to `replay ", command,
+                                                     "` (only to: ", o.commands, ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// "10s", "250ms", "500us", "1000000ns", "2min" -> ns; false if malformed.
+bool ParseDurationNs(const std::string& text, uint64_t* ns) {
+  static constexpr std::pair<const char*, uint64_t> kUnits[] = {
+      {"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"min", 60000000000ull}, {"s", 1000000000}};
+  for (const auto& [suffix, scale] : kUnits) {
+    if (!absl::EndsWith(text, suffix)) continue;
+    double v;
+    if (!absl::SimpleAtod(text.substr(0, text.size() - std::strlen(suffix)), &v) || !(v >= 0) || v > 1e13) {
+      return false;
+    }
+    *ns = static_cast<uint64_t>(v * static_cast<double>(scale));
+    return true;
+  }
+  return false;
+}
+
+// Whether the directory that would hold `path` exists and takes new files.
+bool DirectoryWritable(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  return access(dir.c_str(), W_OK | X_OK) == 0;
+}
+
 int RunOrCompare(bool compare) {
   // Everything the user typed is checked before any work starts.
+  if (absl::Status st = CheckFlagsBelong(compare ? "compare" : "run"); !st.ok()) return Fail(st);
   const std::string touch = absl::GetFlag(FLAGS_touch);
   if (touch != "none" && touch != "first" && touch != "all") {
     return Fail("--touch must be none, first or all, not '" + touch + "'");
@@ -111,7 +191,31 @@ int RunOrCompare(bool compare) {
   const int shift = absl::GetFlag(FLAGS_sample_shift);
   if (shift < 0 || shift > 31) return Fail("--sample_shift must be between 0 and 31");
   const int interval = absl::GetFlag(FLAGS_rss_interval_us);
-  if (interval < 50) return Fail("--rss_interval_us must be at least 50");
+  if (interval < 50 || interval > 10000000) return Fail("--rss_interval_us must be between 50 and 10000000");
+  const std::string pace = absl::GetFlag(FLAGS_pace);
+  if (pace != "none" && pace != "recorded") return Fail("--pace must be none or recorded, not '" + pace + "'");
+  uint64_t max_gap_ns = 0;
+  if (!ParseDurationNs(absl::GetFlag(FLAGS_max_gap), &max_gap_ns) || max_gap_ns < kMinIdleGapNs ||
+      max_gap_ns > uint64_t{3600} * 1000000000) {
+    return Fail("--max_gap must be a duration from 1ms to 1h (e.g. 250ms, 10s), not '" + absl::GetFlag(FLAGS_max_gap) +
+                "'");
+  }
+  if (pace == "none" && Given("max_gap")) return Fail("--max_gap applies only with --pace=recorded");
+  if (pace == "recorded" && absl::GetFlag(FLAGS_verify)) {
+    return Fail("--verify checks every block as fast as it can; it cannot be paced");
+  }
+  std::string want_checksum = absl::AsciiStrToLower(absl::GetFlag(FLAGS_expect_checksum));
+  if (!want_checksum.empty()) {
+    uint64_t parsed;
+    if (want_checksum.size() > 16 || !absl::SimpleHexAtoi(want_checksum, &parsed)) {
+      return Fail("--expect_checksum must be up to 16 hex digits, not '" + want_checksum + "'");
+    }
+    want_checksum = absl::StrFormat("%016x", parsed);
+  }
+  const std::string html_path = absl::GetFlag(FLAGS_report);
+  if (!html_path.empty() && !DirectoryWritable(html_path)) {
+    return Fail("--report=" + html_path + ": its directory does not exist or is not writable");
+  }
   std::vector<std::string> names;
   if (compare) {
     names = absl::StrSplit(absl::GetFlag(FLAGS_allocators), ',', absl::SkipEmpty());
@@ -142,6 +246,7 @@ int RunOrCompare(bool compare) {
   options.sample_shift = shift;
   options.rss_interval_us = interval;
   options.verify = absl::GetFlag(FLAGS_verify);
+  options.pace_max_gap_ns = pace == "recorded" ? max_gap_ns : 0;
 
   Prepared prepared;
   Report report;
@@ -154,14 +259,28 @@ int RunOrCompare(bool compare) {
   char error[512];
   if (!MapPrepared(prepared.path.c_str(), &view, error, sizeof error)) return Fail(std::string(error));
   report.prepared = *view.header;
+  report.threads.assign(view.threads, view.threads + view.header->threads);
   report.timeline.assign(view.timeline, view.timeline + view.header->timeline_samples);
+  report.idle_gaps.assign(view.idle_gaps, view.idle_gaps + view.header->idle_gaps);
   UnmapPrepared(&view);
-  if (const std::string want = absl::GetFlag(FLAGS_expect_checksum); !want.empty()) {
+  if (!want_checksum.empty()) {
     const std::string have = absl::StrFormat("%016x", report.prepared.checksum);
-    if (want != have) {
-      return Fail(absl::StrCat("the prepared ops have checksum ", have, ", expected ", want,
+    if (want_checksum != have) {
+      return Fail(absl::StrCat("the prepared ops have checksum ", have, ", expected ", want_checksum,
                                ": preparation is not what it was"));
     }
+  }
+  if (options.pace_max_gap_ns != 0 && report.prepared.clock_known == 0) {
+    return Fail("the trace recorded no clock rate: it cannot be replayed paced");
+  }
+  report.pace_max_gap_ns = options.pace_max_gap_ns;
+  for (const Allocator& a : allocators) {
+    if (!a.redirected_by.empty()) {
+      report.notes.push_back(absl::StrCat(a.name, " is ", a.preload, " (chosen by $", a.redirected_by, ")"));
+    }
+  }
+  for (const std::string& e : AllocatorEnvironment()) {
+    report.notes.push_back(absl::StrCat("every run has ", e, " in its environment"));
   }
   report.touch = touch;
   report.baseline = baseline;
@@ -185,10 +304,10 @@ int RunOrCompare(bool compare) {
         return Fail(absl::StrCat("allocator ", allocators[i].name, ": ", r->verify_errors,
                                  " blocks failed verification; first: ", r->first_verify_error));
       }
+      if (absl::Status st = CheckIssued(report, *r); !st.ok()) return Fail(st);
       report.allocators[i].runs.push_back(*std::move(r));
     }
   }
-  const std::string html_path = absl::GetFlag(FLAGS_report);
   if (!html_path.empty() && !WriteFile(html_path, FormatHtml(report))) {
     return Fail("cannot write the report to " + html_path);
   }
@@ -199,6 +318,7 @@ int RunOrCompare(bool compare) {
 }
 
 int PrepareOnly() {
+  if (absl::Status st = CheckFlagsBelong("prepare"); !st.ok()) return Fail(st);
   const std::string trace = absl::GetFlag(FLAGS_trace);
   const std::string out = absl::GetFlag(FLAGS_out);
   if (trace.empty() || out.empty()) return Fail("prepare needs --trace and --out");
@@ -221,6 +341,7 @@ int main(int argc, char** argv) {
       "  replay compare --trace=T | --prepared=P [--allocators=buddy,glibc,jemalloc,tcmalloc,mimalloc]\n"
       "                 [--repeat=N] [--baseline=glibc] [--json] [--report=F.html]\n"
       "  replay prepare --trace=T --out=P");
+  alloclab::replay::NoteGivenFlags(argc, argv);
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   if (rest.size() != 2) {
     std::fprintf(stderr, "replay: give one command: run, compare or prepare (see --help)\n");

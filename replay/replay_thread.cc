@@ -13,9 +13,10 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include <cerrno>
 #include <cstdio>
-#include <initializer_list>
 #include <cstring>
+#include <initializer_list>
 
 namespace alloclab::replay {
 namespace {
@@ -51,16 +52,17 @@ inline uint32_t* FutexWord(std::atomic<uint64_t>* done) {
   return reinterpret_cast<uint32_t*>(done);  // the low half on little-endian
 }
 
-void WaitFor(ThreadControl* self, ThreadControl* other, uint64_t target) {
+// Whether the wait ended with other at target (false: the replay was abandoned).
+bool WaitFor(WorkerStats* stats, ThreadProgress* other, uint64_t target, const std::atomic<bool>* abandoned) {
   for (int i = 0; i < 256; ++i) {
-    if (other->done.load(std::memory_order_acquire) >= target) return;
+    if (other->done.load(std::memory_order_acquire) >= target) return true;
     _mm_pause();
   }
   for (int i = 0; i < 16; ++i) {
-    if (other->done.load(std::memory_order_acquire) >= target) return;
+    if (other->done.load(std::memory_order_acquire) >= target) return true;
     sched_yield();
   }
-  ++self->waits_slept;
+  ++stats->waits_slept;
   // Sleep until the other thread passes the lowest target any sleeper set.
   // The publisher checks wake_at without a fence: a wake lost to that race
   // costs one timeout, never a hang.
@@ -68,6 +70,7 @@ void WaitFor(ThreadControl* self, ThreadControl* other, uint64_t target) {
   for (;;) {
     uint64_t seen = other->done.load(std::memory_order_acquire);
     if (seen >= target) break;
+    if (abandoned->load(std::memory_order_relaxed)) return false;
     uint64_t at = other->wake_at.load(std::memory_order_relaxed);
     while (target < at && !other->wake_at.compare_exchange_weak(at, target, std::memory_order_seq_cst)) {
     }
@@ -76,9 +79,10 @@ void WaitFor(ThreadControl* self, ThreadControl* other, uint64_t target) {
     syscall(SYS_futex, FutexWord(&other->done), FUTEX_WAIT_PRIVATE, static_cast<uint32_t>(seen), &timeout,
             nullptr, 0);
   }
+  return true;
 }
 
-inline void Publish(ThreadControl* self, uint64_t pos) {
+inline void Publish(ThreadProgress* self, uint64_t pos) {
   self->done.store(pos, std::memory_order_release);
   if (__builtin_expect(pos >= self->wake_at.load(std::memory_order_relaxed), 0)) {
     self->wake_at.store(~0ull, std::memory_order_relaxed);
@@ -146,13 +150,15 @@ inline uint64_t Requested(const Op& o, uint64_t arg) {
 
 namespace {
 
+// What SlowOp did.
+enum SlowResult { kIssued = 0, kIssuedWithArg = 1, kGaveUp = -1 };
+
 // Everything but the plain malloc/free fast path: waits, arguments, sampled
-// (timed) ops. Returns how many extra op words (kArg) it consumed.
+// (timed) ops.
 template <Touch kTouch>
-inline int SlowOp(const ReplayConfig& config, ThreadControl* self, const Op* o, bool timed) {
+inline int SlowOp(const ReplayConfig& config, WorkerStats* stats, const Op* o, bool timed) {
   if (o->kind == OpKind::kWait) {
-    WaitFor(self, &config.controls[o->slot], o->size);
-    return 0;
+    return WaitFor(stats, &config.progress[o->slot], o->size, config.abandoned) ? kIssued : kGaveUp;
   }
   const bool has_arg = HasArg(o->kind);
   const uint64_t arg = has_arg ? o[1].size : 0;
@@ -163,36 +169,50 @@ inline int SlowOp(const ReplayConfig& config, ThreadControl* self, const Op* o, 
     const uint64_t start = __rdtsc();
     p = Issue(*o, arg, config.slots);
     const uint64_t cycles = __rdtsc() - start;
-    ++self->latency[static_cast<int>(o->kind)][LatencyBucket(cycles)];
+    ++stats->latency[static_cast<int>(o->kind)][LatencyBucket(cycles)];
     if (p != nullptr && Allocates(o->kind)) {
-      self->slop_requested += Requested(*o, arg);
-      self->slop_usable += malloc_usable_size(p);
-      ++self->slop_samples;
+      stats->slop_requested += Requested(*o, arg);
+      stats->slop_usable += malloc_usable_size(p);
+      ++stats->slop_samples;
     }
   }
   if (Allocates(o->kind) || o->kind == OpKind::kRealloc) {
     if (p == nullptr && Requested(*o, arg) != 0) {
-      ++self->alloc_failures;
+      ++stats->alloc_failures;
     } else if (kTouch != Touch::kNone) {
       TouchBlock(p, Requested(*o, arg), kTouch);
     }
   }
-  return has_arg ? 1 : 0;
+  return has_arg ? kIssuedWithArg : kIssued;
+}
+
+// What a worker leaves in a traced thread's progress when it stops.
+inline bool Leave(ThreadProgress* self, uint64_t ops, uint64_t calls, uint64_t hash, bool finished) {
+  self->issued_ops = ops;
+  self->issued_calls = calls;
+  self->issued_hash = hash;
+  self->finished = finished ? 1 : 0;
+  return finished;
 }
 
 // kMulti: other threads may wait on this one, so every op is published; a
 // lone thread publishes once a block, for the progress the sampler plots.
 // The inner loop keeps few values live across the calls (a pointer, an end,
-// a countdown to the next timed op, the slots) so they stay in registers.
+// a countdown to the next timed op, the slots, the hash and call count) so
+// they stay in registers. Every op word it passes is folded into the hash
+// after its call, so the hash is of what was issued, in order.
 template <bool kMulti, Touch kTouch>
-void Loop(const ReplayConfig& config, uint32_t t) {
+bool Loop(const ReplayConfig& config, uint32_t t, WorkerStats* stats) {
   const PreparedView& v = *config.view;
-  ThreadControl* const self = &config.controls[t];
+  ThreadProgress* const self = &config.progress[t];
   void** const slots = config.slots;
   const uint32_t period = config.sample_mask + 1;
   const BlockRef* blocks = v.Blocks(t);
   const uint64_t nblocks = v.threads[t].blocks;
+  const uint64_t stats_base = stats->ops_done.load(std::memory_order_relaxed);
   uint64_t base = 0;  // ops before this block
+  uint64_t hash = kHashBasis;
+  uint64_t calls = 0;
   uint32_t countdown = 1;  // the first op is timed
   for (uint64_t b = 0; b < nblocks; ++b) {
     const Op* const ops = v.BlockOps(blocks[b]);
@@ -209,33 +229,116 @@ void Loop(const ReplayConfig& config, uint32_t t) {
         void* p = malloc(o->size);
         slots[o->slot] = p;
         if (__builtin_expect(p == nullptr, 0)) {
-          if (o->size != 0) ++self->alloc_failures;
+          if (o->size != 0) ++stats->alloc_failures;
         } else if (kTouch != Touch::kNone) {
           TouchBlock(p, o->size, kTouch);
         }
+        ++calls;
       } else if (__builtin_expect(countdown != 0, 1) && o->kind == OpKind::kFree) {
         free(slots[o->slot]);
         slots[o->slot] = nullptr;  // a stale slot is never freed twice
+        ++calls;
       } else {
         const bool timed = countdown == 0;
         if (timed) countdown = period;
-        o += SlowOp<kTouch>(config, self, o, timed);
+        const int r = SlowOp<kTouch>(config, stats, o, timed);
+        if (__builtin_expect(r == kGaveUp, 0)) {
+          return Leave(self, base + static_cast<uint64_t>(o - ops), calls, hash, false);
+        }
+        calls += IsCall(o->kind);
+        if (r == kIssuedWithArg) hash = HashOp(hash, *o++);
       }
+      hash = HashOp(hash, *o);
       if (kMulti) Publish(self, base + static_cast<uint64_t>(o - ops) + 1);
     }
     base += blocks[b].ops;
+    stats->ops_done.store(stats_base + base, std::memory_order_relaxed);
     if (!kMulti) self->done.store(base, std::memory_order_relaxed);
   }
   Publish(self, base);
+  return Leave(self, base, calls, hash, true);
 }
 
 template <bool kMulti>
-void LoopTouch(const ReplayConfig& config, uint32_t t) {
+bool LoopTouch(const ReplayConfig& config, uint32_t t, WorkerStats* stats) {
   switch (config.touch) {
-    case Touch::kNone: return Loop<kMulti, Touch::kNone>(config, t);
-    case Touch::kFirst: return Loop<kMulti, Touch::kFirst>(config, t);
-    case Touch::kAll: return Loop<kMulti, Touch::kAll>(config, t);
+    case Touch::kNone: return Loop<kMulti, Touch::kNone>(config, t, stats);
+    case Touch::kFirst: return Loop<kMulti, Touch::kFirst>(config, t, stats);
+    case Touch::kAll: return Loop<kMulti, Touch::kAll>(config, t, stats);
   }
+  return false;
+}
+
+uint64_t MonotonicNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000 + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// Sleeps until CLOCK_MONOTONIC reaches deadline_ns; returns the time slept.
+uint64_t SleepUntil(uint64_t deadline_ns) {
+  const uint64_t before = MonotonicNs();
+  if (deadline_ns <= before) return 0;
+  struct timespec ts;
+  ts.tv_sec = static_cast<time_t>(deadline_ns / 1000000000);
+  ts.tv_nsec = static_cast<long>(deadline_ns % 1000000000);
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+  }
+  return MonotonicNs() - before;
+}
+
+// The paced replay: not the throughput loop. Each op waits for its recorded
+// time (an op less than 50 us early goes at once: sleeping is coarser than
+// that), every call is timed, and every op is published.
+bool PacedLoop(const ReplayConfig& config, uint32_t t, WorkerStats* stats) {
+  const PreparedView& v = *config.view;
+  const Pacing& pacing = *config.pacing;
+  ThreadProgress* const self = &config.progress[t];
+  const BlockRef* blocks = v.Blocks(t);
+  const uint64_t stats_base = stats->ops_done.load(std::memory_order_relaxed);
+  uint64_t pos = 0, hash = kHashBasis, calls = 0, now = MonotonicNs(), call_cycles = 0;
+  for (uint64_t b = 0; b < v.threads[t].blocks; ++b) {
+    const Op* ops = v.BlockOps(blocks[b]);
+    const uint64_t* times = v.BlockTimes(blocks[b]);
+    for (uint64_t i = 0; i < blocks[b].ops; ++i) {
+      const Op& o = ops[i];
+      const uint64_t due = pacing.start_ns + PacedTime(pacing, times[i]);
+      if (due > now) now = MonotonicNs();
+      if (due > now + 50000) {
+        stats->paced_sleep_ns += SleepUntil(due);
+        now = MonotonicNs();
+      }
+      if (o.kind == OpKind::kWait) {
+        if (!WaitFor(stats, &config.progress[o.slot], o.size, config.abandoned)) {
+          return Leave(self, pos, calls, hash, false);
+        }
+      } else {
+        const uint64_t arg = HasArg(o.kind) ? ops[i + 1].size : 0;
+        const uint64_t start = __rdtsc();
+        void* p = Issue(o, arg, config.slots);
+        const uint64_t cycles = __rdtsc() - start;
+        call_cycles += cycles;
+        ++stats->latency[static_cast<int>(o.kind)][LatencyBucket(cycles)];
+        ++calls;
+        if (Allocates(o.kind) || o.kind == OpKind::kRealloc) {
+          if (p == nullptr && Requested(o, arg) != 0) {
+            ++stats->alloc_failures;
+          } else if (config.touch != Touch::kNone) {
+            TouchBlock(p, Requested(o, arg), config.touch);
+          }
+        }
+      }
+      hash = HashOp(hash, o);
+      if (HasArg(o.kind)) {
+        hash = HashOp(hash, ops[++i]);
+        ++pos;
+      }
+      Publish(self, ++pos);
+    }
+    stats->ops_done.store(stats_base + pos, std::memory_order_relaxed);
+  }
+  stats->call_cycles += call_cycles;
+  return Leave(self, pos, calls, hash, true);
 }
 
 }  // namespace
@@ -279,12 +382,10 @@ bool ResolveEntryPoints(const char* object, char* error, size_t error_size) {
   return true;
 }
 
-void ReplayThread(const ReplayConfig& config, uint32_t t) {
-  if (config.view->header->threads > 1) {
-    LoopTouch<true>(config, t);
-  } else {
-    LoopTouch<false>(config, t);
-  }
+bool ReplayThread(const ReplayConfig& config, uint32_t t, WorkerStats* stats) {
+  if (config.pacing != nullptr) return PacedLoop(config, t, stats);
+  if (config.view->header->threads > 1) return LoopTouch<true>(config, t, stats);
+  return LoopTouch<false>(config, t, stats);
 }
 
 namespace {
@@ -303,7 +404,7 @@ bool TagIntact(const void* p, uint64_t size, uint64_t tag) {
   return size < 16 || memcmp(static_cast<const char*>(p) + size - 8, &tag, 8) == 0;
 }
 
-void Report(ThreadControl* self, uint32_t t, uint64_t pos, const Op& o, const char* what) {
+void Report(WorkerStats* self, uint32_t t, uint64_t pos, const Op& o, const char* what) {
   if (self->verify_errors++ == 0) {
     snprintf(self->first_error, sizeof self->first_error, "thread %u op %llu (%s, slot %u, size %llu): %s", t,
              static_cast<unsigned long long>(pos), OpKindName(o.kind), o.slot,
@@ -330,9 +431,11 @@ uint64_t RequiredAlignment(const Op& o, uint64_t arg) {
 
 }  // namespace
 
-void VerifyThread(const ReplayConfig& config, uint32_t t) {
+bool VerifyThread(const ReplayConfig& config, uint32_t t, WorkerStats* stats) {
   const PreparedView& v = *config.view;
-  ThreadControl* self = &config.controls[t];
+  ThreadProgress* const progress = &config.progress[t];
+  WorkerStats* const self = stats;
+  uint64_t hash = kHashBasis, calls = 0;
   void** slots = config.slots;
   uint64_t* sizes = config.sizes;
   const BlockRef* blocks = v.Blocks(t);
@@ -343,8 +446,11 @@ void VerifyThread(const ReplayConfig& config, uint32_t t) {
       const Op& o = ops[i];
       const uint64_t at = pos;
       if (o.kind == OpKind::kWait) {
-        WaitFor(self, &config.controls[o.slot], o.size);
-        Publish(self, ++pos);
+        if (!WaitFor(stats, &config.progress[o.slot], o.size, config.abandoned)) {
+          return Leave(progress, pos, calls, hash, false);
+        }
+        hash = HashOp(hash, o);
+        Publish(progress, ++pos);
         continue;
       }
       const uint64_t arg = HasArg(o.kind) ? ops[i + 1].size : 0;
@@ -358,6 +464,8 @@ void VerifyThread(const ReplayConfig& config, uint32_t t) {
         Report(self, t, at, o, "malloc_usable_size is smaller than the size requested");
       }
       void* p = Issue(o, arg, slots);
+      ++calls;
+      hash = HashOp(hash, o);
       if (Allocates(o.kind) || o.kind == OpKind::kRealloc) {
         const uint64_t size = Requested(o, arg);
         if (p == nullptr) {
@@ -390,12 +498,14 @@ void VerifyThread(const ReplayConfig& config, uint32_t t) {
         sizes[o.slot] = 0;
       }
       if (HasArg(o.kind)) {
-        ++i;
+        hash = HashOp(hash, ops[++i]);
         ++pos;
       }
-      Publish(self, ++pos);
+      Publish(progress, ++pos);
     }
+    stats->ops_done.fetch_add(blocks[b].ops, std::memory_order_relaxed);
   }
+  return Leave(progress, pos, calls, hash, true);
 }
 
 }  // namespace alloclab::replay

@@ -1,6 +1,7 @@
 // The replay loop: one thread's op stream issued against whatever malloc the
 // process has (the allocator under test is preloaded). Between calls it only
-// indexes arrays; waits on other threads spin briefly, then sleep on a futex.
+// indexes arrays and folds the op into the thread's running hash; waits on
+// other threads spin briefly, then sleep on a futex.
 #ifndef ALLOCLAB_REPLAY_REPLAY_THREAD_H_
 #define ALLOCLAB_REPLAY_REPLAY_THREAD_H_
 
@@ -9,19 +10,30 @@
 
 #include "replay/latency_histogram.h"
 #include "replay/op_stream.h"
+#include "replay/pacing.h"
 #include "replay/prepared_file.h"
 
 namespace alloclab::replay {
 
 enum class Touch { kNone, kFirst, kAll };
 
-// Per replay thread; lives in memory the runner maps itself, one cache line
-// for what other threads read.
-struct alignas(64) ThreadControl {
-  std::atomic<uint64_t> done{0};      // ops completed (position in the stream)
+// Per traced thread, one cache line in memory the runner maps itself: its
+// progress (which other threads wait on) and what its replay issued.
+struct alignas(64) ThreadProgress {
+  std::atomic<uint64_t> done{0};         // ops completed (position in the stream)
   std::atomic<uint64_t> wake_at{~0ull};  // a sleeper waits for done >= this
-  char pad[64 - 16];
-  // Owned by the thread; read by the runner after it ends.
+  // Written by the worker when it leaves the thread: the ops and calls it
+  // issued and their hash (HashOp over each op word, as it went).
+  uint64_t issued_ops;
+  uint64_t issued_calls;
+  uint64_t issued_hash;
+  uint64_t finished;  // 1 when the worker reached the end of the thread's ops
+};
+static_assert(sizeof(ThreadProgress) == 64, "one line per traced thread");
+
+// Per worker (OS thread); read by the runner after the workers end.
+struct alignas(64) WorkerStats {
+  std::atomic<uint64_t> ops_done{0};  // ops of its threads, at least once a block (the sampler's progress)
   uint64_t latency[kMaxOpKind + 1][kLatencyBuckets];
   uint64_t slop_requested;   // sampled allocations: bytes asked for
   uint64_t slop_usable;      // ... and malloc_usable_size of the result
@@ -29,16 +41,22 @@ struct alignas(64) ThreadControl {
   uint64_t alloc_failures;   // replayed allocations that returned NULL
   uint64_t waits_slept;      // waits that had to sleep
   uint64_t verify_errors;    // --verify: blocks found damaged or misplaced
-  char first_error[160];     // the first of them, described
+  uint64_t call_cycles;      // paced: TSC cycles spent in the calls
+  uint64_t paced_sleep_ns;   // paced: time spent waiting for recorded gaps
+  char first_error[160];     // the first verify error, described
 };
 
 struct ReplayConfig {
   const PreparedView* view;
-  ThreadControl* controls;  // [threads]
-  void** slots;             // [slots], zeroed
+  ThreadProgress* progress;  // [threads]
+  void** slots;              // [slots], zeroed
   Touch touch;
-  uint32_t sample_mask;     // time op i when (i & mask) == 0
-  uint64_t* sizes;          // [slots] when verifying, else nullptr
+  uint32_t sample_mask;      // time op i when (i & mask) == 0
+  uint64_t* sizes;           // [slots] when verifying, else nullptr
+  const Pacing* pacing;      // nullptr: as fast as possible
+  // Set when a worker ended before its ops did (the allocator unwound it):
+  // waits give up instead of waiting for ever.
+  std::atomic<bool>* abandoned;
 };
 
 // The allocator's entry points, each checked to come from the allocator under
@@ -61,14 +79,16 @@ struct EntryPoints {
 bool ResolveEntryPoints(const char* object, char* error, size_t error_size);
 const EntryPoints& Entry();
 
-// Replays thread t's stream to the end.
-void ReplayThread(const ReplayConfig& config, uint32_t t);
+// Replays traced thread t's stream on the calling worker, to the end or until
+// a wait gives up (config.abandoned); fills progress[t]'s issued figures.
+// Returns whether it reached the end.
+bool ReplayThread(const ReplayConfig& config, uint32_t t, WorkerStats* stats);
 
-// Replays thread t's stream checking every result instead of timing it: each
+// As ReplayThread, but checking every result instead of timing it: each
 // block gets its slot's tag at both ends, which must be intact when the block
 // is resized, queried or freed (two live blocks that overlap destroy each
 // other's tags); alignment, usable size >= requested, calloc's zeroing.
-void VerifyThread(const ReplayConfig& config, uint32_t t);
+bool VerifyThread(const ReplayConfig& config, uint32_t t, WorkerStats* stats);
 
 }  // namespace alloclab::replay
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "replay/pacing.h"
 
 namespace alloclab::replay {
 namespace {
@@ -16,7 +17,9 @@ constexpr double kMiB = 1024.0 * 1024.0;
 constexpr int kMalloc = static_cast<int>(OpKind::kMalloc);
 constexpr int kFree = static_cast<int>(OpKind::kFree);
 
-double Wall(const RunResult& r) { return static_cast<double>(r.wall_ns); }
+// The timed part: the whole replay, or in a paced one only the calls.
+double Timed(const RunResult& r) { return static_cast<double>(r.TimedNs()); }
+double CallsPerSecond(const RunResult& r) { return r.CallsPerSecond(); }
 double Cpu(const RunResult& r) { return static_cast<double>(r.cpu_ns); }
 double Peak(const RunResult& r) { return static_cast<double>(r.rss_peak_bytes); }
 double Final(const RunResult& r) { return static_cast<double>(r.rss_final_bytes); }
@@ -154,6 +157,20 @@ std::string BarPlot(const std::string& id, const std::string& title,
   return svg + "</svg>\n";
 }
 
+// Recorded times on the paced replay's clock (replay/pacing.h).
+class PacedClock {
+ public:
+  explicit PacedClock(const Report& r) : cut_(r.idle_gaps.size() + 1) {
+    CutGaps(r.idle_gaps.data(), r.idle_gaps.size(), r.pace_max_gap_ns, cut_.data());
+    pacing_ = Pacing{0, r.pace_max_gap_ns, r.idle_gaps.data(), cut_.data(), r.idle_gaps.size()};
+  }
+  double Ns(uint64_t recorded_ns) const { return static_cast<double>(PacedTime(pacing_, recorded_ns)); }
+
+ private:
+  std::vector<uint64_t> cut_;
+  Pacing pacing_;
+};
+
 std::string SizeLabel(int bucket) {
   const uint64_t lo = bucket == 0 ? 0 : uint64_t{1} << bucket;
   if (lo >= (1u << 30)) return absl::StrCat(lo >> 30, "G");
@@ -187,8 +204,42 @@ double AllocatorRuns::Median(double (*metric)(const RunResult&)) const {
 const RunResult& AllocatorRuns::Representative() const {
   std::vector<const RunResult*> v;
   for (const RunResult& r : runs) v.push_back(&r);
-  std::sort(v.begin(), v.end(), [](const RunResult* a, const RunResult* b) { return a->wall_ns < b->wall_ns; });
+  std::sort(v.begin(), v.end(), [](const RunResult* a, const RunResult* b) { return a->TimedNs() < b->TimedNs(); });
   return *v[(v.size() - 1) / 2];
+}
+
+absl::Status CheckIssued(const Report& r, const RunResult& run) {
+  const std::string who = absl::StrCat("allocator ", run.allocator, ": ");
+  if (run.prepared_checksum != r.prepared.checksum || run.issued.size() != r.threads.size()) {
+    return absl::DataLossError(absl::StrCat(who, "the runner replayed another prepared file (checksum ",
+                                            absl::Hex(run.prepared_checksum, absl::kZeroPad16), ")"));
+  }
+  for (size_t t = 0; t < r.threads.size(); ++t) {
+    const ThreadEntry& want = r.threads[t];
+    const IssuedThread& got = run.issued[t];
+    if (got.ops == want.ops && got.calls == want.calls && got.hash == want.checksum && got.finished) continue;
+    std::string what;
+    if (got.ops != want.ops || !got.finished) {
+      what = absl::StrCat("stopped after ", got.ops, " of its ", want.ops, " ops (", got.calls, " of ", want.calls,
+                          " calls)");
+    } else {
+      what = absl::StrCat("issued other ops than prepared (", got.calls, " calls, ops hash ",
+                          absl::Hex(got.hash, absl::kZeroPad16), ", prepared ",
+                          absl::Hex(want.checksum, absl::kZeroPad16), ")");
+    }
+    return absl::DataLossError(absl::StrCat(who, "the replay did not issue the prepared ops: thread ", t, " (traced ",
+                                            want.trace_thread_id, ") ", what));
+  }
+  if (run.checksum != r.prepared.checksum || run.calls != r.prepared.calls || run.ops != r.prepared.ops) {
+    return absl::DataLossError(absl::StrCat(who, "the replay issued ", run.calls, " calls (checksum ",
+                                            absl::Hex(run.checksum, absl::kZeroPad16), "), the prepared file has ",
+                                            r.prepared.calls));
+  }
+  if (run.alloc_failures != 0) {
+    return absl::ResourceExhaustedError(absl::StrCat(who, "returned NULL for ", run.alloc_failures,
+                                                     " allocations that succeeded in the traced program"));
+  }
+  return absl::OkStatus();
 }
 
 bool ChecksumsAgree(const Report& r) {
@@ -204,32 +255,44 @@ std::string FormatText(const Report& r) {
   const PreparedHeader& h = r.prepared;
   std::string s = absl::StrFormat(
       "trace       %s\n"
-      "events      %d in %d threads -> %d calls in %d replay threads (ops checksum %016x)\n"
+      "events      %d in %d threads -> %d calls in %d threads, replayed on %d (ops checksum %016x)\n"
       "ideal RSS   peak live %.2f MiB in %d blocks; %.2f MiB in %d blocks live at the end\n"
       "prepared    %d inversions resolved, %d unknown frees skipped, %d failed allocations skipped,\n"
       "            %d realloc(p, 0) as free, %d reallocs of untraced pointers, %d cross-thread waits "
       "(%d for address reuse), %d other events\n",
-      r.trace, h.trace_events, h.trace_threads, h.calls, h.threads, h.checksum, h.peak_live_bytes / kMiB,
+      r.trace, h.trace_events, h.trace_threads, h.calls, h.threads,
+      r.allocators.empty() || r.allocators[0].runs.empty() ? 0 : r.allocators[0].runs[0].workers, h.checksum,
+      h.peak_live_bytes / kMiB,
       h.peak_live_blocks, h.final_live_bytes / kMiB, h.final_live_blocks, h.inversions, h.unknown_frees,
       h.failed_allocations, h.realloc_zero_frees, h.untraced_reallocs, h.waits, h.reuse_waits, h.skipped_other);
   const AllocatorRuns* base = r.baseline.empty() ? nullptr : Find(r, r.baseline);
   const size_t runs = r.allocators.empty() ? 0 : r.allocators.front().runs.size();
+  for (const std::string& note : r.notes) absl::StrAppend(&s, "note        ", note, "\n");
+  if (r.pace_max_gap_ns != 0) {
+    absl::StrAppendFormat(&s,
+                          "paced       every op issued at its recorded time (idle gaps over %.3f s shortened to "
+                          "it: %.1f s of the trace's %.1f s); 'call ms' is the time inside the calls, "
+                          "latency from every call\n",
+                          r.pace_max_gap_ns / 1e9, PacedClock(r).Ns(r.prepared.trace_duration_ns) / 1e9,
+                          r.prepared.trace_duration_ns / 1e9);
+  }
   absl::StrAppendFormat(&s, "\ntouch=%s; medians of %d run%s; latency sampled 1 op in %d\n", r.touch, runs,
-                        runs == 1 ? "" : "s", r.sample_every);
-  absl::StrAppendFormat(&s, "%-10s %9s %9s %9s %9s %9s %6s %6s %13s %13s", "allocator", "wall ms", "cpu ms",
+                        runs == 1 ? "" : "s", r.pace_max_gap_ns != 0 ? 1 : r.sample_every);
+  absl::StrAppendFormat(&s, "%-10s %9s %9s %9s %9s %9s %6s %6s %13s %13s", "allocator",
+                        r.pace_max_gap_ns != 0 ? "call ms" : "wall ms", "cpu ms",
                         "Mcalls/s", "peak MiB", "final MiB", "frag", "slop", "malloc p50/99", "free p50/99");
   if (base != nullptr) absl::StrAppendFormat(&s, " %7s %7s", "time x", "RSS x");
   s += "\n";
   for (const AllocatorRuns& a : r.allocators) {
     const RunResult& rep = a.Representative();
-    const double wall = a.Median(Wall), peak = a.Median(Peak);
+    const double wall = a.Median(Timed), peak = a.Median(Peak);
     absl::StrAppendFormat(&s, "%-10s %9.2f %9.2f %9.2f %9.2f %9.2f %6.2f %5.1f%% %13s %13s", a.name, wall / 1e6,
-                          a.Median(Cpu) / 1e6, wall > 0 ? h.calls / (wall / 1e9) / 1e6 : 0, peak / kMiB,
+                          a.Median(Cpu) / 1e6, a.Median(CallsPerSecond) / 1e6, peak / kMiB,
                           a.Median(Final) / kMiB, Fragmentation(r, peak), rep.SlopFraction() * 100,
                           absl::StrCat(Ns(rep.LatencyNs(kMalloc, 0.5)), "/", Ns(rep.LatencyNs(kMalloc, 0.99))),
                           absl::StrCat(Ns(rep.LatencyNs(kFree, 0.5)), "/", Ns(rep.LatencyNs(kFree, 0.99))));
     if (base != nullptr) {
-      const double bw = base->Median(Wall), bp = base->Median(Peak);
+      const double bw = base->Median(Timed), bp = base->Median(Peak);
       absl::StrAppendFormat(&s, " %7.2f %7.2f", bw > 0 ? wall / bw : 0, bp > 0 ? peak / bp : 0);
     }
     if (rep.alloc_failures != 0) absl::StrAppendFormat(&s, "  (%d allocations failed)", rep.alloc_failures);
@@ -251,7 +314,8 @@ std::string FormatText(const Report& r) {
          "        times above include the checks and are not measurements\n";
   }
   absl::StrAppendFormat(&s, "determinism: %s\n",
-                        ChecksumsAgree(r) ? "every run issued the prepared ops (checksums agree)"
+                        ChecksumsAgree(r) ? "every run issued the prepared ops (counted and hashed per thread "
+                                            "as they were issued; checksums agree)"
                                           : "CHECKSUM MISMATCH: runs did not replay the same ops");
   return s;
 }
@@ -270,21 +334,24 @@ std::string FormatJson(const Report& r) {
                         h.peak_live_bytes, h.peak_live_blocks, h.final_live_bytes, h.inversions, h.unknown_frees,
                         h.failed_allocations, h.realloc_zero_frees, h.untraced_reallocs, h.waits, h.reuse_waits,
                         h.skipped_other);
-  absl::StrAppendFormat(&s, "  \"checksums_agree\": %s,\n  \"allocators\": [\n",
+  absl::StrAppendFormat(&s, "  \"paced\": %s, \"max_gap_ns\": %d,\n  \"notes\": [",
+                        r.pace_max_gap_ns != 0 ? "true" : "false", r.pace_max_gap_ns);
+  for (size_t i = 0; i < r.notes.size(); ++i) absl::StrAppend(&s, i ? ", " : "", JsonString(r.notes[i]));
+  absl::StrAppendFormat(&s, "],\n  \"checksums_agree\": %s,\n  \"allocators\": [\n",
                         ChecksumsAgree(r) ? "true" : "false");
   const AllocatorRuns* base = r.baseline.empty() ? nullptr : Find(r, r.baseline);
   for (size_t i = 0; i < r.allocators.size(); ++i) {
     const AllocatorRuns& a = r.allocators[i];
     const RunResult& rep = a.Representative();
-    const double wall = a.Median(Wall), peak = a.Median(Peak);
+    const double wall = a.Median(Timed), peak = a.Median(Peak);
     absl::StrAppendFormat(&s,
                           "    {\"name\": %s, \"runs\": %d, \"wall_ns\": %.0f, \"cpu_ns\": %.0f, "
                           "\"calls_per_second\": %.0f, \"rss_peak_bytes\": %.0f, \"rss_final_bytes\": %.0f, "
                           "\"fragmentation\": %.4f, \"slop_fraction\": %.4f, \"alloc_failures\": %d",
-                          JsonString(a.name), a.runs.size(), wall, a.Median(Cpu), wall > 0 ? h.calls / (wall / 1e9) : 0,
+                          JsonString(a.name), a.runs.size(), wall, a.Median(Cpu), a.Median(CallsPerSecond),
                           peak, a.Median(Final), Fragmentation(r, peak), rep.SlopFraction(), rep.alloc_failures);
     if (base != nullptr) {
-      absl::StrAppendFormat(&s, ", \"time_ratio\": %.4f, \"rss_ratio\": %.4f", wall / base->Median(Wall),
+      absl::StrAppendFormat(&s, ", \"time_ratio\": %.4f, \"rss_ratio\": %.4f", wall / base->Median(Timed),
                             peak / std::max(1.0, base->Median(Peak)));
     }
     s += ", \"latency_ns\": {";
@@ -297,7 +364,9 @@ std::string FormatJson(const Report& r) {
       first = false;
     }
     s += "}, \"wall_ns_runs\": [";
-    for (size_t j = 0; j < a.runs.size(); ++j) absl::StrAppend(&s, j ? ", " : "", a.runs[j].wall_ns);
+    for (size_t j = 0; j < a.runs.size(); ++j) absl::StrAppend(&s, j ? ", " : "", a.runs[j].TimedNs());
+    s += "], \"issued_calls\": [";
+    for (size_t j = 0; j < a.runs.size(); ++j) absl::StrAppend(&s, j ? ", " : "", a.runs[j].calls);
     s += "], \"checksums\": [";
     for (size_t j = 0; j < a.runs.size(); ++j) absl::StrAppendFormat(&s, "%s\"%016x\"", j ? ", " : "", a.runs[j].checksum);
     absl::StrAppend(&s, "]}", i + 1 < r.allocators.size() ? "," : "", "\n");
@@ -310,11 +379,14 @@ std::string FormatHtml(const Report& r) {
   std::vector<Series> rss;
   std::vector<Series> lat_malloc, lat_free;
   const double total_ops = std::max<double>(1, static_cast<double>(h.ops));
+  const bool paced = r.pace_max_gap_ns != 0;
   for (size_t i = 0; i < r.allocators.size(); ++i) {
     const AllocatorRuns& a = r.allocators[i];
     const RunResult& rep = a.Representative();
     Series s{a.name, kColors[i % 10], {}, false};
-    for (auto [ops, bytes] : rep.rss_points) s.points.emplace_back(100.0 * ops / total_ops, bytes / kMiB);
+    for (const RunResult::RssPoint& p : rep.rss_points) {
+      s.points.emplace_back(paced ? p.ns / 1e9 : 100.0 * p.ops / total_ops, p.bytes / kMiB);
+    }
     rss.push_back(std::move(s));
     for (auto [kind, out] : {std::pair<int, std::vector<Series>*>{kMalloc, &lat_malloc}, {kFree, &lat_free}}) {
       auto it = rep.latency.find(kind);
@@ -330,7 +402,10 @@ std::string FormatHtml(const Report& r) {
     }
   }
   Series ideal{"live bytes (ideal)", "#000000", {}, true};
-  for (const TimelinePoint& p : r.timeline) ideal.points.emplace_back(100.0 * p.ops / total_ops, p.live_bytes / kMiB);
+  const PacedClock clock(r);
+  for (const TimelinePoint& p : r.timeline) {
+    ideal.points.emplace_back(paced ? clock.Ns(p.time_ns) / 1e9 : 100.0 * p.ops / total_ops, p.live_bytes / kMiB);
+  }
   rss.push_back(std::move(ideal));
   std::vector<std::pair<std::string, double>> sizes;
   int last = 0;
@@ -347,8 +422,12 @@ std::string FormatHtml(const Report& r) {
       ".title{font-size:14px;font-weight:bold}.legend{font-size:12px}svg{display:block;margin:16px 0}"
       "</style></head><body>\n<h1>Allocator replay</h1>\n<pre>",
       Escape(FormatText(r)), "</pre>\n");
-  html += LinePlot("rss", "RSS and live bytes over the replay", "progress through the trace (% of ops)", "MiB",
-                   rss, false);
+  html += paced ? LinePlot("rss", "RSS and live bytes over recorded time (paced replay)",
+                           absl::StrFormat("recorded time (s; idle gaps over %g s shortened to it)",
+                                           r.pace_max_gap_ns / 1e9),
+                           "MiB", rss, false)
+                : LinePlot("rss", "RSS and live bytes over the replay", "progress through the trace (% of ops)",
+                           "MiB", rss, false);
   html += LinePlot("latency-malloc", "malloc latency (cumulative share of sampled calls)", "ns (log scale)",
                    "share of calls", lat_malloc, true);
   html += LinePlot("latency-free", "free latency (cumulative share of sampled calls)", "ns (log scale)",

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "replay/op_stream.h"
 #include "replay/run_result.h"
 
@@ -28,11 +29,23 @@ struct Report {
   int sample_every = 64;  // one op in this many is timed
   std::string baseline;  // ratios are to this allocator ("" = none)
   PreparedHeader prepared;
+  std::vector<ThreadEntry> threads;  // the prepared file's: each thread's ops, calls, checksum
   std::vector<TimelinePoint> timeline;
+  std::vector<IdleGap> idle_gaps;
+  uint64_t pace_max_gap_ns = 0;       // paced replay: idle gaps shortened to this; 0 = not paced
+  std::vector<std::string> notes;     // e.g. an allocator name an environment variable redirects
   std::vector<AllocatorRuns> allocators;
 };
 
-// Whether every run issued the prepared ops (their checksums all match).
+// Whether one run issued exactly the prepared ops: per traced thread, the
+// ops and calls the runner counted and the hash it folded as it went equal
+// the prepared file's, and every allocation succeeded (the traced program's
+// did: preparation skips failed ones). Otherwise an error naming the first
+// difference.
+absl::Status CheckIssued(const Report& r, const RunResult& run);
+
+// Whether every run issued the prepared ops (their measured checksums all
+// match the prepared one).
 bool ChecksumsAgree(const Report& r);
 
 std::string FormatText(const Report& r);

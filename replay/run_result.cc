@@ -47,8 +47,13 @@ absl::StatusOr<RunResult> ParseRunnerOutput(const std::string& text) {
   bool ended = false;
   const std::pair<const char*, uint64_t RunResult::*> kScalars[] = {
       {"threads", &RunResult::threads},
+      {"workers", &RunResult::workers},
       {"ops", &RunResult::ops},
       {"calls", &RunResult::calls},
+      {"paced", &RunResult::paced},
+      {"max_gap_ns", &RunResult::max_gap_ns},
+      {"call_ns", &RunResult::call_ns},
+      {"paced_sleep_ns", &RunResult::paced_sleep_ns},
       {"wall_ns", &RunResult::wall_ns},
       {"cpu_ns", &RunResult::cpu_ns},
       {"tsc_hz", &RunResult::tsc_hz},
@@ -81,12 +86,17 @@ absl::StatusOr<RunResult> ParseRunnerOutput(const std::string& text) {
     };
     std::vector<uint64_t> v(f.size(), 0);
     for (size_t i = 1; i < f.size(); ++i) {
-      if (f[0] == "checksum" ? !absl::SimpleHexAtoi(f[i], &v[i]) : !absl::SimpleAtoi(f[i], &v[i])) return bad();
+      const bool hex = f[0] == "checksum" || f[0] == "prepared_checksum" || (f[0] == "thread" && i == 4);
+      if (hex ? !absl::SimpleHexAtoi(f[i], &v[i]) : !absl::SimpleAtoi(f[i], &v[i])) return bad();
     }
     if (f[0] == "checksum" && f.size() == 2) {
       r.checksum = v[1];
-    } else if (f[0] == "rss_point" && f.size() == 3) {
-      r.rss_points.emplace_back(v[1], v[2]);
+    } else if (f[0] == "prepared_checksum" && f.size() == 2) {
+      r.prepared_checksum = v[1];
+    } else if (f[0] == "thread" && f.size() == 6 && v[1] == r.issued.size() && v[5] <= 1) {
+      r.issued.push_back(IssuedThread{v[2], v[3], v[4], v[5] == 1});
+    } else if (f[0] == "rss_point" && f.size() == 4) {
+      r.rss_points.push_back(RunResult::RssPoint{v[1], v[2], v[3]});
     } else if (f[0] == "latency" && f.size() == 4 && v[1] >= 1 && v[1] <= kMaxOpKind) {
       r.latency[static_cast<int>(v[1])].emplace_back(v[2], v[3]);
     } else if (f[0] == "end" && f.size() == 2) {
@@ -103,6 +113,9 @@ absl::StatusOr<RunResult> ParseRunnerOutput(const std::string& text) {
     }
   }
   if (!ended) return absl::DataLossError("the runner's report is incomplete (no end line)");
+  if (r.issued.size() != r.threads) {
+    return absl::DataLossError(absl::StrCat("the runner reported ", r.issued.size(), " of ", r.threads, " threads"));
+  }
   return r;
 }
 
@@ -114,6 +127,7 @@ absl::StatusOr<RunResult> RunReplay(const RunOptions& options, const std::string
                                    absl::StrCat("--rss-interval-us=", options.rss_interval_us),
                                    absl::StrCat("--expect=", a.preload.empty() ? "glibc" : a.preload)};
   if (options.verify) args.push_back("--verify");
+  if (options.pace_max_gap_ns != 0) args.push_back(absl::StrCat("--pace-max-gap-ns=", options.pace_max_gap_ns));
   // The environment as it is, but with exactly the allocator under test preloaded.
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {

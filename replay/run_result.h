@@ -14,12 +14,30 @@
 
 namespace alloclab::replay {
 
-struct RunResult {
-  std::string allocator;
-  uint64_t checksum = 0;
-  uint64_t threads = 0;
+// What a replay issued for one traced thread, as its worker counted and
+// hashed it.
+struct IssuedThread {
   uint64_t ops = 0;
   uint64_t calls = 0;
+  uint64_t hash = 0;
+  bool finished = false;  // the worker reached the end of its ops
+};
+
+struct RunResult {
+  std::string allocator;
+  // Measured: the ops and calls the runner issued and the hash of them
+  // (CombineChecksum over the threads' HashOp folds), not the prepared file's.
+  uint64_t checksum = 0;
+  uint64_t ops = 0;
+  uint64_t calls = 0;
+  std::vector<IssuedThread> issued;  // by traced thread
+  uint64_t prepared_checksum = 0;    // the file the runner mapped
+  uint64_t threads = 0;
+  uint64_t workers = 0;              // OS threads that replayed them
+  uint64_t paced = 0;                // 1: --pace=recorded
+  uint64_t max_gap_ns = 0;
+  uint64_t call_ns = 0;              // paced: time inside the calls
+  uint64_t paced_sleep_ns = 0;       // paced: time waiting for recorded gaps
   uint64_t wall_ns = 0;
   uint64_t cpu_ns = 0;
   uint64_t tsc_hz = 0;
@@ -36,11 +54,20 @@ struct RunResult {
   uint64_t verify_errors = 0;
   std::string first_verify_error;
   std::vector<std::string> substitutions;  // calls the allocator lacks, made another way
-  std::vector<std::pair<uint64_t, uint64_t>> rss_points;  // (ops done, bytes)
+  struct RssPoint {
+    uint64_t ops;    // done by then
+    uint64_t ns;     // since the replay began
+    uint64_t bytes;
+  };
+  std::vector<RssPoint> rss_points;
   // By op kind: (bucket floor in cycles, count), ascending.
   std::map<int, std::vector<std::pair<uint64_t, uint64_t>>> latency;
 
-  double CallsPerSecond() const { return wall_ns == 0 ? 0 : calls * 1e9 / wall_ns; }
+  // The time the report's timing figures stand for: the whole replay, or in a
+  // paced one only the calls (the rest is waiting for recorded gaps).
+  uint64_t TimedNs() const { return paced ? call_ns : wall_ns; }
+  // Counted calls per timed second.
+  double CallsPerSecond() const { return TimedNs() == 0 ? 0 : calls * 1e9 / TimedNs(); }
   // The q-quantile (0..1) of a kind's sampled latency, in nanoseconds; -1 if
   // nothing of that kind was sampled.
   double LatencyNs(int kind, double q) const;
@@ -60,6 +87,7 @@ struct RunOptions {
   int sample_shift = 6;
   int rss_interval_us = 500;
   bool verify = false;
+  uint64_t pace_max_gap_ns = 0;  // 0: not paced
 };
 
 // Runs the runner on a prepared file under allocator a.

@@ -6,9 +6,14 @@
 //
 //   replay_runner PREPARED [--touch=none|first|all] [--sample-shift=K]
 //                 [--rss-interval-us=N] [--expect=glibc|PATH.so] [--verify]
+//                 [--pace-max-gap-ns=N]
 //
 // --verify checks every result (replay/replay_thread.h, VerifyThread) instead
 // of timing; the report then carries verify_errors and the first of them.
+// --pace-max-gap-ns paces the replay by the recorded times (Pacing).
+// The report's checksum, ops and calls are what the workers issued, hashed
+// and counted as they went (per traced thread on the `thread` lines), not
+// the prepared file's; `replay` compares the two.
 // Exit status: 0 done, 2 usage, 3 bad prepared file, 4 allocator not loaded,
 // 5 out of resources.
 #include <dlfcn.h>
@@ -30,6 +35,7 @@
 #include "replay/op_stream.h"
 #include "replay/prepared_file.h"
 #include "replay/process_memory.h"
+#include "replay/replay_plan.h"
 #include "replay/replay_thread.h"
 
 namespace alloclab::replay {
@@ -40,6 +46,7 @@ constexpr int kMaxRssPoints = 4096;
 
 struct RssPoint {
   uint64_t ops;
+  uint64_t ns;  // since the replay began
   uint64_t bytes;
 };
 
@@ -83,37 +90,62 @@ uint64_t ProcessCpuNs() {
 
 struct Shared {
   ReplayConfig config;
+  const ReplayPlan* plan = nullptr;
+  WorkerStats* stats = nullptr;
   std::atomic<uint32_t> running{0};
   std::atomic<bool> go{false};
+  std::atomic<bool> abandoned{false};
   bool verify = false;
 };
 Shared g;
 
-struct ThreadArg {
-  uint32_t index;
+// Counts a worker out however it ends. An allocator can unwind a replay
+// thread from inside a call (pthread_exit, a longjmp-like forced unwind):
+// then the worker never reaches the end of its ops, the replay is marked
+// abandoned (waits on its threads give up) and the issued figures show it.
+struct WorkerExit {
+  bool finished = false;
+  ~WorkerExit() {
+    if (!finished) g.abandoned.store(true, std::memory_order_relaxed);
+    g.running.fetch_sub(1, std::memory_order_release);
+  }
 };
 
-void* ThreadMain(void* p) {
-  const uint32_t t = static_cast<ThreadArg*>(p)->index;
+void* WorkerMain(void* p) {
+  const uint32_t w = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(p));
+  WorkerExit exit;
   while (!g.go.load(std::memory_order_acquire)) sched_yield();
-  if (g.verify) {
-    VerifyThread(g.config, t);
-  } else {
-    ReplayThread(g.config, t);
+  bool ok = true;
+  for (uint32_t t = g.plan->first_thread[w]; ok && t != kNoThread; t = g.plan->next_thread[t]) {
+    ok = g.verify ? VerifyThread(g.config, t, &g.stats[w]) : ReplayThread(g.config, t, &g.stats[w]);
   }
-  g.running.fetch_sub(1, std::memory_order_release);
+  exit.finished = ok;
   return nullptr;
+}
+
+// Parses a whole decimal number in [min, max]; false if a is anything else.
+bool ParseNumber(const char* a, uint64_t min, uint64_t max, uint64_t* out) {
+  if (*a == '\0') return false;
+  uint64_t v = 0;
+  for (; *a != '\0'; ++a) {
+    if (*a < '0' || *a > '9' || v > (max - static_cast<uint64_t>(*a - '0')) / 10) return false;
+    v = v * 10 + static_cast<uint64_t>(*a - '0');
+  }
+  *out = v;
+  return v >= min;
 }
 
 int Main(int argc, char** argv) {
   if (argc < 2) Die(2, "usage: replay_runner PREPARED [--touch=none|first|all] [--sample-shift=K] "
-                       "[--rss-interval-us=N] [--expect=glibc|PATH.so]");
+                       "[--rss-interval-us=N] [--expect=glibc|PATH.so] [--verify] [--pace-max-gap-ns=N]");
   const char* path = argv[1];
   Touch touch = Touch::kFirst;
-  int sample_shift = 6;
-  long interval_us = 500;
+  uint64_t sample_shift = 6;
+  uint64_t interval_us = 500;
   const char* expect = nullptr;
   bool verify = false;
+  bool paced = false;
+  uint64_t max_gap_ns = 0;
   for (int i = 2; i < argc; ++i) {
     const char* a = argv[i];
     if (strcmp(a, "--touch=none") == 0) {
@@ -123,11 +155,14 @@ int Main(int argc, char** argv) {
     } else if (strcmp(a, "--touch=all") == 0) {
       touch = Touch::kAll;
     } else if (strncmp(a, "--sample-shift=", 15) == 0) {
-      sample_shift = atoi(a + 15);
-      if (sample_shift < 0 || sample_shift > 31) Die(2, "--sample-shift must be in [0, 31]");
+      if (!ParseNumber(a + 15, 0, 31, &sample_shift)) Die(2, "--sample-shift must be in [0, 31]: ", a);
     } else if (strncmp(a, "--rss-interval-us=", 18) == 0) {
-      interval_us = atol(a + 18);
-      if (interval_us < 50) Die(2, "--rss-interval-us must be at least 50");
+      if (!ParseNumber(a + 18, 50, 10000000, &interval_us)) Die(2, "--rss-interval-us must be in [50, 10^7]: ", a);
+    } else if (strncmp(a, "--pace-max-gap-ns=", 18) == 0) {
+      if (!ParseNumber(a + 18, kMinIdleGapNs, uint64_t{3600} * 1000000000, &max_gap_ns)) {
+        Die(2, "--pace-max-gap-ns must be between 1 ms and an hour: ", a);
+      }
+      paced = true;
     } else if (strcmp(a, "--verify") == 0) {
       verify = true;
     } else if (strncmp(a, "--expect=", 9) == 0) {
@@ -136,6 +171,7 @@ int Main(int argc, char** argv) {
       Die(2, "unknown flag ", a);
     }
   }
+  if (paced && verify) Die(2, "--verify replays as fast as it can; it cannot be paced");
   // A preload that failed (ld.so only warns) must not silently measure glibc.
   char error[512];
   if (!ResolveEntryPoints(expect != nullptr ? expect : "glibc", error, sizeof error)) Die(4, error);
@@ -143,58 +179,84 @@ int Main(int argc, char** argv) {
   PreparedView view;
   if (!MapPrepared(path, &view, error, sizeof error)) Die(3, error);
   const PreparedHeader& h = *view.header;
+  if (paced && h.clock_known == 0) Die(3, "the trace recorded no clock rate: it cannot be replayed paced");
   madvise(const_cast<uint8_t*>(view.base), view.size, MADV_SEQUENTIAL);
+  ReplayPlan plan;
+  if (!MakeReplayPlan(view, &plan, error, sizeof error)) Die(3, error);
 
   ProcessMemory memory;
   if (!memory.Open()) Die(5, "cannot read /proc/self/statm");
-  // The runner's own anonymous memory, all resident from here on.
+  // The runner's own anonymous memory, resident from here on, but for the
+  // workers' stacks, which fault in as they are used and are measured.
   const uint64_t nthreads = h.threads;
-  const size_t slots_bytes = (h.slots == 0 ? 1 : h.slots) * sizeof(void*);
-  const size_t controls_bytes = (nthreads == 0 ? 1 : nthreads) * sizeof(ThreadControl);
-  const size_t stacks_bytes = (nthreads == 0 ? 1 : nthreads) * kStackBytes;
+  const uint32_t nworkers = plan.workers;
+  const size_t stats_bytes = (nworkers + 1) * sizeof(WorkerStats);
+  const size_t stacks_bytes = (nworkers + 1) * kStackBytes;
   const size_t points_bytes = kMaxRssPoints * sizeof(RssPoint);
-  void** slots = static_cast<void**>(MapResident(slots_bytes));
-  auto* controls = static_cast<ThreadControl*>(MapResident(controls_bytes));
-  char* stacks = static_cast<char*>(MapResident(stacks_bytes));
+  const size_t gaps_bytes = (h.idle_gaps + 1) * sizeof(uint64_t);
+  void** slots = static_cast<void**>(MapResident(plan.slots_bytes));
+  auto* progress = static_cast<ThreadProgress*>(MapResident(plan.progress_bytes));
+  auto* stats = static_cast<WorkerStats*>(MapResident(stats_bytes));
+  char* stacks = static_cast<char*>(MapLazily(stacks_bytes));
   auto* points = static_cast<RssPoint*>(MapResident(points_bytes));
-  auto* threads = static_cast<pthread_t*>(MapResident(nthreads * sizeof(pthread_t) + 1));
-  auto* args = static_cast<ThreadArg*>(MapResident(nthreads * sizeof(ThreadArg) + 1));
-  uint64_t* sizes = verify ? static_cast<uint64_t*>(MapResident(slots_bytes)) : nullptr;
-  if (verify && sizes == nullptr) Die(5, "out of memory for the replay's own state");
-  if (!slots || !controls || !stacks || !points || !threads || !args) Die(5, "out of memory for the replay's own state");
-  // All populated up front, so their resident size is a constant to subtract.
-  const uint64_t own_bytes = (sizes ? ResidentBytes(sizes, slots_bytes) : 0) + ResidentBytes(slots, slots_bytes) +
-                             ResidentBytes(controls, controls_bytes) +
-                             ResidentBytes(stacks, stacks_bytes) + ResidentBytes(points, points_bytes);
+  auto* workers = static_cast<pthread_t*>(MapResident((nworkers + 1) * sizeof(pthread_t)));
+  auto* cut_before = paced ? static_cast<uint64_t*>(MapResident(gaps_bytes)) : nullptr;
+  uint64_t* sizes = verify ? static_cast<uint64_t*>(MapResident(plan.slots_bytes)) : nullptr;
+  if ((verify && sizes == nullptr) || (paced && cut_before == nullptr) || !slots || !progress || !stats ||
+      !stacks || !points || !workers) {
+    Die(5, "out of memory for the replay's own state");
+  }
+  for (uint64_t t = 0; t < nthreads; ++t) progress[t].issued_hash = kHashBasis;  // nothing issued yet
+  Pacing pacing = {};
+  if (paced) {
+    CutGaps(view.idle_gaps, h.idle_gaps, max_gap_ns, cut_before);
+    pacing = Pacing{0, max_gap_ns, view.idle_gaps, cut_before, h.idle_gaps};
+  }
+  const uint64_t own_bytes = (sizes ? ResidentBytes(sizes, plan.slots_bytes) : 0) +
+                             ResidentBytes(slots, plan.slots_bytes) + ResidentBytes(progress, plan.progress_bytes) +
+                             ResidentBytes(stats, stats_bytes) + ResidentBytes(points, points_bytes) +
+                             ResidentBytes(plan.mapping, plan.mapping_bytes) +
+                             (cut_before ? ResidentBytes(cut_before, gaps_bytes) : 0);
+  auto stack_bytes = [&] { return ResidentBytes(stacks, stacks_bytes); };
 
-  g.config = ReplayConfig{&view, controls, slots, touch, (1u << sample_shift) - 1, sizes};
+  g.config = ReplayConfig{&view, progress, slots, touch, static_cast<uint32_t>((1ull << sample_shift) - 1),
+                          sizes, paced ? &pacing : nullptr, &g.abandoned};
+  g.plan = &plan;
+  g.stats = stats;
   g.verify = verify;
-  g.running.store(static_cast<uint32_t>(nthreads));
-  for (uint32_t t = 0; t < nthreads; ++t) {
-    args[t].index = t;
+  g.running.store(nworkers);
+  for (uint32_t w = 0; w < nworkers; ++w) {
     pthread_attr_t attr;
     pthread_attr_init(&attr);
-    pthread_attr_setstack(&attr, stacks + t * kStackBytes, kStackBytes);
-    if (pthread_create(&threads[t], &attr, ThreadMain, &args[t]) != 0) Die(5, "cannot start a replay thread");
+    pthread_attr_setstack(&attr, stacks + w * kStackBytes, kStackBytes);
+    if (pthread_create(&workers[w], &attr, WorkerMain, reinterpret_cast<void*>(uintptr_t{w})) != 0) {
+      Die(5, "cannot start a replay thread");
+    }
     pthread_attr_destroy(&attr);
   }
-  const uint64_t base = memory.AnonResident() - own_bytes;
+  const uint64_t base = memory.AnonResident() - own_bytes - stack_bytes();
 
-  // Sampling: RSS and progress every interval while the threads run.
+  // Sampling: RSS and progress every interval while the workers run.
   const uint64_t sampler_cpu0 = NowNs(CLOCK_THREAD_CPUTIME_ID);
   const uint64_t cpu0 = ProcessCpuNs();
   const uint64_t wall0 = NowNs(CLOCK_MONOTONIC);
   const uint64_t tsc0 = __rdtsc();
+  pacing.start_ns = wall0;
   g.go.store(true, std::memory_order_release);
   int npoints = 0;
   uint64_t peak = base;
   uint64_t stride = 1, tick = 0;
-  const struct timespec pause = {0, interval_us * 1000};
+  uint64_t stacks_resident = stack_bytes();
+  const struct timespec pause = {static_cast<time_t>(interval_us / 1000000),
+                                 static_cast<long>(interval_us % 1000000) * 1000};
   while (g.running.load(std::memory_order_acquire) != 0) {
     nanosleep(&pause, nullptr);
     uint64_t ops = 0;
-    for (uint64_t t = 0; t < nthreads; ++t) ops += controls[t].done.load(std::memory_order_relaxed);
-    const uint64_t rss = memory.AnonResident() - own_bytes;
+    for (uint32_t w = 0; w < nworkers; ++w) ops += stats[w].ops_done.load(std::memory_order_relaxed);
+    // mincore over every stack is cheap for the usual few workers.
+    if (nworkers <= 64 || tick % 64 == 0) stacks_resident = stack_bytes();
+    const uint64_t anon = memory.AnonResident();
+    const uint64_t rss = anon > own_bytes + stacks_resident ? anon - own_bytes - stacks_resident : 0;
     if (rss > peak) peak = rss;
     if (++tick % stride != 0) continue;
     if (npoints == kMaxRssPoints) {  // keep every other point, sample half as often
@@ -202,55 +264,86 @@ int Main(int argc, char** argv) {
       npoints = kMaxRssPoints / 2;
       stride *= 2;
     }
-    points[npoints++] = RssPoint{ops, rss};
+    points[npoints++] = RssPoint{ops, NowNs(CLOCK_MONOTONIC) - wall0, rss};
   }
-  for (uint32_t t = 0; t < nthreads; ++t) pthread_join(threads[t], nullptr);
+  for (uint32_t w = 0; w < nworkers; ++w) pthread_join(workers[w], nullptr);
   const uint64_t tsc1 = __rdtsc();
   const uint64_t wall1 = NowNs(CLOCK_MONOTONIC);
   const uint64_t cpu1 = ProcessCpuNs();
   const uint64_t sampler_cpu = NowNs(CLOCK_THREAD_CPUTIME_ID) - sampler_cpu0;
-  const uint64_t final_rss = memory.AnonResident() - own_bytes;
+  const uint64_t anon = memory.AnonResident();
+  const uint64_t own_final = own_bytes + stack_bytes();
+  const uint64_t final_rss = anon > own_final ? anon - own_final : 0;
   if (final_rss > peak) peak = final_rss;
-
-  Out("checksum %016llx\n", h.checksum);
-  Out("threads %llu\n", nthreads);
-  Out("ops %llu\n", h.ops);
-  Out("calls %llu\n", h.calls);
-  Out("wall_ns %llu\n", wall1 - wall0);
-  Out("cpu_ns %llu\n", cpu1 - cpu0 > sampler_cpu ? cpu1 - cpu0 - sampler_cpu : 0);
   const uint64_t wall = wall1 > wall0 ? wall1 - wall0 : 1;
-  Out("tsc_hz %llu\n", static_cast<unsigned long long>(static_cast<double>(tsc1 - tsc0) * 1e9 / wall));
+  const uint64_t tsc_hz = static_cast<uint64_t>(static_cast<double>(tsc1 - tsc0) * 1e9 / static_cast<double>(wall));
+
+  // What was issued, as the workers counted and hashed it.
+  uint64_t issued_checksum = kHashBasis, issued_ops = 0, issued_calls = 0;
+  for (uint64_t t = 0; t < nthreads; ++t) {
+    issued_checksum = CombineChecksum(issued_checksum, progress[t].issued_hash);
+    issued_ops += progress[t].issued_ops;
+    issued_calls += progress[t].issued_calls;
+  }
+  Out("checksum %016llx\n", issued_checksum);
+  Out("ops %llu\n", issued_ops);
+  Out("calls %llu\n", issued_calls);
+  Out("prepared_checksum %016llx\n", h.checksum);
+  Out("threads %llu\n", nthreads);
+  Out("workers %llu\n", nworkers);
+  for (uint64_t t = 0; t < nthreads; ++t) {
+    char line[160];
+    WriteLine(line,
+              snprintf(line, sizeof line, "thread %llu %llu %llu %016llx %llu\n", static_cast<unsigned long long>(t),
+                       static_cast<unsigned long long>(progress[t].issued_ops),
+                       static_cast<unsigned long long>(progress[t].issued_calls),
+                       static_cast<unsigned long long>(progress[t].issued_hash),
+                       static_cast<unsigned long long>(progress[t].finished)),
+              sizeof line);
+  }
+  Out("wall_ns %llu\n", wall);
+  Out("cpu_ns %llu\n", cpu1 - cpu0 > sampler_cpu ? cpu1 - cpu0 - sampler_cpu : 0);
+  Out("tsc_hz %llu\n", tsc_hz);
+  uint64_t slop_req = 0, slop_use = 0, slop_n = 0, failures = 0, slept = 0, call_cycles = 0, paced_sleep = 0;
+  for (uint32_t w = 0; w < nworkers; ++w) {
+    slop_req += stats[w].slop_requested;
+    slop_use += stats[w].slop_usable;
+    slop_n += stats[w].slop_samples;
+    failures += stats[w].alloc_failures;
+    slept += stats[w].waits_slept;
+    call_cycles += stats[w].call_cycles;
+    paced_sleep += stats[w].paced_sleep_ns;
+  }
+  Out("paced %llu\n", paced ? 1 : 0);
+  if (paced) {
+    Out("max_gap_ns %llu\n", max_gap_ns);
+    Out("call_ns %llu\n",
+        tsc_hz == 0 ? 0 : static_cast<unsigned long long>(static_cast<double>(call_cycles) * 1e9 / tsc_hz));
+    Out("paced_sleep_ns %llu\n", paced_sleep);
+  }
   Out("rss_base_bytes %llu\n", base);
   Out("rss_peak_bytes %llu\n", peak);
   Out("rss_final_bytes %llu\n", final_rss);
-  Out("rss_interval_us %llu\n", static_cast<unsigned long long>(interval_us));
-  uint64_t slop_req = 0, slop_use = 0, slop_n = 0, failures = 0, slept = 0;
-  for (uint64_t t = 0; t < nthreads; ++t) {
-    slop_req += controls[t].slop_requested;
-    slop_use += controls[t].slop_usable;
-    slop_n += controls[t].slop_samples;
-    failures += controls[t].alloc_failures;
-    slept += controls[t].waits_slept;
-  }
+  Out("rss_interval_us %llu\n", interval_us);
   Out("slop_requested %llu\n", slop_req);
   Out("slop_usable %llu\n", slop_use);
   Out("slop_samples %llu\n", slop_n);
   Out("alloc_failures %llu\n", failures);
   Out("waits_slept %llu\n", slept);
   for (int i = 0; i < Entry().substitution_count; ++i) OutText("substituted", Entry().substitutions[i]);
-  for (int i = 0; i < npoints; ++i) Out("rss_point %llu %llu\n", points[i].ops, points[i].bytes);
-  Out("rss_point %llu %llu\n", h.ops, final_rss);
+  for (int i = 0; i < npoints; ++i) Out("rss_point %llu %llu %llu\n", points[i].ops, points[i].ns, points[i].bytes);
+  Out("rss_point %llu %llu %llu\n", issued_ops, wall, final_rss);
   for (int k = 1; k <= kMaxOpKind; ++k) {
     for (int b = 0; b < kLatencyBuckets; ++b) {
       uint64_t n = 0;
-      for (uint64_t t = 0; t < nthreads; ++t) n += controls[t].latency[k][b];
+      for (uint32_t w = 0; w < nworkers; ++w) n += stats[w].latency[k][b];
       if (n != 0) Out("latency %llu %llu %llu\n", static_cast<unsigned long long>(k), LatencyBucketFloor(b), n);
     }
   }
   uint64_t verify_errors = 0;
-  for (uint64_t t = 0; t < nthreads; ++t) {
-    if (controls[t].verify_errors != 0 && verify_errors == 0) OutText("verify_error", controls[t].first_error);
-    verify_errors += controls[t].verify_errors;
+  for (uint32_t w = 0; w < nworkers; ++w) {
+    if (stats[w].verify_errors != 0 && verify_errors == 0) OutText("verify_error", stats[w].first_error);
+    verify_errors += stats[w].verify_errors;
   }
   Out("verified %llu\n", verify ? 1 : 0);
   Out("verify_errors %llu\n", verify_errors);
