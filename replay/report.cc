@@ -219,9 +219,12 @@ absl::Status CheckIssued(const Report& r, const RunResult& run) {
     const IssuedThread& got = run.issued[t];
     if (got.ops == want.ops && got.calls == want.calls && got.hash == want.checksum && got.finished) continue;
     std::string what;
-    if (got.ops != want.ops || !got.finished) {
-      what = absl::StrCat("stopped after ", got.ops, " of its ", want.ops, " ops (", got.calls, " of ", want.calls,
-                          " calls)");
+    if (!got.finished) {
+      what = absl::StrCat("did not reach the end of its ops: it got to op ", std::max(got.ops, got.published),
+                          " of ", want.ops);
+    } else if (got.ops != want.ops || got.calls != want.calls) {
+      what = absl::StrCat("issued ", got.ops, " ops and ", got.calls, " calls, prepared ", want.ops, " and ",
+                          want.calls);
     } else {
       what = absl::StrCat("issued other ops than prepared (", got.calls, " calls, ops hash ",
                           absl::Hex(got.hash, absl::kZeroPad16), ", prepared ",

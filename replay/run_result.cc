@@ -93,8 +93,8 @@ absl::StatusOr<RunResult> ParseRunnerOutput(const std::string& text) {
       r.checksum = v[1];
     } else if (f[0] == "prepared_checksum" && f.size() == 2) {
       r.prepared_checksum = v[1];
-    } else if (f[0] == "thread" && f.size() == 6 && v[1] == r.issued.size() && v[5] <= 1) {
-      r.issued.push_back(IssuedThread{v[2], v[3], v[4], v[5] == 1});
+    } else if (f[0] == "thread" && f.size() == 7 && v[1] == r.issued.size() && v[5] <= 1) {
+      r.issued.push_back(IssuedThread{v[2], v[3], v[4], v[5] == 1, v[6]});
     } else if (f[0] == "rss_point" && f.size() == 4) {
       r.rss_points.push_back(RunResult::RssPoint{v[1], v[2], v[3]});
     } else if (f[0] == "latency" && f.size() == 4 && v[1] >= 1 && v[1] <= kMaxOpKind) {

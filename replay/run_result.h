@@ -21,6 +21,7 @@ struct IssuedThread {
   uint64_t calls = 0;
   uint64_t hash = 0;
   bool finished = false;  // the worker reached the end of its ops
+  uint64_t published = 0;  // ops it had published as done (all a thread unwound mid-call leaves)
 };
 
 struct RunResult {

@@ -13,7 +13,9 @@
 // --pace-max-gap-ns paces the replay by the recorded times (Pacing).
 // The report's checksum, ops and calls are what the workers issued, hashed
 // and counted as they went (per traced thread on the `thread` lines), not
-// the prepared file's; `replay` compares the two.
+// the prepared file's; `replay` compares the two. A thread line is
+//   thread INDEX ISSUED_OPS ISSUED_CALLS HASH FINISHED PUBLISHED_OPS
+// (a thread unwound from inside a call has only its published progress).
 // Exit status: 0 done, 2 usage, 3 bad prepared file, 4 allocator not loaded,
 // 5 out of resources.
 #include <dlfcn.h>
@@ -294,11 +296,12 @@ int Main(int argc, char** argv) {
   for (uint64_t t = 0; t < nthreads; ++t) {
     char line[160];
     WriteLine(line,
-              snprintf(line, sizeof line, "thread %llu %llu %llu %016llx %llu\n", static_cast<unsigned long long>(t),
-                       static_cast<unsigned long long>(progress[t].issued_ops),
+              snprintf(line, sizeof line, "thread %llu %llu %llu %016llx %llu %llu\n",
+                       static_cast<unsigned long long>(t), static_cast<unsigned long long>(progress[t].issued_ops),
                        static_cast<unsigned long long>(progress[t].issued_calls),
                        static_cast<unsigned long long>(progress[t].issued_hash),
-                       static_cast<unsigned long long>(progress[t].finished)),
+                       static_cast<unsigned long long>(progress[t].finished),
+                       static_cast<unsigned long long>(progress[t].done.load(std::memory_order_relaxed))),
               sizeof line);
   }
   Out("wall_ns %llu\n", wall);
