@@ -5,6 +5,7 @@
 //       truncated and corrupt variants
 //   replay/testdata/fuzz_corpus/prepare/       traces with cross-thread frees,
 //       inversions, realloc edge cases and unknown frees
+//   replay/testdata/fuzz_corpus/replay_plan/   those traces prepared
 //   malloc/testdata/fuzz_corpus/malloc/        op programs for malloc_fuzz
 // Usage: bazel run //fuzz:make_seed_corpus -- "$PWD"   (the workspace root)
 // Deterministic: the same files every run.
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "replay/prepare.h"
 #include "trace/chunk_encoder.h"
 #include "trace/event.h"
 #include "trace/io.h"
@@ -235,6 +237,18 @@ void MallocCorpus(const std::string& dir) {
                                13, 0, 7, 4,   13, 0, 9, 5, 0x30}));
 }
 
+// The prepare corpus's traces as prepared files (what the runner maps).
+void ReplayPlanCorpus(const std::string& traces, const std::string& dir) {
+  MakeDirs(dir);
+  for (const char* name : {"two_threads_inversion", "realloc_cases", "synthetic_4_threads", "every_kind"}) {
+    auto h = alloclab::replay::PrepareTrace(traces + "/" + name, dir + "/" + name);
+    if (!h.ok()) {
+      std::fprintf(stderr, "%s: %s\n", name, std::string(h.status().message()).c_str());
+      g_ok = false;
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -245,6 +259,7 @@ int main(int argc, char** argv) {
   const std::string root = argv[1];
   TraceReaderCorpus(root + "/trace/testdata/fuzz_corpus/trace_reader");
   PrepareCorpus(root + "/replay/testdata/fuzz_corpus/prepare");
+  ReplayPlanCorpus(root + "/replay/testdata/fuzz_corpus/prepare", root + "/replay/testdata/fuzz_corpus/replay_plan");
   MallocCorpus(root + "/malloc/testdata/fuzz_corpus/malloc");
   return g_ok ? 0 : 1;
 }
