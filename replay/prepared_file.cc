@@ -29,8 +29,9 @@ bool Inside(uint64_t offset, uint64_t count, uint64_t unit, uint64_t size) {
 bool CheckThread(const PreparedView& v, uint64_t t, uint64_t* calls_by_kind, char* error, size_t n) {
   const PreparedHeader& h = *v.header;
   const ThreadEntry& te = v.threads[t];
-  if (!Inside(te.block_table_offset, te.blocks, sizeof(BlockRef), v.size)) {
-    return Fail(error, n, "corrupt prepared file: thread %llu's block table is outside the file", t);
+  if (!Inside(te.block_table_offset, te.blocks, sizeof(BlockRef), v.size) ||
+      te.block_table_offset % sizeof(uint64_t) != 0) {
+    return Fail(error, n, "corrupt prepared file: thread %llu's block table is outside the file or misaligned", t);
   }
   if (te.ops > h.ops || (te.ops == 0 ? te.first_op != 0 || te.last_op != 0
                                       : te.first_op > te.last_op || te.last_op >= h.ops ||

@@ -46,7 +46,10 @@ void FixUp(std::vector<uint8_t>& f) {
   }
   auto* threads = reinterpret_cast<ThreadEntry*>(f.data() + h->thread_table_offset);
   uint64_t checksum = kHashBasis, ops = 0, calls = 0, by_kind[kMaxOpKind + 1] = {};
-  for (uint64_t t = 0; t < h->threads; ++t) {
+  // The tables may overlap the header and each other: what is written below
+  // can change what is read later, so every count is read once and checked.
+  const uint64_t nthreads = h->threads;
+  for (uint64_t t = 0; t < nthreads; ++t) {
     ThreadEntry& te = threads[t];
     if (te.blocks > 4096 || !In(te.block_table_offset, te.blocks, sizeof(BlockRef), f.size()) ||
         te.block_table_offset % 8 != 0) {
@@ -54,7 +57,8 @@ void FixUp(std::vector<uint8_t>& f) {
     }
     const auto* blocks = reinterpret_cast<const BlockRef*>(f.data() + te.block_table_offset);
     uint64_t hash = kHashBasis, n = 0, c = 0;
-    for (uint64_t b = 0; b < te.blocks; ++b) {
+    const uint64_t nblocks = te.blocks;
+    for (uint64_t b = 0; b < nblocks; ++b) {
       if (blocks[b].ops > kBlockOps || blocks[b].offset % 8 != 0 ||
           !In(blocks[b].offset, blocks[b].ops, kOpBytes, f.size())) {
         return;

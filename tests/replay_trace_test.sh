@@ -31,6 +31,11 @@ check(verify["prepared"]["checksum"] == timed["prepared"]["checksum"],
       "the saved prepared file differs from the trace's preparation")
 check(timed["allocators"][0]["checksums"] == [verify["prepared"]["checksum"]],
       "the timed run issued other ops than the verifying run")
+for r in (verify, timed):
+    # The runner's own count and hash of what it issued (replay fails a run
+    # whose per-thread figures differ from the prepared file's).
+    check(r["allocators"][0]["issued_calls"] == [r["prepared"]["calls"]],
+          f"the runner issued {r['allocators'][0]['issued_calls']} calls of {r['prepared']['calls']}")
 p = verify["prepared"]
 print(f"{allocator}: {p['calls']} calls in {p['threads']} threads verified, checksum {p['checksum']}, "
       f"{p['waits']} waits, {p['inversions']} inversions, {p['unknown_frees']} unknown frees skipped")

@@ -34,7 +34,9 @@ for r in (verify, timed):
           "not every allocator ran")
     for a in r["allocators"]:
         check(a["alloc_failures"] == 0, f"{a['name']}: allocations failed")
+        # Measured by the runner as it issued them (replay fails the run otherwise).
         check(a["checksums"] == [p["checksum"]], f"{a['name']}: other ops than prepared")
+        check(a["issued_calls"] == [p["calls"]], f"{a['name']}: issued {a['issued_calls']} calls of {p['calls']}")
         check(a["rss_peak_bytes"] > 0, f"{a['name']}: no RSS measured")
         if r is timed:
             check(a["latency_ns"].get("malloc", {}).get("samples", 0) > 0, f"{a['name']}: no malloc latency samples")
