@@ -208,7 +208,10 @@ int Main(int argc, char** argv) {
       !stacks || !points || !workers) {
     Die(5, "out of memory for the replay's own state");
   }
-  for (uint64_t t = 0; t < nthreads; ++t) progress[t].issued_hash = kHashBasis;  // nothing issued yet
+  for (uint64_t t = 0; t < nthreads; ++t) {
+    progress[t].issued_hash = kHashBasis;  // nothing issued yet
+    progress[t].finished = view.threads[t].ops == 0;  // a thread without ops is never scheduled
+  }
   Pacing pacing = {};
   if (paced) {
     CutGaps(view.idle_gaps, h.idle_gaps, max_gap_ns, cut_before);

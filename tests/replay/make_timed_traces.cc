@@ -7,7 +7,8 @@
 //   time shows only in a paced replay).
 // thread_churn.trace: 100000 threads one after another, each allocating a
 //   few blocks and freeing the block its predecessor handed on (a program
-//   that starts a short-lived thread per request).
+//   that starts a short-lived thread per request), and a last thread whose
+//   only call frees a pointer the trace never allocated (no ops to replay).
 #include <cstdio>
 #include <string>
 
@@ -91,6 +92,7 @@ bool ThreadChurn(trace::ByteSink* sink) {
     if (t % 1000 == 0 && !w.Flush()) return false;
   }
   w.Add(100001, Kind::kFree, time += 1000, handed, 0, 0);
+  w.Add(100002, Kind::kFree, time += 1000, 0xdead0000, 0, 0);  // never allocated: a thread left without ops
   return w.Flush();
 }
 

@@ -11,5 +11,5 @@ tmp=${TEST_TMPDIR:-$(mktemp -d)}
 "$make" "$tmp"
 "$replay" compare --trace="$tmp/thread_churn.trace" --allocators=buddy,glibc,jemalloc,tcmalloc,mimalloc >"$tmp/out"
 cat "$tmp/out"
-grep -q 'in 100001 threads, replayed on 1 ' "$tmp/out" || { echo "FAIL: not replayed on one OS thread"; exit 1; }
+grep -q 'in 100002 threads, replayed on 1 ' "$tmp/out" || { echo "FAIL: not replayed on one OS thread"; exit 1; }
 grep -q 'every run issued the prepared ops' "$tmp/out" || { echo "FAIL: ops not issued as prepared"; exit 1; }
