@@ -3,8 +3,10 @@
 // it returned. dlsym(RTLD_NEXT) itself calls calloc, so calls made while the
 // real functions are being looked up are served from a static buffer, whose
 // blocks are recognised (and ignored) when freed.
+#include <alloca.h>
 #include <dlfcn.h>
 #include <pthread.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -75,6 +77,13 @@ bool ResolveSlow();
 // Returns true when the real functions can be called.
 inline bool Resolve() {
   return __builtin_expect(g_resolve_state.load(std::memory_order_acquire) == 2, 1) || ResolveSlow();
+}
+
+// For fork and exec, which have no fallback: waits while another thread is
+// still looking the real functions up (dlsym never forks or execs, so this
+// thread is not the one doing it).
+void ResolveNow() {
+  while (!Resolve()) sched_yield();
 }
 
 __attribute__((noinline)) bool ResolveSlow() {
@@ -308,7 +317,7 @@ EXPORT size_t malloc_usable_size(void* p) {
 }
 
 EXPORT pid_t fork() {
-  Resolve();
+  alloclab::tracer::ResolveNow();
   // Inside the tracer for the duration of the fork, so that no event is
   // recorded between the FORK event's seq (taken first, for the child's
   // header) and the FORK event itself.
@@ -343,25 +352,46 @@ EXPORT pid_t fork() {
 
 // exec: the EXEC event and its details are recorded first (a successful exec
 // does not return); the new image traces itself into a file of its own. The
-// execl family calls execve inside glibc, out of reach of interposition.
+// execl family calls execve inside glibc, out of reach of interposition. A
+// child that runs in its parent's memory (vfork) records nothing: its exec
+// is not the parent's; it only passes the deeper exec depth on. The new
+// environment is built on this frame (a vfork child shares the parent's
+// memory, and two threads may exec at once).
 namespace {
-char* const* BeforeExec(const char* path, char* const argv[], char* const envp[]) {
-  Resolve();
-  if (!Enter()) return envp;
-  return alloclab::tracer::RecordExec(path, argv, envp);
+constexpr size_t kMaxExecEnv = 8192;
+
+size_t EnvCount(char* const envp[]) {
+  size_t n = 0;
+  while (envp != nullptr && envp[n] != nullptr && n <= kMaxExecEnv) ++n;
+  return n;
+}
+
+void BeforeExec(const char* path, char* const argv[]) {
+  alloclab::tracer::ResolveNow();
+  if (alloclab::tracer::InTracedProcess() && Enter()) alloclab::tracer::RecordExec(path, argv);
+}
+
+// Calls exec(env) with the environment one exec deeper, built in this frame.
+template <typename Exec>
+int ExecOneDeeper(char* const envp[], Exec exec) {
+  const size_t n = EnvCount(envp);
+  if (n > kMaxExecEnv) return exec(envp);
+  char** env = static_cast<char**>(alloca((n + 2) * sizeof(char*)));
+  char depth_var[48];
+  return exec(alloclab::tracer::ExecEnvironment(envp, env, n + 2, depth_var, sizeof depth_var) ? env : envp);
 }
 }  // namespace
 
 EXPORT int execve(const char* path, char* const argv[], char* const envp[]) {
-  char* const* env = BeforeExec(path, argv, envp);
-  return g_real.execve(path, argv, env);
+  BeforeExec(path, argv);
+  return ExecOneDeeper(envp, [&](char* const* env) { return g_real.execve(path, argv, env); });
 }
 
 EXPORT int execv(const char* path, char* const argv[]) { return execve(path, argv, environ); }
 
 EXPORT int execvpe(const char* file, char* const argv[], char* const envp[]) {
-  char* const* env = BeforeExec(file, argv, envp);
-  return g_real.execvpe(file, argv, env);
+  BeforeExec(file, argv);
+  return ExecOneDeeper(envp, [&](char* const* env) { return g_real.execvpe(file, argv, env); });
 }
 
 EXPORT int execvp(const char* file, char* const argv[]) { return execvpe(file, argv, environ); }

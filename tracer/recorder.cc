@@ -58,6 +58,9 @@ void ReleaseThreadSlot(ThreadState& t) {
 }
 
 bool NewSlot(ThreadState& t) {
+  // A vfork child on its parent's thread state: it must not give the
+  // parent's slot away (nor take one); its event is dropped.
+  if (!g_file.OpenedByThisProcess()) return false;
   const uint64_t after = t.slot.offset;  // the thread's slots lie in file order
   ReleaseThreadSlot(t);
   const size_t bytes = t.next_slot_bytes == 0 ? kMinSlotBytes : t.next_slot_bytes;
@@ -195,7 +198,9 @@ __attribute__((destructor)) void AtUnload() {
   if (__cxa_atexit(FinishTracing, nullptr, nullptr) != 0) FinishTracing(nullptr);
 }
 
-char* const* RecordExec(const char* path, char* const argv[], char* const envp[]) {
+bool InTracedProcess() { return g_file.OpenedByThisProcess(); }
+
+void RecordExec(const char* path, char* const argv[]) {
   Event e;
   e.kind = Kind::kExec;
   Stamp(&e);
@@ -203,33 +208,27 @@ char* const* RecordExec(const char* path, char* const argv[], char* const envp[]
   const char* args[64];
   size_t argc = 0;
   for (; argv != nullptr && argv[argc] != nullptr && argc < 64; ++argc) args[argc] = argv[argc];
-  static uint8_t buf[32 << 10];
-  static std::atomic<bool> busy{false};
-  while (busy.exchange(true, std::memory_order_acquire)) {
-  }
+  uint8_t buf[8 << 10];  // on the caller's stack: two threads may exec at once
   const size_t n = trace::EncodeExec(t_state.tid, e.seq, path, args, argc, buf, sizeof(buf));
   if (n != 0) g_file.AppendSideRecord(buf, n);
   Record(e);
-  // The environment passed on, with MALLOC_TRACE_EXEC_DEPTH one deeper. The
-  // buffers are static: a successful exec never returns, a failed one
-  // leaves them for the next attempt.
-  static char* env[4096];
-  static char depth_var[48];
+}
+
+bool ExecEnvironment(char* const envp[], char** env, size_t env_slots, char* depth_var, size_t depth_bytes) {
+  constexpr char kVar[] = "MALLOC_TRACE_EXEC_DEPTH=";
+  constexpr size_t kVarLen = sizeof(kVar) - 1;
+  if (depth_bytes < kVarLen + 21) return false;
   size_t k = 0;
   for (size_t i = 0; envp != nullptr && envp[i] != nullptr; ++i) {
-    if (strncmp(envp[i], "MALLOC_TRACE_EXEC_DEPTH=", 24) == 0) continue;
-    if (k + 2 >= sizeof(env) / sizeof(env[0])) {
-      busy.store(false, std::memory_order_release);
-      return envp;  // too many variables to copy: pass them on unchanged
-    }
+    if (strncmp(envp[i], kVar, kVarLen) == 0) continue;
+    if (k + 2 > env_slots) return false;
     env[k++] = envp[i];
   }
-  memcpy(depth_var, "MALLOC_TRACE_EXEC_DEPTH=", 24);
-  *base::PutDecimal(depth_var + 24, depth_var + sizeof(depth_var) - 1, g_exec_depth + 1) = '\0';
+  memcpy(depth_var, kVar, kVarLen);
+  *base::PutDecimal(depth_var + kVarLen, depth_var + depth_bytes - 1, g_exec_depth + 1) = '\0';
   env[k++] = depth_var;
   env[k] = nullptr;
-  busy.store(false, std::memory_order_release);
-  return env;
+  return true;
 }
 
 void ChildAfterFork(uint64_t fork_seq) {

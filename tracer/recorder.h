@@ -119,10 +119,20 @@ void StartTracing();
 // fork() support: the child switches to a trace file of its own.
 void ChildAfterFork(uint64_t fork_seq);
 
-// exec support: records the EXEC event (and an Exec record with the path
-// and arguments) and returns the environment to pass on, which tells the
-// new image how many execs deep it is. Call from inside (after Enter).
-char* const* RecordExec(const char* path, char* const argv[], char* const envp[]);
+// Whether the calling process is the one being traced, not a child that
+// runs in its memory before it execs (vfork, posix_spawn, system: see
+// TraceFile::OpenedByThisProcess). One system call: for rare paths only.
+bool InTracedProcess();
+
+// exec support: records the EXEC event and an Exec record with the path and
+// arguments. Call from inside (after Enter), in the traced process only.
+void RecordExec(const char* path, char* const argv[]);
+
+// The environment to pass to an exec'd image: envp with
+// MALLOC_TRACE_EXEC_DEPTH one deeper (written into depth_var), in env
+// (env_slots pointers, caller-owned). False if it does not fit (then pass
+// envp on unchanged). Touches no shared state: safe in a vfork child.
+bool ExecEnvironment(char* const envp[], char** env, size_t env_slots, char* depth_var, size_t depth_bytes);
 
 }  // namespace alloclab::tracer
 

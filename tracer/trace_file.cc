@@ -172,6 +172,7 @@ bool TraceFile::Open(const TraceFileInfo& info) {
   if (fstat(fd_, &st) != 0) return false;
   dev_ = st.st_dev;
   ino_ = st.st_ino;
+  owner_pid_ = pid;
   header_end_ = header_end;
   next_offset_.store(header_end);
   last_direct_.store(0);
@@ -215,7 +216,7 @@ void TraceFile::DropPrepared(const Prepared& p) {
 
 Slot TraceFile::ReserveSlot(size_t bytes, uint32_t owner, uint64_t after) {
   Slot slot;
-  if (!ok()) return slot;
+  if (!ok() || !OpenedByThisProcess()) return slot;
   Prepared region = {};
   if (bytes != kMaxSlotBytes || !TakePrepared(after, &region)) {
     if (!StillOurs()) {
@@ -347,6 +348,11 @@ void TraceFile::Abandon() {
   // file, never written here) are left as they are.
   prepared_count_ = 0;
   prepared_lock_.store(false);
+  // The parent's entries stay in the table (it is private memory, copied by
+  // fork): a released one read between a child writer's fetch_add and its
+  // state store would be compressed as the child's. Back to "reserving".
+  const uint32_t n = slot_count_.load() < kMaxSlots ? slot_count_.load() : kMaxSlots;
+  for (uint32_t i = 0; i < n; ++i) slots_[i].state.store(SlotEntry::kReserving, std::memory_order_relaxed);
   slot_count_.store(0);
 }
 

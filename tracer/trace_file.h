@@ -14,6 +14,7 @@
 #define ALLOCLAB_TRACER_TRACE_FILE_H_
 
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstddef>
@@ -67,7 +68,8 @@ class TraceFile {
 
   // A fresh zero-filled slot of `bytes` mapped shared, for writer owner
   // (a tid), or one with data == nullptr (then tracing stops: disk full, or
-  // the file is gone). It lies after file offset `after` (the writer's
+  // the file is gone; or, without stopping it, the caller is not the
+  // process that opened the file: see OpenedByThisProcess). It lies after file offset `after` (the writer's
   // previous slot): a prepared one if bytes is kMaxSlotBytes and one is
   // ready there.
   Slot ReserveSlot(size_t bytes, uint32_t owner, uint64_t after = 0);
@@ -91,8 +93,15 @@ class TraceFile {
   void AppendSideRecord(const uint8_t* framed, size_t n);
 
   // In a forked child: forgets the parent's file (and its prepared slots,
-  // still mapped) without touching it.
+  // still mapped) without touching it. The slot table's entries are reset:
+  // the child's compressor must never read a parent's entry as its own.
   void Abandon();
+
+  // Whether the calling process opened the file. A child made with
+  // CLONE_VM|CLONE_VFORK (vfork, posix_spawn, system) runs in the parent's
+  // memory on the parent's tracer state until it execs, with a descriptor
+  // table of its own: nothing it does may change the parent's tracing.
+  bool OpenedByThisProcess() const { return getpid() == owner_pid_; }
 
   int fd() const { return fd_; }
   uint64_t header_end() const { return header_end_; }
@@ -123,6 +132,7 @@ class TraceFile {
   Slot side_slot_;
   size_t side_used_ = 0;
   int fd_ = -1;
+  pid_t owner_pid_ = 0;
   dev_t dev_ = 0;
   ino_t ino_ = 0;
   char path_[kMaxPath] = {};

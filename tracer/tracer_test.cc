@@ -1,6 +1,7 @@
 // End-to-end tests of libmalloctrace.so on programs made for it: exact
 // counts of every call across threads, fork and exec; event times across
 // pauses; and SIGKILL in the middle of a busy multi-threaded program.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,8 +36,10 @@ std::string Runfile(const std::string& path) {
 
 // Starts argv under the tracer (over the allocator `under`, a .so preloaded
 // after it, or glibc's if empty), trace files in dir; returns the pid.
+// stderr goes to err_file when one is given.
 pid_t Spawn(const std::vector<std::string>& argv, const std::string& dir,
-            const std::string& extra_env = "MALLOC_TRACE_STACKS=0", const std::string& under = "") {
+            const std::string& extra_env = "MALLOC_TRACE_STACKS=0", const std::string& under = "",
+            const std::string& err_file = "") {
   const std::string preload =
       "LD_PRELOAD=" + Runfile("tracer/libmalloctrace.so") + (under.empty() ? "" : " " + under);
   const std::string file = "MALLOC_TRACE_FILE=" + dir + "/trace.%p.pb";
@@ -47,6 +50,10 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& dir,
     args.push_back(nullptr);
     std::vector<char*> env = {const_cast<char*>(preload.c_str()), const_cast<char*>(file.c_str()),
                               const_cast<char*>(extra_env.c_str()), nullptr};
+    if (!err_file.empty()) {
+      const int fd = open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd >= 0) dup2(fd, 2);
+    }
     execve(args[0], args.data(), env.data());
     _exit(127);
   }
@@ -384,6 +391,133 @@ TEST(Tracer, SigkillKeepsEveryCompletedEvent) {
   EXPECT_GE(total_traced, total_counted);
   EXPECT_LE(total_traced, total_counted + 4);
   EXPECT_GT(total_counted, 20000u);
+}
+
+// Children started with CLONE_VM|CLONE_VFORK run in the parent's memory, on
+// its tracer state, until they exec: nothing they do may change the parent's
+// tracing (no EXEC event, no "descriptor closed" verdict, no slot taken),
+// and each exec'd image still writes a trace of its own.
+struct SpawnedTraces {
+  const trace::TraceContents* parent = nullptr;
+  int children = 0;  // traces of exec'd images other than the parent
+  std::string stderr_text;
+};
+
+SpawnedTraces RunSpawning(const std::vector<std::string>& argv, const std::string& dir,
+                          const std::string& env, std::vector<trace::TraceContents>* traces) {
+  fs::create_directories(dir);
+  const std::string err = dir + "/stderr.txt";
+  const pid_t pid = Spawn(argv, dir, env, "", err);
+  int status = 0;
+  EXPECT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  SpawnedTraces out;
+  std::ifstream f(err);
+  out.stderr_text.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  *traces = ReadAll(dir);
+  for (const auto& t : *traces) {
+    if (t.header.pid() == static_cast<uint64_t>(pid)) {
+      EXPECT_EQ(out.parent, nullptr) << "two traces of the parent";
+      out.parent = &t;
+    } else {
+      ++out.children;
+    }
+  }
+  return out;
+}
+
+std::map<uint64_t, int> MallocsBySize(const trace::TraceContents& t) {
+  std::map<uint64_t, int> n;
+  for (const Event& e : t.events) {
+    if (e.kind == Kind::kMalloc) ++n[e.size];
+  }
+  return n;
+}
+
+int CountKind(const trace::TraceContents& t, Kind k) {
+  return static_cast<int>(std::count_if(t.events.begin(), t.events.end(), [&](const Event& e) { return e.kind == k; }));
+}
+
+class SpawnTest : public testing::TestWithParam<std::string> {};
+
+TEST_P(SpawnTest, ChildrenDoNotChangeTheParentsTrace) {
+  const std::string dir = std::string(getenv("TEST_TMPDIR")) + "/spawn_" + GetParam();
+  std::vector<trace::TraceContents> traces;
+  const SpawnedTraces r = RunSpawning({Runfile("tracer/testdata/spawner"), GetParam()}, dir, "MALLOC_TRACE_STACKS=0",
+                                      &traces);
+  ASSERT_NE(r.parent, nullptr);
+  EXPECT_EQ(r.stderr_text.find("malloctrace"), std::string::npos) << r.stderr_text;
+  EXPECT_EQ(CountKind(*r.parent, Kind::kExec), 0) << "a child's exec recorded in the parent's trace";
+  EXPECT_FALSE(r.parent->header.forked());
+  const bool threads = GetParam() == "threads";
+  // One trace per exec'd image: system()'s child is /bin/sh, which execs
+  // /bin/true in turn (two images, one pid).
+  EXPECT_EQ(r.children, threads ? 20 : GetParam() == "system" ? 6 : 3) << "one trace per exec'd image";
+  const auto mallocs = MallocsBySize(*r.parent);
+  constexpr uint64_t kBase = 100003;
+  EXPECT_EQ(mallocs.count(kBase) ? mallocs.at(kBase) : 0, 20000) << "the main thread's markers after the children";
+  if (threads) {
+    for (uint64_t t = 0; t < 4; ++t) {
+      EXPECT_EQ(mallocs.count(kBase + 1 + t) ? mallocs.at(kBase + 1 + t) : 0, 50000) << "thread " << t;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(How, SpawnTest, testing::Values("posix_spawn", "system", "vfork", "threads"),
+                         [](const testing::TestParamInfo<std::string>& i) { return i.param; });
+
+// Python's subprocess starts children with vfork, closes the descriptors it
+// does not pass on, and execs: the tracer once stopped there ("trace file
+// descriptor was closed by the program") and took the children's EXECs.
+TEST(Tracer, PythonSubprocessKeepsTheParentsTrace) {
+  const std::string python = "/usr/bin/python3";
+  if (!fs::exists(python)) GTEST_SKIP() << "no " << python;
+  const std::string dir = std::string(getenv("TEST_TMPDIR")) + "/python_subprocess";
+  std::vector<trace::TraceContents> traces;
+  const SpawnedTraces r = RunSpawning(
+      {python, "-c",
+       "import subprocess\n"
+       "[subprocess.run(['/bin/true'], check=True) for _ in range(3)]\n"
+       "x = [bytearray(1000 + i % 7) for i in range(100000)]\n"},
+      dir, "PYTHONMALLOC=malloc", &traces);
+  ASSERT_NE(r.parent, nullptr);
+  EXPECT_EQ(r.stderr_text.find("malloctrace"), std::string::npos) << r.stderr_text;
+  EXPECT_EQ(CountKind(*r.parent, Kind::kExec), 0);
+  EXPECT_EQ(r.children, 3);
+  // The 100000 buffers made after the children: malloc(1000..1006 + the
+  // bytearray header), so count the sizes' distinct signature: 100000 of them
+  // in a window of 7 consecutive sizes.
+  const auto mallocs = MallocsBySize(*r.parent);
+  int best = 0;
+  for (const auto& [size, n] : mallocs) {
+    int window = 0;
+    for (uint64_t s = size; s < size + 7; ++s) window += mallocs.count(s) ? mallocs.at(s) : 0;
+    best = std::max(best, window);
+  }
+  EXPECT_GE(best, 100000) << "the parent's allocations after the children are missing";
+}
+
+// A forked child inherits the parent's slot table (released entries and
+// all); its compressor must never take one of them for its own, and its
+// busy threads must lose nothing.
+TEST(Tracer, BusyForkedChildrenOfABusyParentKeepEveryEvent) {
+  const std::string dir = std::string(getenv("TEST_TMPDIR")) + "/fork_busy";
+  fs::create_directories(dir);
+  const pid_t pid = Spawn({Runfile("tracer/testdata/fork_busy")}, dir);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  int children = 0;
+  for (const auto& t : ReadAll(dir)) {
+    if (!t.header.forked()) continue;
+    ++children;
+    const auto mallocs = MallocsBySize(t);
+    for (uint64_t k = 0; k < 4; ++k) {
+      EXPECT_EQ(mallocs.count(200003 + k) ? mallocs.at(200003 + k) : 0, 100000)
+          << "child " << t.header.pid() << ", thread " << k;
+    }
+  }
+  EXPECT_EQ(children, 4);
 }
 
 }  // namespace
