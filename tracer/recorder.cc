@@ -15,6 +15,7 @@
 #include "tracer/background.h"
 #include "tracer/clock.h"
 #include "tracer/compressor.h"
+#include "tracer/settings.h"
 #include "tracer/stacks.h"
 #include "tracer/trace_file.h"
 
@@ -45,9 +46,41 @@ pthread_key_t g_exit_key;
 char g_parent_path[kMaxPath];
 uint64_t g_ticks_per_second = 0;
 uint32_t g_exec_depth = 0;  // execs this pid went through while traced
+Settings g_settings;
 
 // The background thread does not record its own calls (zstd's, libc's).
 void BackgroundThreadInit() { t_state.inside = true; }
+
+// The recording threads' states, so that the exit can tell whether one is
+// still between Enter and its event's commit (inside a long realloc, say).
+// Registered at a thread's first event, cleared when it exits: the hot path
+// never touches this. Past kMaxTracked threads alive at once the exit can
+// only watch the sequence counter for the others.
+constexpr size_t kMaxTracked = 4096;
+std::atomic<ThreadState*> g_tracked[kMaxTracked];
+
+void Track(ThreadState* t) {
+  for (auto& slot : g_tracked) {
+    ThreadState* expected = nullptr;
+    if (slot.load(std::memory_order_relaxed) == nullptr && slot.compare_exchange_strong(expected, t)) return;
+  }
+}
+
+void Untrack(ThreadState* t) {
+  for (auto& slot : g_tracked) {
+    ThreadState* expected = t;
+    if (slot.compare_exchange_strong(expected, nullptr)) return;
+  }
+}
+
+// Whether another tracked thread is between Enter and commit.
+bool AnotherThreadInside() {
+  for (auto& slot : g_tracked) {
+    const ThreadState* t = slot.load(std::memory_order_acquire);
+    if (t != nullptr && t != &t_state && __atomic_load_n(&t->inside, __ATOMIC_ACQUIRE)) return true;
+  }
+  return false;
+}
 
 // Gives the thread's slot back, to the background thread (which starts then
 // the first time).
@@ -73,6 +106,7 @@ bool NewSlot(ThreadState& t) {
 
 void OnThreadExit(void*) {
   ThreadState& t = t_state;
+  Untrack(&t);  // whatever else happens: its memory goes with the thread
   if (!t.started || t.exited || t.generation != g_generation || !g_tracing.load()) return;
   t.inside = true;
   Event e;
@@ -104,7 +138,7 @@ namespace {
 // and records the memory maps as of maps_seq; false: tracing stays off.
 bool OpenTrace(const TraceFileInfo& info, uint64_t maps_seq) {
   if (!g_file.Open(info)) return false;
-  const bool compressed = getenv("MALLOC_TRACE_RAW") == nullptr && g_compressor.Open(&g_file);
+  const bool compressed = !g_settings.raw && g_compressor.Open(&g_file);
   g_background.Open({&g_file, compressed ? &g_compressor : nullptr, &g_seq, BackgroundThreadInit});
   WriteMemoryMaps(g_file, maps_seq);
   return true;
@@ -136,6 +170,7 @@ void StartThread(ThreadState& t) {
   t.started = true;
   t.exited = false;
   pthread_setspecific(g_exit_key, &t);
+  Track(&t);
   Event e;
   e.kind = Kind::kThreadStart;
   Stamp(&e);
@@ -151,9 +186,9 @@ void StartTracing() {
   t_state.inside = true;
   pthread_key_create(&g_exit_key, OnThreadExit);
   g_ticks_per_second = StartClock();
-  const int depth = InitStacks();
-  const char* exec_depth = getenv("MALLOC_TRACE_EXEC_DEPTH");
-  g_exec_depth = exec_depth != nullptr ? static_cast<uint32_t>(atoi(exec_depth)) : 0;
+  g_settings = ReadSettings();
+  const int depth = InitStacks(g_settings.stack_depth);
+  g_exec_depth = g_settings.exec_depth;
   TraceFileInfo info;
   info.exec_depth = g_exec_depth;
   info.clock_ticks_per_second = g_ticks_per_second;
@@ -175,8 +210,15 @@ void FinishTracing(void*) {
   t_state.inside = true;
   g_tracing.store(false);
   const uint64_t seq = g_seq.load();
-  struct timespec pause = {0, 2000000};  // 2 ms for calls between Enter and commit
-  nanosleep(&pause, nullptr);
+  // Calls already between Enter and commit finish; no new one starts. A
+  // thread still inside after 200 ms (a long call, or one stopped) may write
+  // into what would be compressed: the trace stays raw.
+  struct timespec pause = {0, 1000000};
+  int waited = 0;
+  do {
+    nanosleep(&pause, nullptr);
+  } while (++waited < 200 && (AnotherThreadInside() || waited < 2));
+  if (AnotherThreadInside()) return;
   WriteMemoryMaps(g_file, seq);  // libraries loaded since the start
   if (g_seq.load() != seq) return;
   // A background thread that does not stop still works on both: raw.
@@ -241,6 +283,8 @@ void ChildAfterFork(uint64_t fork_seq) {
   g_parent_path[i] = '\0';
   g_background.Abandon();
   g_file.Abandon();
+  // Only the forking thread lives on here; it registers again at its next event.
+  for (auto& slot : g_tracked) slot.store(nullptr, std::memory_order_relaxed);
   g_compressor.Abandon();
   ++g_generation;
   TraceFileInfo info;

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # The tracer never breaks the program: an unwritable path, a program that
-# closes every descriptor and reuses the numbers, chdir, setuid, a full disk.
-# Each time the program's behaviour is unchanged and what was written decodes.
+# closes every descriptor and reuses the numbers, chdir, setuid, a full disk,
+# an exit while another thread still allocates. Each time the program's
+# behaviour is unchanged and what was written decodes. And the settings say
+# what they do: a bad value gets one line and a sensible outcome.
 set -euo pipefail
 tracer=$(readlink -f "$1")
 tracetool=$(readlink -f "$2")
 hostile=$(readlink -f "$3")
+slow_malloc=$(readlink -f "$4")
 work=${TEST_TMPDIR:-$(mktemp -d)}
 cd "$work"
 
 fail() { echo "FAIL: $*"; exit 1; }
+# Whether a trace is still raw: a compressed one holds zstd frames.
+is_raw() { ! LC_ALL=C grep -qa $'\x28\xb5\x2f\xfd' "$1"; }
 
 # 1. Unwritable path: one line on stderr, the program runs on untraced.
 out=$(MALLOC_TRACE_FILE=/nonexistent/dir/t.%p.pb LD_PRELOAD="$tracer" "$hostile" chdir 2>err.txt)
@@ -18,7 +23,7 @@ out=$(MALLOC_TRACE_FILE=/nonexistent/dir/t.%p.pb LD_PRELOAD="$tracer" "$hostile"
 grep -q "cannot create trace file, not tracing: /nonexistent/dir/t." err.txt || fail "unclear message: $(cat err.txt)"
 echo "ok: unwritable path"
 
-for mode in closefds chdir setuid diskfull; do
+for mode in closefds chdir setuid diskfull busyexit; do
   rm -rf "$mode" && mkdir "$mode"
   args=("$mode")
   [ "$mode" = closefds ] && args+=("$work/$mode/own-file.txt")
@@ -35,7 +40,77 @@ for mode in closefds chdir setuid diskfull; do
     diskfull) grep -q "disk full" "$mode/err.txt" || fail "diskfull: no message: $(cat "$mode/err.txt")" ;;
     *) [ ! -s "$mode/err.txt" ] || fail "$mode: unexpected stderr: $(cat "$mode/err.txt")" ;;
   esac
+  # Finished (compressed) after a chdir, and when another thread keeps
+  # allocating at exit (its calls after the exit began are not traced).
+  # closefds, setuid and diskfull leave it raw: no descriptor, no right to
+  # rename, no room.
+  case "$mode" in
+    chdir | busyexit) ! is_raw "${traces[0]}" || fail "$mode: the trace was left raw" ;;
+  esac
   leftovers=$(ls "$mode" | grep -v -e '^t\.[0-9]*\.pb$' -e '^err\.txt$' -e '^own-file\.txt$' || true)
   [ -z "$leftovers" ] || fail "$mode: left behind: $leftovers"
   echo "ok: $mode ($events events kept)"
 done
+
+# A thread inside a traced call when the program exits (a malloc that takes
+# two seconds, in an allocator under the tracer): its event would be written
+# into what is being compressed, so the trace is left raw, whole.
+rm -rf slowexit && mkdir slowexit
+out=$(MALLOC_TRACE_FILE="$work/slowexit/t.%p.pb" LD_PRELOAD="$tracer $slow_malloc" "$hostile" slowexit 2>slowexit.err) ||
+  fail "slowexit: the program failed"
+[ "$out" = survived ] || fail "slowexit: output changed"
+traces=(slowexit/t.*.pb)
+is_raw "${traces[0]}" || fail "slowexit: a thread was inside a call at exit, yet the trace was compressed"
+"$tracetool" validate "${traces[0]}" >/dev/null || fail "slowexit: the raw trace does not decode"
+echo "ok: slowexit (left raw)"
+
+# 2. Settings.
+setting() {  # EXPECTED_STDERR_FRAGMENT VAR=VALUE...: /bin/true traced with them, into dir "set"
+  local want=$1
+  shift
+  rm -rf set && mkdir set
+  env MALLOC_TRACE_FILE="$work/set/t.%p.pb" "$@" LD_PRELOAD="$tracer" /bin/true 2>set.err || fail "$*: /bin/true failed"
+  if [ -n "$want" ]; then
+    [ "$(wc -l <set.err)" = 1 ] || { cat set.err; fail "$*: expected one line on stderr"; }
+    grep -qF -- "$want" set.err || fail "$*: stderr lacks '$want': $(cat set.err)"
+  else
+    [ ! -s set.err ] || fail "$*: unexpected stderr: $(cat set.err)"
+  fi
+}
+setting "MALLOC_TRACE_STACKS=abc is not a number of frames (0 to 64): recording no stacks" MALLOC_TRACE_STACKS=abc
+setting "MALLOC_TRACE_STACKS=-1 is not a number of frames" MALLOC_TRACE_STACKS=-1
+setting "MALLOC_TRACE_STACKS=1000 is more than 64 frames: recording 64" MALLOC_TRACE_STACKS=1000
+setting "MALLOC_TRACE_EXEC_DEPTH=-1 is not a whole number" MALLOC_TRACE_EXEC_DEPTH=-1
+setting "MALLOC_TRACE_RAW=maybe is not 1 or 0" MALLOC_TRACE_RAW=maybe
+! is_raw set/t.*.pb || fail "MALLOC_TRACE_RAW=maybe: not compressed"
+setting "" MALLOC_TRACE_RAW=1
+is_raw set/t.*.pb || fail "MALLOC_TRACE_RAW=1: the trace was compressed"
+"$tracetool" validate set/t.*.pb >/dev/null || fail "MALLOC_TRACE_RAW=1: the raw trace does not decode"
+setting "" MALLOC_TRACE_RAW=0
+! is_raw set/t.*.pb || fail "MALLOC_TRACE_RAW=0 kept the raw file"
+echo "ok: MALLOC_TRACE_STACKS, MALLOC_TRACE_EXEC_DEPTH, MALLOC_TRACE_RAW"
+
+# MALLOC_TRACE_FILE naming a directory, with or without the slash: the
+# default name inside it, said once; never a file named ".1" beside it.
+for d in "$work/dirtrace/" "$work/dirtrace"; do
+  rm -rf dirtrace && mkdir dirtrace
+  MALLOC_TRACE_FILE="$d" LD_PRELOAD="$tracer" /bin/true 2>dir.err || fail "directory: /bin/true failed"
+  grep -q "is a directory: writing $work/dirtrace/malloctrace.%p.pb" dir.err || fail "directory $d: $(cat dir.err)"
+  ls dirtrace/malloctrace.*.pb >/dev/null 2>&1 || fail "directory $d: no trace inside it"
+  [ ! -e "$work/dirtrace.1" ] && [ ! -e "$work/dirtrace/.1" ] || fail "directory $d: a '.1' file was made"
+done
+# A device: refused with one line, the program runs on.
+MALLOC_TRACE_FILE=/dev/null LD_PRELOAD="$tracer" /bin/true 2>dev.err || fail "/dev/null: /bin/true failed"
+grep -q "MALLOC_TRACE_FILE=/dev/null is not a regular file" dev.err || fail "/dev/null: $(cat dev.err)"
+echo "ok: MALLOC_TRACE_FILE as a directory or a device"
+
+# A relative MALLOC_TRACE_FILE is made absolute at start: the program's chdir
+# does not move where the trace is finished (compressed and renamed) at exit.
+rm -rf rel && mkdir rel
+(cd rel && MALLOC_TRACE_FILE=t.%p.pb LD_PRELOAD="$tracer" "$hostile" chdir >/dev/null 2>../rel.err) || fail "relative: failed"
+traces=(rel/t.*.pb)
+[ -f "${traces[0]}" ] || fail "relative: no trace in the starting directory"
+! is_raw "${traces[0]}" || fail "relative: the trace was not finished (still raw) after the chdir"
+"$tracetool" validate "${traces[0]}" >/dev/null || fail "relative: the trace does not decode"
+[ ! -s rel.err ] || fail "relative: $(cat rel.err)"
+echo "ok: relative MALLOC_TRACE_FILE survives chdir"

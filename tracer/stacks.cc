@@ -13,11 +13,12 @@
 #include <cstring>
 
 #include "trace/record_encoder.h"
+#include "tracer/settings.h"
 
 namespace alloclab::tracer {
 namespace {
 
-constexpr int kMaxDepth = 64;
+constexpr int kMaxDepth = kMaxStackDepth;
 constexpr size_t kTableSlots = size_t{1} << 20;  // 16 MiB of address space, touched as used
 
 struct StackSlot {
@@ -73,10 +74,7 @@ uint64_t ParseHex(const char** p, const char* end) {
 
 }  // namespace
 
-int InitStacks() {
-  const char* env = getenv("MALLOC_TRACE_STACKS");
-  if (env == nullptr || *env == '\0') return 0;
-  int depth = atoi(env);
+int InitStacks(int depth) {
   if (depth <= 0) return 0;
   if (depth > kMaxDepth) depth = kMaxDepth;
   void* table = mmap(nullptr, kTableSlots * sizeof(StackSlot), PROT_READ | PROT_WRITE,

@@ -13,7 +13,7 @@
 namespace alloclab::tracer {
 
 // Reads MALLOC_TRACE_STACKS; returns the depth (0: off). Call once.
-int InitStacks();
+int InitStacks(int depth);
 
 // The id of the calling thread's current stack, the tracer's own frames left
 // out (writing its Stack record to file the first time it is seen); 0 if

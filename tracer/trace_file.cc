@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "base/decimal.h"
+#include "base/stderr_line.h"
 #include "trace/record_encoder.h"
 
 namespace alloclab::tracer {
@@ -20,14 +21,9 @@ namespace {
 constexpr size_t kMaxHeaderBytes = 60 << 10;
 constexpr int kMaxArgs = 256;
 
-void Write2(const char* a, const char* b) {
-  const char prefix[] = "malloctrace: ";
-  ssize_t ignored = write(STDERR_FILENO, prefix, sizeof(prefix) - 1);
-  ignored = write(STDERR_FILENO, a, strlen(a));
-  ignored = write(STDERR_FILENO, b, strlen(b));
-  ignored = write(STDERR_FILENO, "\n", 1);
-  (void)ignored;
-}
+void Write2(const char* a, const char* b) { base::WriteStderrLine({"malloctrace: ", a, b}); }
+
+constexpr char kDefaultName[] = "malloctrace.%p.pb";
 
 // Expands %p (pid) and %% of pattern into out, then an optional ".N" suffix.
 bool ExpandPath(const char* pattern, pid_t pid, int suffix, char* out, size_t cap) {
@@ -65,6 +61,34 @@ size_t ReadProcFile(const char* path, char* buf, size_t cap) {
   }
   close(fd);
   return n;
+}
+
+// MALLOC_TRACE_FILE naming a directory gets the default name inside it (and
+// a line saying so), rather than ".1" beside it; one naming something that is
+// not a regular file (a device, a pipe: a trace is a mapped file) is refused.
+bool CheckPattern(char* pattern, size_t cap, const char* env) {
+  char first[kMaxPath];
+  struct stat st;
+  const size_t len = strlen(pattern);
+  const bool dir_syntax = len > 0 && pattern[len - 1] == '/';
+  if (!ExpandPath(pattern, getpid(), 0, first, sizeof first)) return true;  // too long: Open says so
+  if (!dir_syntax && stat(first, &st) != 0) return true;  // a new file: the usual case
+  if (dir_syntax || S_ISDIR(st.st_mode)) {
+    if (len + 1 + sizeof(kDefaultName) > cap) {
+      Write2("trace file name too long, not tracing: ", pattern);
+      return false;
+    }
+    if (!dir_syntax) pattern[len] = '/';
+    memcpy(pattern + len + (dir_syntax ? 0 : 1), kDefaultName, sizeof(kDefaultName));
+    base::WriteStderrLine({"malloctrace: MALLOC_TRACE_FILE=", env, " is a directory: writing ", pattern});
+    return true;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    base::WriteStderrLine({"malloctrace: MALLOC_TRACE_FILE=", env,
+                           " is not a regular file (a trace is a mapped file): not tracing"});
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -119,7 +143,7 @@ bool TraceFile::WriteHeader(const TraceFileInfo& info, uint64_t* header_end) {
 
 bool TraceFile::Open(const TraceFileInfo& info) {
   const char* env = getenv("MALLOC_TRACE_FILE");
-  if (env == nullptr || *env == '\0') env = "malloctrace.%p.pb";
+  if (env == nullptr || *env == '\0') env = kDefaultName;
   // Absolute, so that the program's chdir does not move where the file is
   // replaced by its compressed form at exit.
   static char pattern[kMaxPath];
@@ -133,6 +157,7 @@ bool TraceFile::Open(const TraceFileInfo& info) {
     return false;
   }
   memcpy(pattern + at, env, strlen(env) + 1);
+  if (!CheckPattern(pattern, sizeof(pattern), env)) return false;
   if (slots_ == nullptr) {
     void* table = mmap(nullptr, kMaxSlots * sizeof(SlotEntry), PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

@@ -4,17 +4,22 @@
 //   hostile chdir           change directory mid-run
 //   hostile setuid          drop root privileges mid-run (when root)
 //   hostile diskfull        a file size limit that stops the trace from growing
+//   hostile busyexit        exit while another thread is still allocating
+//   hostile slowexit        exit while another thread is inside a malloc that
+//                           takes two seconds (under testdata:libslow_malloc.so)
 // In every mode it allocates enough to need new trace slots afterwards, and
 // prints "survived" at the end.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -61,6 +66,21 @@ int main(int argc, char** argv) {
     const struct rlimit limit = {256 << 10, 256 << 10};
     if (setrlimit(RLIMIT_FSIZE, &limit) != 0) return 1;
     Churn(400000);
+  } else if (mode == "busyexit") {
+    std::thread([] {
+      for (;;) Churn(1000);
+    }).detach();
+    Churn(300000);
+    std::printf("survived\n");
+    std::fflush(stdout);
+    std::exit(0);  // the other thread is still allocating
+  } else if (mode == "slowexit") {
+    std::thread([] { std::free(std::malloc(77777777)); }).detach();
+    const struct timespec pause = {0, 100000000};
+    nanosleep(&pause, nullptr);  // the thread is in its malloc now
+    std::printf("survived\n");
+    std::fflush(stdout);
+    std::exit(0);
   } else {
     return 2;
   }
