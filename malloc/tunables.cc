@@ -6,6 +6,7 @@
 
 #include <sys/sysinfo.h>
 
+#include "base/env_setting.h"
 #include "malloc/alloc.h"
 #include "malloc/arena.h"
 #include "malloc/arenas.h"
@@ -24,12 +25,7 @@ bool ReadInteger(const char* name, uint64_t lo, uint64_t hi, uint64_t* out) {
   const char* value = getenv(name);
   if (value == nullptr) return false;
   uint64_t v = 0;
-  bool ok = *value != '\0';
-  for (const char* p = value; ok && *p != '\0'; ++p) {
-    ok = *p >= '0' && *p <= '9' && v <= (UINT64_MAX - 9) / 10;
-    v = v * 10 + static_cast<uint64_t>(*p - '0');
-  }
-  if (!ok || v < lo || v > hi) {
+  if (!base::ParseWholeNumber(value, &v) || v < lo || v > hi) {
     WriteStderr("buddymalloc: ignoring ");
     WriteStderr(name);
     WriteStderr("=");

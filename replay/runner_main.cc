@@ -33,6 +33,7 @@
 #include <atomic>
 #include <cstdio>
 
+#include "base/env_setting.h"
 #include "replay/latency_histogram.h"
 #include "replay/op_stream.h"
 #include "replay/prepared_file.h"
@@ -125,16 +126,9 @@ void* WorkerMain(void* p) {
   return nullptr;
 }
 
-// Parses a whole decimal number in [min, max]; false if a is anything else.
+// A whole decimal number in [min, max]; false if a is anything else.
 bool ParseNumber(const char* a, uint64_t min, uint64_t max, uint64_t* out) {
-  if (*a == '\0') return false;
-  uint64_t v = 0;
-  for (; *a != '\0'; ++a) {
-    if (*a < '0' || *a > '9' || v > (max - static_cast<uint64_t>(*a - '0')) / 10) return false;
-    v = v * 10 + static_cast<uint64_t>(*a - '0');
-  }
-  *out = v;
-  return v >= min;
+  return base::ParseWholeNumber(a, out) && *out >= min && *out <= max;
 }
 
 int Main(int argc, char** argv) {
