@@ -1,9 +1,15 @@
 // TraceStats: counts, live set, peak, histograms, inversions.
 #include "replay/trace_stats.h"
 
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 #include "absl/strings/str_format.h"
 
 namespace alloclab::replay {
+
+constexpr size_t kMaxThreadLines = 32;
 
 using trace::Event;
 using trace::Kind;
@@ -88,7 +94,20 @@ std::string TraceStats::ToString() const {
     absl::StrAppendFormat(&s, "  %-20s %u\n", trace::KindName(static_cast<Kind>(k)), by_kind_[k]);
   }
   absl::StrAppendFormat(&s, "threads: %u\n", by_thread_.size());
-  for (const auto& [t, n] : by_thread_) absl::StrAppendFormat(&s, "  thread %-10u %u events\n", t, n);
+  // The busiest kMaxThreadLines threads, in thread order: a trace of 10^5
+  // short-lived threads is not 10^5 lines.
+  std::vector<std::pair<uint64_t, uint64_t>> busiest(by_thread_.begin(), by_thread_.end());
+  if (busiest.size() > kMaxThreadLines) {
+    std::nth_element(busiest.begin(), busiest.begin() + kMaxThreadLines, busiest.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+    busiest.resize(kMaxThreadLines);
+    std::sort(busiest.begin(), busiest.end());
+  }
+  for (const auto& [t, n] : busiest) absl::StrAppendFormat(&s, "  thread %-10u %u events\n", t, n);
+  if (busiest.size() < by_thread_.size()) {
+    absl::StrAppendFormat(&s, "  ... and %u more threads (the busiest %u shown)\n",
+                          by_thread_.size() - busiest.size(), kMaxThreadLines);
+  }
   absl::StrAppendFormat(&s, "peak live requested bytes: %u (at seq %u)\n", peak_bytes_, peak_seq_);
   s += sizes_.ToString("allocation sizes (bytes)");
   s += lifetimes_.ToString("lifetimes (events between allocation and free)");

@@ -85,6 +85,11 @@ absl::Status OrderedReader::SpillAll(TraceReader& reader, const Options& options
   Event e;
   while (reader.Next(&e)) {
     auto [it, fresh] = index.try_emplace(e.thread_id, static_cast<uint32_t>(threads_.size()));
+    if (fresh && threads_.size() == options.max_threads) {
+      return absl::ResourceExhaustedError(absl::StrCat("the trace names more than ", options.max_threads,
+                                                       " threads (the readers' limit; thread ", e.thread_id,
+                                                       " at seq ", e.seq, " is one too many)"));
+    }
     if (fresh) {
       threads_.emplace_back();
       Thread& t = threads_.back();

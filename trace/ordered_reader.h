@@ -28,6 +28,11 @@ class OrderedReader {
   struct Options {
     size_t spill_chunk_bytes = 4096;  // per-thread encoded spill chunk
     std::string temp_dir;             // "" = $TMPDIR or /tmp
+    // Per-thread state (a few hundred bytes, and one decoded spill chunk in
+    // the merge) is bounded by refusing traces that name more threads: a
+    // corrupt one can name a new thread in every few bytes. The replay runs
+    // at most as many (replay/op_stream.h, kMaxPreparedThreads).
+    uint64_t max_threads = uint64_t{1} << 20;
   };
 
   // Reads (and checks) the whole trace once, spilling it. Errors in the trace

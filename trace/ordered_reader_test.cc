@@ -161,5 +161,20 @@ TEST(OrderedReader, ManyTinyThreadsCostLittleMemory) {
   EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
+TEST(OrderedReader, RefusesMoreThreadsThanItsLimitNamingIt) {
+  std::vector<Event> events;
+  for (uint64_t t = 1; t <= 300; ++t) events.push_back(MakeEvent(t, Kind::kMalloc, t, t, 0, 16, 0x1000 * t));
+  TraceWriter::Options wopt;
+  wopt.chunk_bytes = 0;
+  const std::string path = WriteFile("many_threads.trace", WriteTestTrace(events, wopt));
+  OrderedReader::Options options;
+  options.max_threads = 300;
+  ASSERT_TRUE(OrderedReader::Open(path, options).ok());
+  options.max_threads = 299;
+  auto r = OrderedReader::Open(path, options);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("names more than 299 threads"), std::string::npos) << r.status();
+}
+
 }  // namespace
 }  // namespace alloclab::trace

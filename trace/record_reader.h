@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "proto/trace.pb.h"
+#include "trace/chunk_decoder.h"
 #include "trace/io.h"
 
 namespace alloclab::trace {
@@ -25,7 +26,12 @@ class RecordReader {
 
   // Reads the next record into *record, unpacking compressed blocks. Returns
   // false at the end of the file or on an error; status() tells which.
-  bool Next(Record* record);
+  bool Next(Record* record) { return Next(record, nullptr); }
+  // As Next, but a chunk record in the form writers produce is not parsed:
+  // *chunk points into the record's bytes (valid until the next call) and
+  // *record is left empty (body_case() == BODY_NOT_SET). Other chunks (an
+  // odd encoding) come parsed in *record as usual.
+  bool Next(Record* record, ChunkView* chunk);
 
   const absl::Status& status() const { return status_; }
   // Where the record last returned starts: its file offset, or for a record

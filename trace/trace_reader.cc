@@ -47,40 +47,53 @@ bool TraceReader::Fail(const std::string& what) {
   }
   status_ = absl::DataLossError(absl::StrCat("corrupt chunk at ", where, ": ", what));
   // Nothing of the bad chunk is handed out, now or by a later call.
-  events_.clear();
-  next_ = 0;
+  events_ = ChunkEvents();
   return false;
 }
 
+bool TraceReader::CheckChunk(ChunkEvents events) {
+  Event e, first, last;
+  bool any = false;
+  while (events.Next(&e)) {
+    if (!any) first = e;
+    last = e;
+    any = true;
+  }
+  if (!events.status().ok()) return Fail(std::string(events.status().message()));
+  if (!any) return true;
+  // Continuity with the thread's previous chunk.
+  auto [it, fresh] = last_by_thread_.try_emplace(first.thread_id, last);
+  if (!fresh) {
+    const Event& prev = it->second;
+    if (first.seq <= prev.seq || first.time < prev.time) {
+      return Fail(absl::StrCat("inconsistent deltas: thread ", prev.thread_id, " goes back from seq ", prev.seq,
+                               " time ", prev.time, " to seq ", first.seq, " time ", first.time));
+    }
+    it->second = last;
+  }
+  return true;
+}
+
 bool TraceReader::Next(Event* event) {
-  while (next_ == events_.size()) {
+  while (!events_.Next(event)) {
     if (!status_.ok()) return false;
-    if (!records_.Next(&record_)) {
+    view_ = ChunkView();
+    if (!records_.Next(&record_, &view_)) {
       status_ = records_.status();
       return false;
     }
+    if (record_.body_case() == Record::BODY_NOT_SET) {  // a chunk, left in view_
+      ++chunks_;
+      if (!CheckChunk(ChunkEvents(view_))) return false;
+      events_ = ChunkEvents(view_);
+      continue;
+    }
     switch (record_.body_case()) {
-      case Record::kChunk: {
-        events_.clear();
-        next_ = 0;
+      case Record::kChunk:
         ++chunks_;
-        absl::Status st = DecodeChunk(record_.chunk(), &events_);
-        if (!st.ok()) return Fail(std::string(st.message()));
-        if (events_.empty()) break;
-        // Continuity with the thread's previous chunk.
-        auto [it, fresh] = last_by_thread_.try_emplace(events_.front().thread_id, events_.back());
-        if (!fresh) {
-          const Event& prev = it->second;
-          if (events_.front().seq <= prev.seq || events_.front().time < prev.time) {
-            return Fail(absl::StrCat("inconsistent deltas: thread ", prev.thread_id,
-                                     " goes back from seq ", prev.seq, " time ", prev.time,
-                                     " to seq ", events_.front().seq, " time ",
-                                     events_.front().time));
-          }
-          it->second = events_.back();
-        }
+        if (!CheckChunk(ChunkEvents(record_.chunk()))) return false;
+        events_ = ChunkEvents(record_.chunk());
         break;
-      }
       case Record::kHeader:
         status_ = absl::DataLossError(
             absl::StrCat("second Header record at offset ", records_.record_offset()));
@@ -90,7 +103,6 @@ bool TraceReader::Next(Event* event) {
         break;
     }
   }
-  *event = events_[next_++];
   return true;
 }
 

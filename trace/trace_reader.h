@@ -1,6 +1,8 @@
 // TraceReader: the streaming decoder of a whole trace. Checks the header,
-// decodes chunks one at a time (memory bounded by one chunk) and yields events
-// in file order; hands the other records (stacks, maps, execs) to a callback.
+// decodes chunks one at a time and yields events in file order; hands the
+// other records (stacks, maps, execs) to a callback. Memory is the current
+// record's bytes (and its compressed block's): a chunk is checked whole, then
+// decoded again event by event as they are asked for, never held as events.
 #ifndef ALLOCLAB_TRACE_TRACE_READER_H_
 #define ALLOCLAB_TRACE_TRACE_READER_H_
 
@@ -14,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "proto/trace.pb.h"
+#include "trace/chunk_decoder.h"
 #include "trace/event.h"
 #include "trace/io.h"
 #include "trace/record_reader.h"
@@ -45,11 +48,15 @@ class TraceReader {
   absl::Status ReadHeader();
   bool Fail(const std::string& what);
 
+  // Checks a whole chunk (nothing of a bad one is handed out) and its
+  // continuity with the thread's previous chunk; false if it is bad.
+  bool CheckChunk(ChunkEvents events);
+
   RecordReader records_;
   Header header_;
   Record record_;
-  std::vector<Event> events_;
-  size_t next_ = 0;
+  ChunkView view_;
+  ChunkEvents events_;  // the current chunk's, as they are handed out
   uint64_t chunks_ = 0;
   absl::flat_hash_map<uint64_t, Event> last_by_thread_;
   std::function<void(const Record&)> callback_;

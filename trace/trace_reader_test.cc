@@ -6,11 +6,16 @@
 #include <string>
 #include <vector>
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "trace/chunk_encoder.h"
 #include "trace/io.h"
 #include "trace/record_encoder.h"
+#include "tools/sanitizers.h"
 #include "trace/test_events.h"
 #include "trace/wire.h"
 
@@ -393,6 +398,49 @@ TEST(TraceReader, OpenReportsMissingFile) {
   auto got = TraceReader::Open("/nonexistent/trace.pb");
   ASSERT_FALSE(got.ok());
   EXPECT_THAT(got.status().message(), HasSubstr("cannot open /nonexistent/trace.pb"));
+}
+
+// One compressed chunk of millions of three-byte events (free(NULL)): the
+// reader once parsed its words into a message (8 bytes each) and decoded all
+// its events into a vector (88 bytes each), 1.1 GB for a 64 MiB block. Now
+// it holds the record's bytes and decodes as it goes.
+TEST(TraceReader, AHugeChunkCostsAboutItsBytes) {
+  constexpr uint64_t kEvents = 5000000;  // 15 MB of words
+  TraceWriter::Options wopt;
+  wopt.chunk_bytes = 32 << 20;
+  wopt.compress = true;
+  wopt.block_bytes = 48 << 20;
+  std::vector<Event> events;
+  events.reserve(kEvents);
+  for (uint64_t i = 1; i <= kEvents; ++i) events.push_back(MakeEvent(7, Kind::kFree, i, 0, 0, 0, 0));
+  const std::string bytes = WriteTestTrace(events, wopt);
+  std::vector<Event>().swap(events);
+  const std::string path = std::string(getenv("TEST_TMPDIR")) + "/huge_chunk.trace";
+  {
+    auto sink = OpenFileSink(path);
+    ASSERT_TRUE(sink.ok());
+    ASSERT_TRUE((*sink)->Write(bytes).ok());
+  }
+  // In a child, so that its peak RSS is this reader's alone.
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    struct rusage before, after;
+    getrusage(RUSAGE_SELF, &before);
+    auto r = TraceReader::Open(path);
+    uint64_t n = 0;
+    Event e;
+    while (r.ok() && (*r)->Next(&e)) ++n;
+    getrusage(RUSAGE_SELF, &after);
+    if (!r.ok() || !(*r)->status().ok() || n != kEvents) _exit(2);
+    _exit((after.ru_maxrss - before.ru_maxrss) / 1024 < 100 ? 0 : 3);  // was 600 MB
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_NE(WEXITSTATUS(status), 2) << "the trace did not read back";
+  if (alloclab::kSanitizerOwnsHeap) GTEST_SKIP() << "peak RSS is mostly the sanitizer's";
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "the reader's peak RSS grew by 100 MB or more";
 }
 
 }  // namespace
