@@ -118,6 +118,11 @@ struct PreparedHeader {
   uint64_t trace_duration_ns;  // the last event's time
   uint64_t idle_gaps_offset;
   uint64_t idle_gaps;
+  // Capture on demand: WINDOW events (recording switched on or off). A trace
+  // of windows knows blocks allocated while recording was off only by their
+  // frees (unknown_frees).
+  uint64_t window_starts;
+  uint64_t window_stops;
 };
 static_assert(sizeof(PreparedHeader) <= kHeaderBytes, "header fits its page");
 

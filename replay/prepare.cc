@@ -401,6 +401,9 @@ absl::Status Preparer::Add(const Event& e) {
       b.pos = threads_[t].ops;
       break;
     }
+    case Kind::kWindow:
+      ++(e.result != 0 ? h_.window_starts : h_.window_stops);
+      break;
     default:
       ++h_.skipped_other;
       break;

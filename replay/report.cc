@@ -270,6 +270,12 @@ std::string FormatText(const Report& r) {
       h.failed_allocations, h.realloc_zero_frees, h.untraced_reallocs, h.waits, h.reuse_waits, h.skipped_other);
   const AllocatorRuns* base = r.baseline.empty() ? nullptr : Find(r, r.baseline);
   const size_t runs = r.allocators.empty() ? 0 : r.allocators.front().runs.size();
+  if (h.window_starts + h.window_stops != 0) {
+    absl::StrAppendFormat(&s,
+                          "windows     recorded on demand: %d start(s), %d stop(s); frees of blocks allocated "
+                          "while recording was off are among the unknown frees\n",
+                          h.window_starts, h.window_stops);
+  }
   for (const std::string& note : r.notes) absl::StrAppend(&s, "note        ", note, "\n");
   if (r.pace_max_gap_ns != 0) {
     absl::StrAppendFormat(&s,
@@ -332,11 +338,12 @@ std::string FormatJson(const Report& r) {
                         "\"threads\": %d, \"ops\": %d, \"calls\": %d, \"slots\": %d, \"peak_live_bytes\": %d, "
                         "\"peak_live_blocks\": %d, \"final_live_bytes\": %d, \"inversions\": %d, "
                         "\"unknown_frees\": %d, \"failed_allocations\": %d, \"realloc_zero_frees\": %d, "
-                        "\"untraced_reallocs\": %d, \"waits\": %d, \"reuse_waits\": %d, \"skipped_other\": %d},\n",
+                        "\"untraced_reallocs\": %d, \"waits\": %d, \"reuse_waits\": %d, \"skipped_other\": %d, "
+                        "\"window_starts\": %d, \"window_stops\": %d},\n",
                         h.checksum, h.trace_events, h.trace_threads, h.threads, h.ops, h.calls, h.slots,
                         h.peak_live_bytes, h.peak_live_blocks, h.final_live_bytes, h.inversions, h.unknown_frees,
                         h.failed_allocations, h.realloc_zero_frees, h.untraced_reallocs, h.waits, h.reuse_waits,
-                        h.skipped_other);
+                        h.skipped_other, h.window_starts, h.window_stops);
   absl::StrAppendFormat(&s, "  \"paced\": %s, \"max_gap_ns\": %d,\n  \"notes\": [",
                         r.pace_max_gap_ns != 0 ? "true" : "false", r.pace_max_gap_ns);
   for (size_t i = 0; i < r.notes.size(); ++i) absl::StrAppend(&s, i ? ", " : "", JsonString(r.notes[i]));

@@ -29,9 +29,10 @@ enum class Kind : uint8_t {
   kThreadExit = 16,
   kFork = 17,
   kExec = 18,
+  kWindow = 19,
 };
 inline constexpr int kMinKind = 1;
-inline constexpr int kMaxKind = 18;
+inline constexpr int kMaxKind = 19;
 
 // Flag bits above the kind in an event's first word (EventFlag in the proto).
 inline constexpr uint32_t kKindMask = 31;
@@ -91,6 +92,7 @@ inline constexpr KindLayout kLayouts[kMaxKind + 1] = {
     {"THREAD_EXIT", {Word::kEnd}},
     {"FORK", {Word::kResult, Word::kEnd}},
     {"EXEC", {Word::kEnd}},
+    {"WINDOW", {Word::kResult, Word::kEnd}},
 };
 
 inline bool IsValidKind(uint32_t k) { return k >= kMinKind && k <= kMaxKind; }

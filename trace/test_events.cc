@@ -78,6 +78,7 @@ std::vector<Event> EveryKindEvents(int threads) {
       add(Kind::kFree).in = 16;          // lowest
       add(Kind::kFork).result = 31337;
       add(Kind::kExec);
+      add(Kind::kWindow).result = round == 0 ? 0 : 1;  // recording stopped, then started again
       if (round == 1) add(Kind::kThreadExit);
     }
   }

@@ -108,6 +108,7 @@ void Background::Run() {
   while (!stop_.load(std::memory_order_acquire)) {
     const uint32_t seen = wake_.load(std::memory_order_acquire);
     MaybeTick();
+    if (work_.each_turn != nullptr) work_.each_turn();
     work_.file->PrepareSlots();
     // One slot at a time, ticking between its pieces.
     if (work_.compressor != nullptr && work_.compressor->CompressNext(TickBetweenPieces)) continue;

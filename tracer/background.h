@@ -26,6 +26,7 @@ class Background {
     Compressor* compressor;                // nullptr: the trace stays raw
     const std::atomic<uint64_t>* events;   // moves while the program records
     void (*thread_init)();                 // first thing the thread runs
+    void (*each_turn)();                   // run at every turn (nullptr: none)
   };
 
   // Before the first Notify, for a newly opened trace.

@@ -61,6 +61,9 @@ inline uint64_t ReadClock(ThreadClock& c) {
   return c.last;
 }
 
+// The time now, without a thread's state (a signal handler's reading).
+inline uint64_t TimeNow() { return (__rdtsc() - clock_internal::g_clock.start_tsc) >> kTscShift; }
+
 // The time of an event happening now on c's thread.
 inline uint64_t EventTime(ThreadClock& c) {
   if (__builtin_expect(c.reuses_left != 0, 1) &&

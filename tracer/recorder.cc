@@ -2,11 +2,13 @@
 #include "tracer/recorder.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
@@ -51,6 +53,50 @@ Settings g_settings;
 // The background thread does not record its own calls (zstd's, libc's).
 void BackgroundThreadInit() { t_state.inside = true; }
 
+// Whether a trace file is open (tracing set up); g_tracing is whether calls
+// are recorded now, which capture on demand switches.
+std::atomic<bool> g_trace_open{false};
+
+// WINDOW events noted by the signal handler, written in order by whoever
+// comes next (WritePendingWindowEvents). Past kMaxWindowEvents pending at
+// once (signals faster than any slow path) the switch still works but its
+// events are dropped.
+constexpr uint32_t kMaxWindowEvents = 64;
+struct WindowEvent {
+  uint64_t seq;
+  uint64_t time;
+  uint32_t started;
+  std::atomic<uint32_t> ready;
+};
+WindowEvent g_window_events[kMaxWindowEvents];
+std::atomic<uint32_t> g_window_noted{0};
+std::atomic<uint32_t> g_window_written{0};
+std::atomic<bool> g_window_lock{false};
+
+void OnWindowSignal(int) {
+  const int saved = errno;
+  const bool start = !g_tracing.load(std::memory_order_relaxed);
+  const uint32_t i = g_window_noted.fetch_add(1, std::memory_order_acq_rel);
+  if (i < kMaxWindowEvents) {
+    WindowEvent& w = g_window_events[i];
+    w.seq = g_seq.fetch_add(1, std::memory_order_relaxed) + 1;
+    w.time = TimeNow();
+    w.started = start ? 1 : 0;
+    w.ready.store(1, std::memory_order_release);
+  }
+  g_tracing.store(start, std::memory_order_release);
+  errno = saved;
+}
+
+void InstallWindowSignal(int sig) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = OnWindowSignal;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  sigaction(sig, &sa, nullptr);
+}
+
 // The recording threads' states, so that the exit can tell whether one is
 // still between Enter and its event's commit (inside a long realloc, say).
 // Registered at a thread's first event, cleared when it exits: the hot path
@@ -94,6 +140,7 @@ bool NewSlot(ThreadState& t) {
   // A vfork child on its parent's thread state: it must not give the
   // parent's slot away (nor take one); its event is dropped.
   if (!g_file.OpenedByThisProcess()) return false;
+  WritePendingWindowEvents();
   const uint64_t after = t.slot.offset;  // the thread's slots lie in file order
   ReleaseThreadSlot(t);
   const size_t bytes = t.next_slot_bytes == 0 ? kMinSlotBytes : t.next_slot_bytes;
@@ -139,7 +186,8 @@ namespace {
 bool OpenTrace(const TraceFileInfo& info, uint64_t maps_seq) {
   if (!g_file.Open(info)) return false;
   const bool compressed = !g_settings.raw && g_compressor.Open(&g_file);
-  g_background.Open({&g_file, compressed ? &g_compressor : nullptr, &g_seq, BackgroundThreadInit});
+  g_background.Open(
+      {&g_file, compressed ? &g_compressor : nullptr, &g_seq, BackgroundThreadInit, WritePendingWindowEvents});
   WriteMemoryMaps(g_file, maps_seq);
   return true;
 }
@@ -171,6 +219,7 @@ void StartThread(ThreadState& t) {
   t.exited = false;
   pthread_setspecific(g_exit_key, &t);
   Track(&t);
+  WritePendingWindowEvents();
   Event e;
   e.kind = Kind::kThreadStart;
   Stamp(&e);
@@ -195,9 +244,32 @@ void StartTracing() {
   info.stack_depth = static_cast<uint32_t>(depth);
   if (OpenTrace(info, 0)) {
     g_stack_depth = depth;
-    g_tracing.store(true);
+    g_trace_open.store(true);
+    g_tracing.store(g_settings.record_from_start);
+    if (g_settings.window_signal != 0) InstallWindowSignal(g_settings.window_signal);
   }
   t_state.inside = false;
+}
+
+void WritePendingWindowEvents() {
+  if (g_window_written.load(std::memory_order_relaxed) == g_window_noted.load(std::memory_order_acquire)) return;
+  if (!g_file.OpenedByThisProcess() || g_window_lock.exchange(true, std::memory_order_acquire)) return;
+  const uint32_t noted = g_window_noted.load(std::memory_order_acquire);
+  for (uint32_t i = g_window_written.load(); i < noted && i < kMaxWindowEvents; ++i) {
+    WindowEvent& w = g_window_events[i];
+    if (w.ready.load(std::memory_order_acquire) == 0) break;
+    Event e;
+    e.kind = Kind::kWindow;
+    e.thread_id = kWindowThreadId;
+    e.seq = w.seq;
+    e.time = w.time;
+    e.result = w.started;
+    uint8_t buf[ChunkEncoder::kMinCapacity];
+    ChunkEncoder enc(buf, sizeof buf);
+    if (enc.Append(e)) g_file.AppendSideRecord(enc.data(), enc.size());
+    g_window_written.store(i + 1, std::memory_order_release);
+  }
+  g_window_lock.store(false, std::memory_order_release);
 }
 
 namespace {
@@ -206,9 +278,11 @@ namespace {
 // events in flight commit, then put the compressed trace in place. A trace
 // that another thread still writes to is left raw.
 void FinishTracing(void*) {
-  if (!g_tracing.load()) return;
+  if (!g_trace_open.load()) return;
   t_state.inside = true;
+  if (g_settings.window_signal != 0) signal(g_settings.window_signal, SIG_IGN);  // no switching from here on
   g_tracing.store(false);
+  g_trace_open.store(false);
   const uint64_t seq = g_seq.load();
   // Calls already between Enter and commit finish; no new one starts. A
   // thread still inside after 200 ms (a long call, or one stopped) may write
@@ -219,6 +293,7 @@ void FinishTracing(void*) {
     nanosleep(&pause, nullptr);
   } while (++waited < 200 && (AnotherThreadInside() || waited < 2));
   if (AnotherThreadInside()) return;
+  WritePendingWindowEvents();
   WriteMemoryMaps(g_file, seq);  // libraries loaded since the start
   if (g_seq.load() != seq) return;
   // A background thread that does not stop still works on both: raw.
@@ -236,7 +311,7 @@ extern "C" int __cxa_atexit(void (*fn)(void*), void* arg, void* dso);
 // in them: an exit handler registered from here runs once all of them are
 // done (glibc runs handlers registered while exit handlers run).
 __attribute__((destructor)) void AtUnload() {
-  if (!g_tracing.load()) return;
+  if (!g_trace_open.load()) return;
   if (__cxa_atexit(FinishTracing, nullptr, nullptr) != 0) FinishTracing(nullptr);
 }
 
@@ -274,9 +349,15 @@ bool ExecEnvironment(char* const envp[], char** env, size_t env_slots, char* dep
 }
 
 void ChildAfterFork(uint64_t fork_seq) {
-  if (!g_tracing.load()) return;
+  if (!g_trace_open.load()) return;
   // Never write into the parent's file from here on.
-  g_tracing.store(false);
+  const bool recording = g_tracing.exchange(false);
+  g_trace_open.store(false);
+  // WINDOW events the parent noted belong to its trace.
+  g_window_noted.store(0);
+  g_window_written.store(0);
+  for (WindowEvent& w : g_window_events) w.ready.store(0, std::memory_order_relaxed);
+  g_window_lock.store(false);
   const char* src = g_file.path();
   size_t i = 0;
   for (; src[i] != '\0' && i + 1 < sizeof(g_parent_path); ++i) g_parent_path[i] = src[i];
@@ -295,7 +376,8 @@ void ChildAfterFork(uint64_t fork_seq) {
   info.parent_trace = g_parent_path;
   info.stack_depth = static_cast<uint32_t>(g_stack_depth);
   if (OpenTrace(info, fork_seq)) {
-    g_tracing.store(true);
+    g_trace_open.store(true);
+    g_tracing.store(recording);
   }
 }
 

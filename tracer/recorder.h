@@ -116,6 +116,17 @@ inline void Record(trace::Event& e) {
 // Starts tracing the process (called once, from the first traced call).
 void StartTracing();
 
+// Capture on demand (MALLOC_TRACE_START=signal:SIG): each SIG switches
+// recording on or off (g_tracing; the trace file stays open). The handler
+// only flips the switch and notes a WINDOW event, with its seq and time taken
+// then; the event is written later, outside the handler (which may have
+// interrupted a thread inside the tracer), under a thread id of its own
+// (kWindowThreadId), at the next slot change, thread start, background turn
+// or exit. A block allocated while recording was off is known only by its
+// free: the replay counts it as an unknown free and skips it.
+inline constexpr uint64_t kWindowThreadId = uint64_t{1} << 32;  // above any tid
+void WritePendingWindowEvents();
+
 // fork() support: the child switches to a trace file of its own.
 void ChildAfterFork(uint64_t fork_seq);
 
