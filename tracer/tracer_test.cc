@@ -520,5 +520,17 @@ TEST(Tracer, BusyForkedChildrenOfABusyParentKeepEveryEvent) {
   EXPECT_EQ(children, 4);
 }
 
+// Two threads exec'ing at once: each new image gets the environment its own
+// thread passed (the tracer once built both in one static array: about 2% of
+// such races handed one thread's environment to the other's exec).
+TEST(Tracer, ThreadsExecingAtOnceEachPassTheirOwnEnvironment) {
+  const std::string dir = std::string(getenv("TEST_TMPDIR")) + "/exec_race";
+  fs::create_directories(dir);
+  const pid_t pid = Spawn({Runfile("tracer/testdata/exec_race"), "300"}, dir);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "an exec'd image saw the other thread's environment";
+}
+
 }  // namespace
 }  // namespace alloclab::tracer
