@@ -23,25 +23,7 @@ namespace {
 using trace::Event;
 using trace::Kind;
 
-// Builds events with increasing seq.
-class Events {
- public:
-  Events& Add(uint64_t thread, Kind kind, uint64_t in, uint64_t out, uint64_t size, uint64_t extra = 0) {
-    ++seq_;
-    Event e = trace::MakeEvent(thread, kind, seq_, seq_, in, size, out);
-    if (kind == Kind::kCalloc || kind == Kind::kReallocArray) e.count = extra;
-    if (kind == Kind::kMemalign || kind == Kind::kPosixMemalign || kind == Kind::kAlignedAlloc) e.alignment = extra;
-    events_.push_back(e);
-    return *this;
-  }
-  Events& Malloc(uint64_t t, uint64_t out, uint64_t size) { return Add(t, Kind::kMalloc, 0, out, size); }
-  Events& Free(uint64_t t, uint64_t in) { return Add(t, Kind::kFree, in, 0, 0); }
-  const std::vector<Event>& events() const { return events_; }
-
- private:
-  uint64_t seq_ = 0;
-  std::vector<Event> events_;
-};
+using Events = trace::EventSequence;
 
 struct Prepared {
   PreparedHeader header;

@@ -31,21 +31,7 @@ std::string Prepare(const std::vector<Event>& events, const std::string& name) {
   return out;
 }
 
-class Events {
- public:
-  Events& Add(uint64_t thread, Kind kind, uint64_t in, uint64_t out, uint64_t size) {
-    ++seq_;
-    events_.push_back(trace::MakeEvent(thread, kind, seq_, seq_, in, size, out));
-    return *this;
-  }
-  Events& Malloc(uint64_t t, uint64_t out, uint64_t size) { return Add(t, Kind::kMalloc, 0, out, size); }
-  Events& Free(uint64_t t, uint64_t in) { return Add(t, Kind::kFree, in, 0, 0); }
-  const std::vector<Event>& events() const { return events_; }
-
- private:
-  uint64_t seq_ = 0;
-  std::vector<Event> events_;
-};
+using Events = trace::EventSequence;
 
 struct Planned {
   bool ok = false;

@@ -85,6 +85,16 @@ std::vector<Event> EveryKindEvents(int threads) {
   return out;
 }
 
+EventSequence& EventSequence::Add(uint64_t thread, Kind kind, uint64_t in, uint64_t out, uint64_t size,
+                                  uint64_t extra) {
+  ++seq_;
+  Event e = MakeEvent(thread, kind, seq_, seq_, in, size, out);
+  if (kind == Kind::kCalloc || kind == Kind::kReallocArray) e.count = extra;
+  if (kind == Kind::kMemalign || kind == Kind::kPosixMemalign || kind == Kind::kAlignedAlloc) e.alignment = extra;
+  events_.push_back(e);
+  return *this;
+}
+
 HeaderFields TestHeader() {
   static const char* const kArgs[] = {"/usr/bin/prog", "--flag", "", "ünïcode"};
   HeaderFields h;
