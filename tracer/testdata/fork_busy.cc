@@ -10,21 +10,16 @@
 #include <thread>
 #include <vector>
 
+#include "tracer/testdata/markers.h"
+
 namespace {
+
+using alloclab::tracer_testdata::MallocFreeMarkers;
 
 constexpr size_t kBase = 200003;
 constexpr int kChildren = 4;
 constexpr int kThreads = 4;
 constexpr int kPerThread = 100000;
-
-void Markers(size_t size, int n) {
-  for (int i = 0; i < n; ++i) {
-    void* p = malloc(size);
-    if (p == nullptr) std::abort();
-    static_cast<volatile char*>(p)[0] = 1;
-    free(p);
-  }
-}
 
 }  // namespace
 
@@ -33,7 +28,7 @@ int main() {
   std::vector<std::thread> busy;
   for (int t = 0; t < 2; ++t) {
     busy.emplace_back([&stop, t] {
-      while (!stop.load(std::memory_order_relaxed)) Markers(64 + t, 1000);
+      while (!stop.load(std::memory_order_relaxed)) MallocFreeMarkers(64 + t, 1000);
     });
   }
   bool ok = true;
@@ -41,7 +36,7 @@ int main() {
     const pid_t pid = fork();
     if (pid == 0) {
       std::vector<std::thread> threads;
-      for (int t = 0; t < kThreads; ++t) threads.emplace_back(Markers, kBase + t, kPerThread);
+      for (int t = 0; t < kThreads; ++t) threads.emplace_back(MallocFreeMarkers, kBase + t, kPerThread);
       for (auto& t : threads) t.join();
       exit(0);  // a normal exit: the child's trace is finished and compressed
     }

@@ -20,23 +20,18 @@
 #include <thread>
 #include <vector>
 
+#include "tracer/testdata/markers.h"
+
 extern char** environ;
 
 namespace {
+
+using alloclab::tracer_testdata::MallocFreeMarkers;
 
 constexpr size_t kBase = 100003;
 constexpr int kMain = 20000;
 constexpr int kThreads = 4;
 constexpr int kPerThread = 50000;
-
-void Markers(size_t size, int n) {
-  for (int i = 0; i < n; ++i) {
-    void* p = malloc(size);
-    if (p == nullptr) std::abort();
-    static_cast<volatile char*>(p)[0] = 1;
-    free(p);
-  }
-}
 
 bool Wait(pid_t pid) {
   int status = 0;
@@ -77,7 +72,7 @@ int main(int argc, char** argv) {
   bool ok = true;
   if (strcmp(mode, "threads") == 0) {
     std::vector<std::thread> threads;
-    for (int t = 0; t < kThreads; ++t) threads.emplace_back(Markers, kBase + 1 + t, kPerThread);
+    for (int t = 0; t < kThreads; ++t) threads.emplace_back(MallocFreeMarkers, kBase + 1 + t, kPerThread);
     for (int i = 0; i < 20; ++i) ok &= i % 2 == 0 ? SpawnChild() : VforkChild();
     for (auto& t : threads) t.join();
   } else {
@@ -88,6 +83,6 @@ int main(int argc, char** argv) {
     if (child == nullptr) return 2;
     for (int i = 0; i < 3; ++i) ok &= child();
   }
-  Markers(kBase, kMain);
+  MallocFreeMarkers(kBase, kMain);
   return ok ? 0 : 1;
 }
