@@ -1,8 +1,5 @@
 #include "trace/ordered_reader.h"
 
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <string>
