@@ -1,6 +1,5 @@
 #include "trace/ordered_reader.h"
 
-
 #include <fstream>
 #include <string>
 #include <vector>
