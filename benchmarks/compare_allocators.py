@@ -143,6 +143,72 @@ print "$n ", scalar(@parts), "\\n";
     return ["perl", script], {}
 
 
+def perl_text(work, tools):
+    # Text processing as perl programs do it: split and join, regex
+    # substitutions, sorting, a hash that is emptied and refilled.
+    script = os.path.join(work, "text.pl")
+    with open(script, "w") as f:
+        f.write("""
+my @words = map { my $n = $_; join("", map { chr(97 + ($n * 7 + $_ * 13) % 26) } 1 .. (3 + $n % 9)) } 1 .. 50000;
+my $total = 0;
+for my $round (1 .. 12) {
+  my $text = join(" ", map { $words[($_ * 31 + $round) % @words] } 1 .. 200000);
+  (my $t = $text) =~ s/([aeiou])([a-z])/$2$1/g;
+  $t =~ s/\\b(\\w)(\\w*)/\\u$1$2/g;
+  my %count;
+  $count{$_}++ for split / /, $t;
+  my @top = (sort { $count{$b} <=> $count{$a} || $a cmp $b } keys %count)[0 .. 99];
+  $total += length(join(",", @top));
+  delete @count{grep { $count{$_} < 5 } keys %count};
+  $count{"r$round-$_"} = $_ for 1 .. 50000;
+  $total += scalar(keys %count);
+}
+print "$total\\n";
+""")
+    return ["perl", script], {}
+
+
+def lua_tables(work, tools):
+    # Lua allocates only through realloc and free: tables that grow and
+    # shrink, strings, closures, and garbage-collection cycles.
+    script = os.path.join(work, "tables.lua")
+    with open(script, "w") as f:
+        f.write("""
+local keep, total = {}, 0
+for round = 1, 6 do
+  local objs = {}
+  for i = 1, 100000 do
+    objs[i] = {id = i, name = "n" .. i, f = function() return i + round end}
+  end
+  local parts = {}
+  for i = 1, 60000 do parts[#parts + 1] = string.rep("x", i % 40) .. i end
+  local joined = table.concat(parts, ",")
+  for w in joined:gmatch("[^,]+") do keep[#keep % 5000 + 1] = w end
+  local t = {}
+  for i = 1, 200000 do t[i] = i end
+  for i = 200000, 1, -1 do t[i] = nil end
+  for i = 1, #objs, 997 do total = total + objs[i].f() end
+  collectgarbage("collect")
+end
+print(total, #keep)
+""")
+    return ["lua5.4", script], {}
+
+
+def large_blocks(work, tools):
+    return [tools["large_blocks"]], {}
+
+
+def thread_transfer(work, tools):
+    return [tools["thread_transfer"]], {}
+
+
+def small_heap(mode):
+    def workload(work, tools):
+        return [tools["small_heap"], mode], {}
+    return workload
+
+
 def cxx_containers(work, tools):
     return [tools["cxx_containers"]], {}
 
@@ -173,6 +239,13 @@ WORKLOADS = {
     "sort": sort_lines,
     "sqlite3": sqlite3_db,
     "perl": perl_hashes,
+    "perl-text": perl_text,
+    "lua": lua_tables,
+    "large-blocks": large_blocks,
+    "thread-transfer": thread_transfer,
+    "small-factor": small_heap("factor"),
+    "small-leaky": small_heap("leaky"),
+    "small-simple": small_heap("simple"),
     "cxx-containers": cxx_containers,
     "malloc-free-loop": malloc_free_loop,
     "threads-2": threaded_churn,
@@ -360,6 +433,9 @@ def main():
         "buddy": os.path.join(args.root, "malloc/libbuddymalloc.so"),
         "malloc_benchmark": os.path.join(args.root, "malloc/malloc_benchmark"),
         "cxx_containers": os.path.join(args.root, "benchmarks/cxx_containers"),
+        "large_blocks": os.path.join(args.root, "benchmarks/large_blocks"),
+        "thread_transfer": os.path.join(args.root, "benchmarks/thread_transfer"),
+        "small_heap": os.path.join(args.root, "benchmarks/small_heap"),
         "malloc_free_loop": os.path.join(args.root, "benchmarks/malloc_free_loop"),
         "threaded_churn": os.path.join(args.root, "benchmarks/threaded_churn"),
         "thread_patterns": os.path.join(args.root, "benchmarks/thread_patterns"),
