@@ -269,8 +269,17 @@ class Allocator:
         self.trace_dir = trace_dir  # traced variants: where their traces go
 
 
-def run_measured(cmd, env, allocator):
-    """Returns (wall seconds, cpu seconds, peak RSS KiB) of cmd and its children."""
+GNU_TIME = "/usr/bin/time"  # Debian package time (tools/apt-packages.txt)
+
+
+def run_measured(cmd, env, allocator, work):
+    """Returns (wall seconds, cpu seconds, peak RSS KiB) of cmd and its children.
+
+    The peak RSS is that of the program's own process tree, started by GNU
+    time: a process forked from this Python script would carry the script's
+    own resident memory (about 13 MiB) as its high-water mark through the
+    exec, and every program smaller than that would look the same size.
+    """
     full_env = dict(os.environ)
     full_env.update(env)
     full_env.update(allocator.env)
@@ -278,8 +287,16 @@ def run_measured(cmd, env, allocator):
         full_env["LD_PRELOAD"] = allocator.preload
     else:
         full_env.pop("LD_PRELOAD", None)
+    rss_file = os.path.join(work, "maxrss.txt")
+    # time itself runs without the preload (it is measured as little as possible).
+    launcher_env = dict(full_env)
+    launcher_env.pop("LD_PRELOAD", None)
+    wrapped = [GNU_TIME, "-f", "%M", "-o", rss_file, "env"]
+    if allocator.preload:
+        wrapped.append("LD_PRELOAD=" + allocator.preload)
+    wrapped += cmd
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(wrapped, env=launcher_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -287,7 +304,9 @@ def run_measured(cmd, env, allocator):
         err = proc.stderr.read().decode(errors="replace")[-2000:]
         raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {err}")
     proc.stderr.close()
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+    with open(rss_file) as f:
+        rss_kib = int(f.read().split()[-1])
+    return wall, usage.ru_utime + usage.ru_stime, rss_kib
 
 
 def geomean(values):
@@ -353,7 +372,7 @@ def program_suite(args, allocators, tools, work):
         for r in range(args.repeat):
             rotated = order[r % len(order):] + order[:r % len(order)]
             for a in rotated:
-                wall, cpu, rss = run_measured(cmd, env, allocators[a])
+                wall, cpu, rss = run_measured(cmd, env, allocators[a], work)
                 per_event, events = (trace_bytes_and_events(allocators[a], tools) if allocators[a].trace_dir
                                      else (None, None))
                 # Whatever this run left for the kernel to do (dirty pages, the blocks of a deleted trace,
