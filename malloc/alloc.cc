@@ -180,7 +180,7 @@ void DeallocateSlow(void* p, SegmentMeta* seg) {
     } else {
       FatalPointer("free(): invalid pointer", p);
     }
-  } else if (const size_t freed = HugeFree(p); freed != 0) {
+  } else if (const size_t freed = HugeFree(p, Arena::DecayMs()); freed != 0) {
     RaiseMmapThreshold(freed);
   } else {
     FatalPointer("free(): invalid pointer", p);
@@ -213,9 +213,17 @@ void* AllocateAligned(size_t align, size_t size) {
 }
 
 void* AllocateZeroed(size_t size) {
+  if (size > MmapThreshold() && size <= kMaxRequest) {
+    // A fresh mapping is zero already; cached huge pages are not.
+    EnsureInitialized();
+    bool zeroed = false;
+    void* p = HugeAlloc(size, kPageSize, &zeroed);
+    if (p == nullptr) return NoMemory();
+    if (!zeroed) std::memset(p, 0, size);
+    return p;
+  }
   void* p = Allocate(size);
-  // Huge blocks are fresh mappings, already zero.
-  if (p != nullptr && size <= MmapThreshold()) std::memset(p, 0, size);
+  if (p != nullptr) std::memset(p, 0, size);
   return p;
 }
 
@@ -250,8 +258,9 @@ void* Reallocate(void* p, size_t size) {
       break;
     case BlockKind::kHuge:
       if (size > MmapThreshold()) {
-        void* q = HugeRealloc(p, size);
-        return q != nullptr ? q : NoMemory();
+        // mremap; it cannot resize a block cut from cached ranges that were
+        // separate mappings (EFAULT): then the block moves by copying.
+        if (void* q = HugeRealloc(p, size); q != nullptr) return q;
       }
       break;
     case BlockKind::kNull:
@@ -272,6 +281,13 @@ void* Reallocate(void* p, size_t size) {
   std::memcpy(q, p, size < b.usable ? size : b.usable);
   Deallocate(p);
   return q;
+}
+
+void TrimAll() {
+  EnsureInitialized();
+  CacheDrainCurrent();
+  ForEachArena([](Arena* a) { a->Trim(); });
+  HugeTrim(0, /*all=*/true);
 }
 
 }  // namespace alloclab::malloc

@@ -67,6 +67,10 @@ void* AllocateZeroed(size_t size);
 // The bytes usable at p (0 for nullptr); aborts if p is not ours.
 size_t UsableSize(const void* p);
 
+// malloc_trim: this thread's cache, every arena's free memory and the cached
+// huge ranges back to the kernel.
+void TrimAll();
+
 }  // namespace alloclab::malloc
 
 #endif  // ALLOCLAB_MALLOC_ALLOC_H_

@@ -9,6 +9,8 @@
 namespace alloclab::malloc {
 namespace {
 
+constexpr uint64_t kDecayMs = 1000;
+
 TEST(Huge, AllocFreeAndUsableSize) {
   const HugeStats before = GetHugeStats();
   void* p = HugeAlloc((3 << 20) + 5, 4096);
@@ -16,9 +18,9 @@ TEST(Huge, AllocFreeAndUsableSize) {
   EXPECT_EQ(HugeUsableSize(p), (3u << 20) + 4096);
   std::memset(p, 1, (3 << 20) + 5);
   EXPECT_EQ(GetHugeStats().blocks, before.blocks + 1);
-  EXPECT_EQ(HugeFree(p), (3u << 20) + 4096);
+  EXPECT_EQ(HugeFree(p, kDecayMs), (3u << 20) + 4096);
   EXPECT_EQ(HugeUsableSize(p), 0u);
-  EXPECT_EQ(HugeFree(p), 0u) << "no longer ours";
+  EXPECT_EQ(HugeFree(p, kDecayMs), 0u) << "no longer ours";
   EXPECT_EQ(GetHugeStats().blocks, before.blocks);
 }
 
@@ -27,7 +29,7 @@ TEST(Huge, Aligned) {
     void* p = HugeAlloc(100, align);
     ASSERT_NE(p, nullptr);
     EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % align, 0u);
-    EXPECT_NE(HugeFree(p), 0u);
+    EXPECT_NE(HugeFree(p, kDecayMs), 0u);
   }
 }
 
@@ -41,7 +43,7 @@ TEST(Huge, ReallocKeepsContents) {
   auto* r = static_cast<uint8_t*>(HugeRealloc(q, 1 << 20));
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(r[4096], 1);
-  EXPECT_NE(HugeFree(r), 0u);
+  EXPECT_NE(HugeFree(r, kDecayMs), 0u);
 }
 
 TEST(Huge, TableGrowsWithManyBlocks) {
@@ -51,9 +53,74 @@ TEST(Huge, TableGrowsWithManyBlocks) {
     ASSERT_NE(blocks.back(), nullptr);
   }
   for (void* p : blocks) ASSERT_EQ(HugeUsableSize(p), 8192u);
-  for (size_t i = 0; i < blocks.size(); i += 2) ASSERT_NE(HugeFree(blocks[i]), 0u);
+  for (size_t i = 0; i < blocks.size(); i += 2) ASSERT_NE(HugeFree(blocks[i], kDecayMs), 0u);
   for (size_t i = 1; i < blocks.size(); i += 2) ASSERT_EQ(HugeUsableSize(blocks[i]), 8192u);
-  for (size_t i = 1; i < blocks.size(); i += 2) ASSERT_NE(HugeFree(blocks[i]), 0u);
+  for (size_t i = 1; i < blocks.size(); i += 2) ASSERT_NE(HugeFree(blocks[i], kDecayMs), 0u);
+}
+
+// A freed huge block's pages are kept and the next huge block that fits is
+// cut from them: same address, no new mapping, no page fault per page.
+TEST(Huge, AFreedBlockIsReusedForTheNextOneThatFits) {
+  HugeTrim(0, /*all=*/true);
+  auto* p = static_cast<uint8_t*>(HugeAlloc(8 << 20, 4096));
+  ASSERT_NE(p, nullptr);
+  std::memset(p, 7, 8 << 20);
+  ASSERT_NE(HugeFree(p, kDecayMs), 0u);
+  EXPECT_EQ(GetHugeStats().cached_bytes, 8u << 20);
+  auto* q = static_cast<uint8_t*>(HugeAlloc((6 << 20) + 1, 4096));
+  EXPECT_EQ(q, p) << "cut from the cached range";
+  EXPECT_EQ(HugeUsableSize(q), (6u << 20) + 4096) << "exactly what was asked, page-rounded";
+  EXPECT_EQ(GetHugeStats().cached_bytes, (2u << 20) - 4096) << "the rest stays cached";
+  // The rest is a range of its own: a block that fits in it comes from there.
+  auto* r = static_cast<uint8_t*>(HugeAlloc(1 << 20, 4096));
+  EXPECT_EQ(r, q + (6 << 20) + 4096);
+  ASSERT_NE(HugeFree(r, kDecayMs), 0u);
+  ASSERT_NE(HugeFree(q, kDecayMs), 0u);
+  EXPECT_EQ(GetHugeStats().cached_bytes, 8u << 20) << "freed neighbours merge back into one range";
+  HugeTrim(0, /*all=*/true);
+  EXPECT_EQ(GetHugeStats().cached_bytes, 0u) << "malloc_trim gives it all back";
+}
+
+TEST(Huge, CachedRangesGoBackAfterTheDecayTime) {
+  HugeTrim(0, /*all=*/true);
+  void* p = HugeAlloc(4 << 20, 4096);
+  ASSERT_NE(HugeFree(p, /*decay_ms=*/0), 0u);
+  EXPECT_EQ(GetHugeStats().cached_bytes, 0u) << "decayed at once";
+  void* q = HugeAlloc(4 << 20, 4096);
+  ASSERT_NE(HugeFree(q, kDecayMs), 0u);
+  EXPECT_EQ(GetHugeStats().cached_bytes, 4u << 20);
+  HugeTrim(kDecayMs, /*all=*/false);
+  EXPECT_EQ(GetHugeStats().cached_bytes, 4u << 20) << "not yet";
+  HugeTrim(0, /*all=*/false);
+  EXPECT_EQ(GetHugeStats().cached_bytes, 0u);
+}
+
+TEST(Huge, TheCacheHoldsAtMostTheBytesInUseAbove8MiB) {
+  HugeTrim(0, /*all=*/true);
+  std::vector<void*> blocks;
+  for (int i = 0; i < 16; ++i) blocks.push_back(HugeAlloc(4 << 20, 4096));
+  for (int i = 0; i < 12; ++i) ASSERT_NE(HugeFree(blocks[i], kDecayMs), 0u);
+  // 16 MiB still in use: at most 16 MiB cached.
+  EXPECT_LE(GetHugeStats().cached_bytes, 16u << 20);
+  for (int i = 12; i < 16; ++i) ASSERT_NE(HugeFree(blocks[i], kDecayMs), 0u);
+  EXPECT_LE(GetHugeStats().cached_bytes, 8u << 20);
+  HugeTrim(0, /*all=*/true);
+}
+
+// No cached range holds the block: the largest is grown to it (mremap moves
+// its pages; only the rest is new).
+TEST(Huge, ABiggerBlockGrowsOutOfTheLargestCachedRange) {
+  HugeTrim(0, /*all=*/true);
+  auto* p = static_cast<uint8_t*>(HugeAlloc(6 << 20, 4096));
+  std::memset(p, 9, 6 << 20);
+  ASSERT_NE(HugeFree(p, kDecayMs), 0u);
+  auto* q = static_cast<uint8_t*>(HugeAlloc(10 << 20, 4096));
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(q[(6 << 20) - 1], 9) << "the cached pages came along";
+  EXPECT_EQ(GetHugeStats().cached_bytes, 0u);
+  std::memset(q, 1, 10 << 20);
+  ASSERT_NE(HugeFree(q, kDecayMs), 0u);
+  HugeTrim(0, /*all=*/true);
 }
 
 }  // namespace

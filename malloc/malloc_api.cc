@@ -103,9 +103,7 @@ ALLOCLAB_EXPORT void* pvalloc(size_t size) {
 ALLOCLAB_EXPORT size_t malloc_usable_size(void* p) { return UsableSize(p); }
 
 ALLOCLAB_EXPORT int malloc_trim(size_t /*pad*/) {
-  alloclab::malloc::EnsureInitialized();
-  alloclab::malloc::CacheDrainCurrent();
-  alloclab::malloc::ForEachArena([](alloclab::malloc::Arena* a) { a->Trim(); });
+  alloclab::malloc::TrimAll();
   return 1;
 }
 
@@ -123,17 +121,7 @@ ALLOCLAB_EXPORT int mallopt(int param, int value) {
 
 ALLOCLAB_EXPORT struct mallinfo2 mallinfo2() {
   alloclab::malloc::EnsureInitialized();
-  const alloclab::malloc::HeapStats s = alloclab::malloc::CollectStats();
-  struct mallinfo2 m = {};
-  m.arena = s.break_bytes + s.mapped_heap_bytes;  // heap from sbrk and mmap'd segments
-  m.ordblks = s.segments;
-  m.hblks = s.huge_blocks;
-  m.hblkhd = s.huge_bytes;
-  m.uordblks = s.pool_used_bytes + s.run_bytes + s.huge_bytes;  // in use
-  m.fsmblks = s.pool_bytes - s.pool_used_bytes;                 // free chunks in slabs
-  m.fordblks = s.free_bytes + s.cached_run_bytes + m.fsmblks;   // free
-  m.keepcost = s.free_bytes;                                    // releasable by malloc_trim
-  return m;
+  return alloclab::malloc::MallInfo2();
 }
 
 ALLOCLAB_EXPORT struct mallinfo mallinfo() {

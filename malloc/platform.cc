@@ -34,6 +34,8 @@ void* MapAligned(size_t size, size_t align) {
 
 void UnmapPages(void* p, size_t size) { munmap(p, size); }
 
+void AdviseHugePages(void* p, size_t size) { madvise(p, size, MADV_HUGEPAGE); }
+
 void* RemapPages(void* p, size_t old_size, size_t new_size) {
   void* q = mremap(p, old_size, new_size, MREMAP_MAYMOVE);
   return q == MAP_FAILED ? nullptr : q;

@@ -26,6 +26,9 @@ void* MapPages(size_t size);
 // Like MapPages, aligned to `align` (a power of two >= kPageSize).
 void* MapAligned(size_t size, size_t align);
 void UnmapPages(void* p, size_t size);
+// Asks for transparent huge pages over [p, p + size) (madvise MADV_HUGEPAGE;
+// a no-op where the kernel has none).
+void AdviseHugePages(void* p, size_t size);
 // Moves or resizes a mapping; nullptr on failure (the old mapping stays).
 void* RemapPages(void* p, size_t old_size, size_t new_size);
 // Gives the pages' memory back to the kernel; they read as zero afterwards.

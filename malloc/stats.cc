@@ -61,6 +61,7 @@ HeapStats CollectStats() {
   const HugeStats huge = GetHugeStats();
   s.huge_blocks = huge.blocks;
   s.huge_bytes = huge.bytes;
+  s.huge_cached_bytes = huge.cached_bytes;
   s.metadata_bytes = MetaBytesMapped() + ThreadCacheStorageBytes();
   s.arena_limit = ArenaLimit();
   s.per_cpu = PerCpu();
@@ -80,7 +81,8 @@ size_t FormatStats(const HeapStats& s, char* buf, size_t cap) {
     << "  page runs:   " << s.run_bytes << " bytes in use, " << s.cached_run_bytes << " cached for reuse\n"
     << "  free:        " << s.free_bytes << " bytes in free buddy blocks, " << s.dirty_free_bytes
     << " of them not yet returned to the kernel\n"
-    << "  huge blocks: " << s.huge_blocks << " (" << s.huge_bytes << " bytes, mmap)\n"
+    << "  huge blocks: " << s.huge_blocks << " (" << s.huge_bytes << " bytes, mmap; " << s.huge_cached_bytes
+    << " bytes freed and kept for reuse)\n"
     << "  metadata:    " << s.metadata_bytes << " bytes\n"
     << "  settings:    at most " << static_cast<size_t>(s.arena_limit) << " arenas, "
     << (s.per_cpu ? "per CPU" : "per thread") << ", decay " << static_cast<size_t>(s.decay_ms)
@@ -110,18 +112,34 @@ size_t FormatStatsXml(const HeapStats& s, char* buf, size_t cap) {
       << "\"/>\n"
       << "</heap>\n";
   }
-  t << "<huge count=\"" << s.huge_blocks << "\" size=\"" << s.huge_bytes << "\"/>\n"
+  t << "<huge count=\"" << s.huge_blocks << "\" size=\"" << s.huge_bytes << "\" cached=\"" << s.huge_cached_bytes
+    << "\"/>\n"
     << "<system type=\"sbrk\" size=\"" << s.break_bytes << "\"/>\n"
-    << "<system type=\"mmap\" size=\"" << s.mapped_heap_bytes + s.huge_bytes << "\"/>\n"
+    << "<system type=\"mmap\" size=\"" << s.mapped_heap_bytes + s.huge_bytes + s.huge_cached_bytes << "\"/>\n"
     << "<metadata size=\"" << s.metadata_bytes << "\"/>\n"
     << "<total in_use=\"" << s.pool_used_bytes + s.run_bytes + s.huge_bytes << "\" free=\""
-    << s.free_bytes + s.cached_run_bytes + (s.pool_bytes - s.pool_used_bytes) << "\" dirty=\""
+    << s.free_bytes + s.cached_run_bytes + (s.pool_bytes - s.pool_used_bytes) + s.huge_cached_bytes
+    << "\" dirty=\""
     << s.dirty_free_bytes << "\"/>\n"
     << "<settings arenas=\"" << static_cast<size_t>(s.arena_limit) << "\" per_cpu=\"" << (s.per_cpu ? "1" : "0")
     << "\" decay_ms=\"" << static_cast<size_t>(s.decay_ms) << "\" mmap_threshold=\"" << s.mmap_threshold
     << "\"/>\n"
     << "</malloc>\n";
   return t.Finish();
+}
+
+struct mallinfo2 MallInfo2() {
+  const HeapStats s = CollectStats();
+  struct mallinfo2 m = {};
+  m.arena = s.break_bytes + s.mapped_heap_bytes;  // heap from sbrk and mmap'd segments
+  m.ordblks = s.segments;
+  m.hblks = s.huge_blocks;
+  m.hblkhd = s.huge_bytes;                                      // in huge blocks (cached ones are free)
+  m.uordblks = s.pool_used_bytes + s.run_bytes + s.huge_bytes;  // in use
+  m.fsmblks = s.pool_bytes - s.pool_used_bytes;                 // free chunks in slabs
+  m.fordblks = s.free_bytes + s.cached_run_bytes + m.fsmblks + s.huge_cached_bytes;  // free
+  m.keepcost = s.free_bytes + s.huge_cached_bytes;              // releasable by malloc_trim
+  return m;
 }
 
 }  // namespace alloclab::malloc

@@ -3,6 +3,8 @@
 #ifndef ALLOCLAB_MALLOC_STATS_H_
 #define ALLOCLAB_MALLOC_STATS_H_
 
+#include <malloc.h>
+
 #include <cstddef>
 
 #include "malloc/arena.h"
@@ -28,6 +30,7 @@ struct HeapStats {
   size_t cached_run_bytes = 0;  // freed runs kept for reuse
   size_t huge_blocks = 0;
   size_t huge_bytes = 0;
+  size_t huge_cached_bytes = 0;  // freed huge pages kept mapped for reuse
   size_t metadata_bytes = 0;
   size_t dirty_free_bytes = 0;  // free but not yet returned to the kernel
   // Settings in force.
@@ -38,6 +41,10 @@ struct HeapStats {
 };
 
 HeapStats CollectStats();
+
+// mallinfo2's fields from the heap statistics (malloc_api.cc's mallinfo2 and
+// mallinfo, and the tests' internal API, use this one mapping).
+struct mallinfo2 MallInfo2();
 
 // Writes a readable report into buf (NUL-terminated); returns its length.
 size_t FormatStats(const HeapStats& s, char* buf, size_t cap);

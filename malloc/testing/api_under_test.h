@@ -60,25 +60,12 @@ inline void* aligned_alloc(size_t align, size_t size) {
 }
 inline size_t malloc_usable_size(void* p) { return UsableSize(p); }
 inline int malloc_trim(size_t /*pad*/) {
-  EnsureInitialized();
-  CacheDrainCurrent();
-  ForEachArena([](Arena* a) { a->Trim(); });
+  TrimAll();
   return 1;
 }
-// malloc_api.cc's mapping of the heap statistics.
 inline struct mallinfo2 mallinfo2() {
   EnsureInitialized();
-  const HeapStats s = CollectStats();
-  struct mallinfo2 m = {};
-  m.arena = s.break_bytes + s.mapped_heap_bytes;
-  m.ordblks = s.segments;
-  m.hblks = s.huge_blocks;
-  m.hblkhd = s.huge_bytes;
-  m.uordblks = s.pool_used_bytes + s.run_bytes + s.huge_bytes;
-  m.fsmblks = s.pool_bytes - s.pool_used_bytes;
-  m.fordblks = s.free_bytes + s.cached_run_bytes + m.fsmblks;
-  m.keepcost = s.free_bytes;
-  return m;
+  return MallInfo2();
 }
 
 #else  // the process's functions
