@@ -88,13 +88,17 @@ void OnWindowSignal(int) {
   errno = saved;
 }
 
-void InstallWindowSignal(int sig) {
+// glibc's own entry point: sanitizer runtimes intercept sigaction (and UBSan's,
+// loaded as the tracer's dependency, cannot find the real one).
+extern "C" int __sigaction(int sig, const struct sigaction* action, struct sigaction* old);
+
+void SetWindowHandler(int sig, void (*handler)(int)) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
-  sa.sa_handler = OnWindowSignal;
+  sa.sa_handler = handler;
   sa.sa_flags = SA_RESTART;
   sigemptyset(&sa.sa_mask);
-  sigaction(sig, &sa, nullptr);
+  __sigaction(sig, &sa, nullptr);
 }
 
 // The recording threads' states, so that the exit can tell whether one is
@@ -246,7 +250,7 @@ void StartTracing() {
     g_stack_depth = depth;
     g_trace_open.store(true);
     g_tracing.store(g_settings.record_from_start);
-    if (g_settings.window_signal != 0) InstallWindowSignal(g_settings.window_signal);
+    if (g_settings.window_signal != 0) SetWindowHandler(g_settings.window_signal, OnWindowSignal);
   }
   t_state.inside = false;
 }
@@ -280,10 +284,9 @@ namespace {
 void FinishTracing(void*) {
   if (!g_trace_open.load()) return;
   t_state.inside = true;
-  if (g_settings.window_signal != 0) signal(g_settings.window_signal, SIG_IGN);  // no switching from here on
+  if (g_settings.window_signal != 0) SetWindowHandler(g_settings.window_signal, SIG_IGN);  // no switching from here on
   g_tracing.store(false);
   g_trace_open.store(false);
-  const uint64_t seq = g_seq.load();
   // Calls already between Enter and commit finish; no new one starts. A
   // thread still inside after 200 ms (a long call, or one stopped) may write
   // into what would be compressed: the trace stays raw.
@@ -293,6 +296,9 @@ void FinishTracing(void*) {
     nanosleep(&pause, nullptr);
   } while (++waited < 200 && (AnotherThreadInside() || waited < 2));
   if (AnotherThreadInside()) return;
+  // Taken once the tracked threads are out: a change from here on is an
+  // untracked thread (past kMaxTracked) still recording.
+  const uint64_t seq = g_seq.load();
   WritePendingWindowEvents();
   WriteMemoryMaps(g_file, seq);  // libraries loaded since the start
   if (g_seq.load() != seq) return;
