@@ -45,10 +45,11 @@ struct ThreadCache {
   Arena* arena;
   State state;
   size_t grown_bytes;  // sum over bins of (capacity - initial) x class size
-  // Two recently freed page runs (up to kMaxCachedRunPages pages each),
-  // reused by exact page count without taking the arena lock: a program that
-  // frees and reallocates a large buffer in a loop stays off the lock.
-  static constexpr int kRunSlots = 2;
+  // Eight recently freed page runs (up to kMaxCachedRunPages pages each),
+  // reused without taking the arena lock for a run of their length or up to
+  // an eighth shorter (the smallest that fits): a program that frees and
+  // reallocates large buffers of similar sizes stays off the lock.
+  static constexpr int kRunSlots = 8;
   static constexpr uint32_t kMaxCachedRunPages = 64;  // 256 KiB
   void* run_address[kRunSlots];
   PageInfo* runs[kRunSlots];
@@ -113,15 +114,22 @@ inline void SetRunLength(ThreadCache* tc, int slot, uint32_t pages) {
   tc->run_length[slot].store(pages, std::memory_order_relaxed);
 }
 
-// A cached run of exactly `pages` pages, or nullptr (no lock taken).
+// The shortest cached run of `pages` to pages + pages/8 pages (it keeps its
+// length: the block is that much larger), or nullptr (no lock taken).
 inline void* CachePopRun(ThreadCache* tc, uint32_t pages) {
+  const uint32_t most = pages + pages / 8;
+  int best = -1;
+  uint32_t best_length = most + 1;
   for (int i = 0; i < ThreadCache::kRunSlots; ++i) {
-    if (RunLength(tc, i) == pages) {
-      SetRunLength(tc, i, 0);
-      return tc->run_address[i];
+    const uint32_t length = RunLength(tc, i);
+    if (length >= pages && length < best_length) {
+      best = i;
+      best_length = length;
     }
   }
-  return nullptr;
+  if (best < 0) return nullptr;
+  SetRunLength(tc, best, 0);
+  return tc->run_address[best];
 }
 
 // Puts a run in the next slot, which must be empty.
