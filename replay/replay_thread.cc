@@ -146,6 +146,17 @@ inline uint64_t Requested(const Op& o, uint64_t arg) {
   return o.kind == OpKind::kCalloc ? arg * o.size : o.size;
 }
 
+// After a call that makes or resizes a block: a failure is counted, a block
+// is written as --touch asks.
+inline void AfterCall(WorkerStats* stats, const Op& o, uint64_t arg, void* p, Touch touch) {
+  if (!Allocates(o.kind) && o.kind != OpKind::kRealloc) return;
+  if (p == nullptr && Requested(o, arg) != 0) {
+    ++stats->alloc_failures;
+  } else if (touch != Touch::kNone) {
+    TouchBlock(p, Requested(o, arg), touch);
+  }
+}
+
 }  // namespace
 
 namespace {
@@ -176,13 +187,7 @@ inline int SlowOp(const ReplayConfig& config, WorkerStats* stats, const Op* o, b
       ++stats->slop_samples;
     }
   }
-  if (Allocates(o->kind) || o->kind == OpKind::kRealloc) {
-    if (p == nullptr && Requested(*o, arg) != 0) {
-      ++stats->alloc_failures;
-    } else if (kTouch != Touch::kNone) {
-      TouchBlock(p, Requested(*o, arg), kTouch);
-    }
-  }
+  AfterCall(stats, *o, arg, p, kTouch);
   return has_arg ? kIssuedWithArg : kIssued;
 }
 
@@ -320,13 +325,7 @@ bool PacedLoop(const ReplayConfig& config, uint32_t t, WorkerStats* stats) {
         call_cycles += cycles;
         ++stats->latency[static_cast<int>(o.kind)][LatencyBucket(cycles)];
         ++calls;
-        if (Allocates(o.kind) || o.kind == OpKind::kRealloc) {
-          if (p == nullptr && Requested(o, arg) != 0) {
-            ++stats->alloc_failures;
-          } else if (config.touch != Touch::kNone) {
-            TouchBlock(p, Requested(o, arg), config.touch);
-          }
-        }
+        AfterCall(stats, o, arg, p, config.touch);
       }
       hash = HashOp(hash, o);
       if (HasArg(o.kind)) {

@@ -52,10 +52,7 @@ ChunkEvents::ChunkEvents(const ChunkView& view)
       seq_(view.base_seq),
       time_(view.base_time),
       address_(view.base_address) {
-  if (thread_id_ == 0) {
-    status_ = absl::DataLossError("chunk has no thread id");
-    done_ = true;
-  }
+  RequireThread();
 }
 
 ChunkEvents::ChunkEvents(const Chunk& chunk)
@@ -66,6 +63,10 @@ ChunkEvents::ChunkEvents(const Chunk& chunk)
       seq_(chunk.base_seq()),
       time_(chunk.base_time()),
       address_(chunk.base_address()) {
+  RequireThread();
+}
+
+void ChunkEvents::RequireThread() {
   if (thread_id_ == 0) {
     status_ = absl::DataLossError("chunk has no thread id");
     done_ = true;

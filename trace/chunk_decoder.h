@@ -46,6 +46,7 @@ class ChunkEvents {
   uint32_t decoded() const { return n_; }
 
  private:
+  void RequireThread();  // a chunk without a thread id is an error
   bool NextWord(uint64_t* w);
   bool Bad(const std::string& what);
 
