@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "malloc/hardening.h"
+#include "malloc/huge.h"
 #include "malloc/intrusive_list.h"
 #include "malloc/platform.h"
 
@@ -129,10 +130,10 @@ inline void Arena::FreeChunkLocked(int cls, SegmentMeta* seg, void* p) {
   if (whole != nullptr) SegmentFree(whole);
 }
 
-void Arena::FreeBatch(int cls, void** chunks, int n) {
+void Arena::FreeBatch(int cls, void** chunks, int n, ChunkDestination to) {
   LockGuard guard(lock_);
   TransferCache& t = transfer_[cls];
-  if (t.count + n <= TransferCapacity(cls)) {
+  if (to == ChunkDestination::kTransferCache && t.count + n <= TransferCapacity(cls)) {
     memcpy(&t.chunks[t.count], chunks, static_cast<size_t>(n) * sizeof(void*));
     t.count += n;
     return;
@@ -238,21 +239,33 @@ void* Arena::AllocRun(size_t size, size_t align, bool for_growth) {
   return SegmentMeta::Of(head)->PageAddress(head->index);
 }
 
+void Arena::LimitRetained() {
+  // The program's heap, huge blocks included: a program holding a few large
+  // blocks keeps as much free memory as its size warrants.
+  const size_t in_use = InUsePages() + (HugeBytesInUse() >> kPageShift);
+  const size_t budget = in_use / 4 > kMinRetainedPages ? in_use / 4 : kMinRetainedPages;
+  if (RetainedPages() <= budget) return;
+  FlushRunCache();
+  buddy_.PurgeDownTo(budget / 2);
+}
+
 void Arena::FreeRun(PageInfo* head) {
   LockGuard guard(lock_);
-  run_pages_ -= head->span_pages;
+  const uint32_t pages = head->span_pages;
+  run_pages_ -= pages;
   if (CacheRun(head)) {
     if (buddy_.dirty_pages() != 0) PurgeExpired(NowMs());
-    return;
+  } else {
+    const uint64_t now = BeginFree();
+    PurgeExpired(now);
+    SegmentMeta* whole = buddy_.FreeRun(head);
+    if (whole != nullptr) {
+      SegmentFree(whole);
+    } else if (idle_segments_ != 0) {
+      ReleaseExpired(NowMs(), /*all=*/false);
+    }
   }
-  const uint64_t now = BeginFree();
-  PurgeExpired(now);
-  SegmentMeta* whole = buddy_.FreeRun(head);
-  if (whole != nullptr) {
-    SegmentFree(whole);
-  } else if (idle_segments_ != 0) {
-    ReleaseExpired(NowMs(), /*all=*/false);
-  }
+  if (pages >= kLargeFreePages) LimitRetained();
 }
 
 bool Arena::ResizeRun(PageInfo* head, size_t new_size) {

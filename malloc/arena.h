@@ -38,8 +38,12 @@ class Arena {
 
   // Pool chunks for a thread cache; returns how many (0 when out of memory).
   int AllocBatch(int cls, void** out, int n);
+  // Where FreeBatch puts chunks: the transfer cache (while it has room)
+  // keeps them for the next thread cache that refills; kSlabs returns them
+  // to their slabs at once (cold chunks: an emptied slab frees its pages).
+  enum class ChunkDestination { kTransferCache, kSlabs };
   // Returns chunks of class cls to this arena (locks once for all of them).
-  void FreeBatch(int cls, void** chunks, int n);
+  void FreeBatch(int cls, void** chunks, int n, ChunkDestination to = ChunkDestination::kTransferCache);
   // One chunk without a cache.
   void* AllocSmall(int cls);
   // Whether chunk p (of class cls, in seg) is free here: in the transfer
@@ -56,6 +60,15 @@ class Arena {
   // Resizes a run in place (shrinking always works; growing when the pages
   // after it are free). false: the caller moves the block.
   bool ResizeRun(PageInfo* head, size_t new_size);
+
+  // Free memory kept resident beyond a quarter of the heap in use (huge
+  // blocks included; at least kMinRetainedPages) is purged when a large run
+  // is freed, down to half of that: a program whose heap shrinks, or that grew a buffer by copying it
+  // (std::vector), does not keep the old copies resident for the decay time.
+  // A program that frees and reallocates large blocks in a steady state
+  // keeps its retained memory below the budget and pays nothing.
+  static constexpr uint32_t kLargeFreePages = 64;       // 256 KiB
+  static constexpr size_t kMinRetainedPages = 128;      // 512 KiB
 
   // Returns cached chunks and runs to the buddy allocator, gives every wholly
   // free segment back and purges every free page (malloc_trim).
@@ -86,6 +99,14 @@ class Arena {
   // Releases (or purges) wholly free segments older than the decay time.
   void ReleaseExpired(uint64_t now_ms, bool all);
   void ReleaseOrPurge(SegmentMeta* seg);
+  // Pages of free memory that may be resident (dirty buddy blocks, cached
+  // runs) and pages in runs and slabs.
+  size_t RetainedPages() const { return buddy_.dirty_pages() + run_cache_pages_; }
+  size_t InUsePages() const {
+    return segment_count_ * kPagesPerSegment - buddy_.free_pages() - run_cache_pages_;
+  }
+  // See kLargeFreePages.
+  void LimitRetained();
   bool Release(SegmentMeta* seg);
   void Link(SegmentMeta* seg);
   void Unlink(SegmentMeta* seg);

@@ -286,4 +286,34 @@ TEST(Arenas, FullBinsKeepTheNewestChunksAndReturnTheRest) {
   }).join();
 }
 
+TEST(Arenas, AnIdleBinGivesItsChunksBackWhenOtherClassesAreBusy) {
+  // A burst of one size class fills (and grows) its bin; once the program
+  // moves on to other sizes, the sweeps driven by their refills and flushes
+  // return most of it, and its growth, so the pages can serve the new sizes.
+  std::thread([] {
+    const int idle_class = alloclab::malloc::SizeToClass(256);
+    std::vector<void*> blocks;
+    for (int k = 0; k < 4096; ++k) blocks.push_back(malloc(256));
+    for (void* p : blocks) free(p);
+    ThreadCache* tc = ActiveCache();
+    ASSERT_NE(tc, nullptr);
+    const ThreadCache::Bin& bin = tc->bins[idle_class];
+    const size_t burst = static_cast<size_t>(bin.top - bin.base);
+    const size_t grown = tc->grown_bytes;
+    ASSERT_GE(burst, 2048u) << "the burst stayed in the cache";
+    ASSERT_GT(grown, 0u);
+    for (int round = 0; round < 20; ++round) {
+      blocks.clear();
+      for (int k = 0; k < 2000; ++k) blocks.push_back(malloc(1024 + (k % 4) * 16));
+      for (void* p : blocks) free(p);
+    }
+    const size_t left = static_cast<size_t>(bin.top - bin.base);
+    EXPECT_LE(left, burst / 16) << "of " << burst << " idle chunks";
+    EXPECT_LE(static_cast<size_t>(bin.limit - bin.base), burst / 2) << "capacity given back";
+    // A bin in use is not swept: the busy class's chunks are all cached.
+    const ThreadCache::Bin& busy = tc->bins[alloclab::malloc::SizeToClass(1024)];
+    EXPECT_GE(static_cast<size_t>(busy.top - busy.base), 400u);
+  }).join();
+}
+
 }  // namespace

@@ -46,10 +46,19 @@ size_t BuddyAllocator::PurgeDirty(uint32_t now_ms, uint32_t min_age_ms) {
   for (int order = 0; order <= kMaxOrder && dirty_pages_ != 0; ++order) {
     for (PageInfo* head = free_[order]; head != nullptr; head = head->next) {
       if (!head->dirty || now_ms - head->dirty_since < min_age_ms) continue;
-      SegmentMeta* seg = SegmentMeta::Of(head);
-      PurgePages(seg->PageAddress(head->index), kPageSize << order);
-      head->dirty = false;
-      dirty_pages_ -= uint32_t{1} << order;
+      PurgeBlock(head);
+      purged += uint32_t{1} << order;
+    }
+  }
+  return purged;
+}
+
+size_t BuddyAllocator::PurgeDownTo(size_t target) {
+  size_t purged = 0;
+  for (int order = kMaxOrder; order >= 0 && dirty_pages_ > target; --order) {
+    for (PageInfo* head = free_[order]; head != nullptr && dirty_pages_ > target; head = head->next) {
+      if (!head->dirty) continue;
+      PurgeBlock(head);
       purged += uint32_t{1} << order;
     }
   }

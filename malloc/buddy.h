@@ -50,6 +50,9 @@ class BuddyAllocator {
   // Purges (madvise) every dirty free block freed at least min_age_ms ago
   // (0: all of them). Returns the pages purged.
   size_t PurgeDirty(uint32_t now_ms, uint32_t min_age_ms);
+  // Purges dirty free blocks, largest first (fewest system calls), until at
+  // most target dirty pages remain. Returns the pages purged.
+  size_t PurgeDownTo(size_t target);
   // Purges one free block if it is dirty.
   void PurgeBlock(PageInfo* head);
   // Free blocks of `order`, for statistics and tests.

@@ -147,5 +147,26 @@ TEST(Buddy, RandomRunsAlwaysCoalesceCompletely) {
   EXPECT_EQ(b.free_pages(), 2 * kPagesPerSegment);
 }
 
+TEST(Buddy, PurgeDownToPurgesTheLargestDirtyBlocksFirst) {
+  auto seg = FakeSegment(uintptr_t{64} << 22);
+  BuddyAllocator b;
+  b.AddSegment(seg.get());
+  PageInfo* a = b.AllocRun(512);
+  PageInfo* keep1 = b.AllocRun(256);
+  PageInfo* c = b.AllocRun(128);
+  PageInfo* keep2 = b.AllocRun(128);
+  ASSERT_TRUE(a && keep1 && c && keep2);
+  EXPECT_EQ(b.dirty_pages(), 0u) << "a fresh segment is clean";
+  b.FreeRun(a);
+  b.FreeRun(c);
+  EXPECT_EQ(b.dirty_pages(), 640u);
+  EXPECT_EQ(b.PurgeDownTo(200), 512u) << "one call for the 512-page block, which was enough";
+  EXPECT_FALSE(seg->pages[0].dirty);
+  EXPECT_TRUE(seg->pages[768].dirty);
+  EXPECT_EQ(b.PurgeDownTo(200), 0u);
+  EXPECT_EQ(b.PurgeDownTo(0), 128u);
+  EXPECT_EQ(b.dirty_pages(), 0u);
+}
+
 }  // namespace
 }  // namespace alloclab::malloc

@@ -18,7 +18,10 @@ Entry* g_table = nullptr;
 size_t g_capacity = 0;  // power of two
 size_t g_used = 0;      // live + tombstones
 size_t g_live = 0;
+// Written under g_lock; also read without it (HugeBytesInUse): atomic accesses.
 size_t g_bytes = 0;
+
+void AddHugeBytes(size_t delta) { __atomic_store_n(&g_bytes, g_bytes + delta, __ATOMIC_RELAXED); }
 
 size_t Hash(uintptr_t a) { return static_cast<size_t>((a >> kPageShift) * 0x9E3779B97F4A7C15ull); }
 
@@ -58,12 +61,12 @@ bool Insert(uintptr_t a, size_t size) {
   if (g_table[i].address == 0) ++g_used;
   g_table[i] = {a, size};
   ++g_live;
-  g_bytes += size;
+  AddHugeBytes(size);
   return true;
 }
 
 void Erase(Entry* e) {
-  g_bytes -= e->size;
+  AddHugeBytes(-e->size);
   e->address = kTombstone;
   --g_live;
 }
@@ -251,6 +254,8 @@ void* HugeRealloc(void* p, size_t new_size) {
   if (!Insert(reinterpret_cast<uintptr_t>(q), mapped)) Fatal("realloc(): out of memory for huge block table");
   return q;
 }
+
+size_t HugeBytesInUse() { return __atomic_load_n(&g_bytes, __ATOMIC_RELAXED); }
 
 HugeStats GetHugeStats() {
   LockGuard guard(g_lock);

@@ -28,6 +28,9 @@ size_t HugeUsableSize(const void* p);
 // having been cut from merged cached ranges). p must be a huge block.
 void* HugeRealloc(void* p, size_t new_size);
 
+// Bytes in huge blocks in use; no lock (a moment's value).
+size_t HugeBytesInUse();
+
 struct HugeStats {
   size_t blocks;
   size_t bytes;

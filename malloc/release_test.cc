@@ -92,4 +92,23 @@ TEST(Release, AMallocFreeLoopDoesNotThrash) {
   Arena::SetDecayMs(Arena::kDefaultDecayMs);
 }
 
+TEST(Release, FreeingLargeBlocksKeepsLittleOfThemResident) {
+  // A program that frees large blocks it will not reallocate (a shrinking
+  // heap, or a buffer grown by copying it) gets most of their pages purged
+  // at once, not after the decay time.
+  Arena::SetDecayMs(60000);
+  malloc_trim(0);
+  constexpr size_t kBlock = 768 << 10;  // page runs, not huge blocks
+  std::vector<void*> blocks;
+  for (int i = 0; i < 12; ++i) {
+    blocks.push_back(malloc(kBlock));
+    memset(blocks.back(), 1, kBlock);
+  }
+  const size_t full = AnonRss();
+  for (void* p : blocks) free(p);
+  const size_t after = AnonRss();
+  EXPECT_GT(full, after + 6 * kMiB) << "full " << full / 1024 << " KiB, after " << after / 1024 << " KiB";
+  Arena::SetDecayMs(Arena::kDefaultDecayMs);
+}
+
 }  // namespace

@@ -98,27 +98,28 @@ void GiveBackStorage(void** s) {
 }
 
 // Returns chunks to their arenas, one lock per run of same-arena chunks.
-void ReturnChunks(int cls, void** chunks, int n) {
+void ReturnChunks(int cls, void** chunks, int n, Arena::ChunkDestination to) {
   int i = 0;
   while (i < n) {
     Arena* owner = static_cast<Arena*>(SegmentOf(chunks[i])->owner);
     int j = i + 1;
     while (j < n && SegmentOf(chunks[j])->owner == owner) ++j;
-    owner->FreeBatch(cls, chunks + i, j - i);
+    owner->FreeBatch(cls, chunks + i, j - i, to);
     i = j;
   }
 }
 
 // Returns the oldest chunks of bin cls until at most `keep` remain: the
 // newest stay, warm, for the next mallocs.
-void DrainBin(ThreadCache* tc, int cls, uint32_t keep) {
+void DrainBin(ThreadCache* tc, int cls, uint32_t keep,
+              Arena::ChunkDestination to = Arena::ChunkDestination::kTransferCache) {
   ThreadCache::Bin& b = tc->bins[cls];
   const size_t length = static_cast<size_t>(b.top - b.base);
   if (length <= keep) return;
   const size_t excess = length - keep;
   // In batches, so that one arena lock is not held for thousands of chunks.
   for (size_t i = 0; i < excess; i += 128) {
-    ReturnChunks(cls, b.base + i, static_cast<int>(excess - i < 128 ? excess - i : 128));
+    ReturnChunks(cls, b.base + i, static_cast<int>(excess - i < 128 ? excess - i : 128), to);
   }
   memmove(b.base, b.base + excess, keep * sizeof(void*));
   b.top = b.base + keep;
@@ -147,7 +148,40 @@ void OnThreadExit(void*) {
   Unregister(&t_cache);
   GiveBackStorage(t_cache.storage);
   t_cache.state = ThreadCache::kOff;
-  for (int c = 1; c < kNumClasses; ++c) t_cache.bins[c] = {nullptr, nullptr, nullptr};
+  for (int c = 1; c < kNumClasses; ++c) t_cache.bins[c] = {nullptr, nullptr, nullptr, nullptr};
+}
+
+// See ThreadCache::kSweepInterval. An idle bin keeps a quarter of its chunks
+// (the newest) and gives the rest to their slabs directly, not to the
+// transfer cache: they are cold, and an emptied slab's pages can serve any
+// size. Its capacity halves towards the initial one.
+void SweepIdleBins(ThreadCache* tc) {
+  for (int c = 1; c < kNumClasses; ++c) {
+    ThreadCache::Bin& b = tc->bins[c];
+    if (b.top == b.swept_top) {
+      const SizeClass& sc = ClassInfo(c);
+      const uint32_t length = static_cast<uint32_t>(b.top - b.base);
+      if (size_t{length} * sc.size >= kPageSize) DrainBin(tc, c, length / 4, Arena::ChunkDestination::kSlabs);
+      const uint32_t capacity = static_cast<uint32_t>(b.limit - b.base);
+      uint32_t shrunk = capacity / 2;
+      if (shrunk < sc.cache_max) shrunk = sc.cache_max;
+      if (shrunk < b.top - b.base) shrunk = static_cast<uint32_t>(b.top - b.base);
+      if (shrunk < capacity) {
+        tc->grown_bytes -= size_t{capacity - shrunk} * sc.size;
+        b.limit = b.base + shrunk;
+      }
+    }
+    b.swept_top = b.top;
+  }
+}
+
+// Counts a refill or flush of bin cls (which is therefore not idle) and
+// sweeps every kSweepInterval of them.
+void CountSlowEvent(ThreadCache* tc, int cls) {
+  tc->bins[cls].swept_top = nullptr;
+  if (--tc->events_to_sweep != 0) return;
+  tc->events_to_sweep = ThreadCache::kSweepInterval;
+  SweepIdleBins(tc);
 }
 
 }  // namespace
@@ -170,9 +204,10 @@ ThreadCache* ActiveCache() {
   }
   tc->arena = AttachThread();
   tc->grown_bytes = 0;
+  tc->events_to_sweep = ThreadCache::kSweepInterval;
   for (int c = 1; c < kNumClasses; ++c) {
     void** base = tc->storage + kLayout.start[c];
-    tc->bins[c] = {base, base + ClassInfo(c).cache_max, base};
+    tc->bins[c] = {base, base + ClassInfo(c).cache_max, base, nullptr};
   }
   for (int i = 0; i < ThreadCache::kRunSlots; ++i) SetRunLength(tc, i, 0);
   tc->next_run = 0;
@@ -185,6 +220,7 @@ ThreadCache* ActiveCache() {
 
 void* CacheRefill(ThreadCache* tc, int cls) {
   // Called when the bin is empty; it has room for two batches at least.
+  CountSlowEvent(tc, cls);
   ThreadCache::Bin& b = tc->bins[cls];
   const int got = ArenaForOperation(tc->arena)->AllocBatch(cls, b.base, ClassInfo(cls).batch);
   if (got == 0) return nullptr;
@@ -229,6 +265,7 @@ bool CacheHolds(int cls, const void* p) {
 }
 
 void CacheFlush(ThreadCache* tc, int cls) {
+  CountSlowEvent(tc, cls);
   ThreadCache::Bin& b = tc->bins[cls];
   const SizeClass& c = ClassInfo(cls);
   const uint32_t capacity = static_cast<uint32_t>(b.limit - b.base);

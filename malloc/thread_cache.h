@@ -29,6 +29,9 @@ struct ThreadCache {
     void** top;    // one past the newest cached chunk; [base, top) are cached
     void** limit;  // base + capacity
     void** base;
+    // The top when the idle-bin sweep last looked, or nullptr when the bin
+    // has refilled or flushed since: a bin found where it was left is idle.
+    void** swept_top;
   };
   // kOff: exited, or no memory could be mapped for its bins.
   enum State : uint32_t { kInactive = 0, kActive, kOff };
@@ -39,18 +42,27 @@ struct ThreadCache {
   // that frees a thousand blocks in a burst keeps them for the next burst.
   static constexpr size_t kGrowthBudgetBytes = size_t{4} << 20;
   static constexpr uint32_t kMaxBinLength = 8192;
+  // Every kSweepInterval refills and flushes, bins that neither moved nor
+  // took the slow path since the last sweep give three quarters of their
+  // chunks back to the slabs and their growth back to the budget: a burst of
+  // one size class does not keep its memory through a program's later
+  // phases (jemalloc's tcache GC, driven by slow-path events so that the
+  // fast path pays nothing and a program in a steady state is not swept).
+  static constexpr uint32_t kSweepInterval = 16;
 
   Bin bins[kNumClasses];
   void** storage;  // the mapping that holds every bin's array
   Arena* arena;
   State state;
   size_t grown_bytes;  // sum over bins of (capacity - initial) x class size
+  // Refills and flushes until the next idle-bin sweep (CacheSweepIdle).
+  uint32_t events_to_sweep;
   // Eight recently freed page runs (up to kMaxCachedRunPages pages each),
   // reused without taking the arena lock for a run of their length or up to
   // an eighth shorter (the smallest that fits): a program that frees and
   // reallocates large buffers of similar sizes stays off the lock.
   static constexpr int kRunSlots = 8;
-  static constexpr uint32_t kMaxCachedRunPages = 64;  // 256 KiB
+  static constexpr uint32_t kMaxCachedRunPages = 32;  // 128 KiB
   void* run_address[kRunSlots];
   PageInfo* runs[kRunSlots];
   // Pages of each slot's run; 0: the slot is empty. Written by this thread
