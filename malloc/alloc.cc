@@ -122,37 +122,18 @@ void SetMmapThreshold(size_t bytes) {
 }
 
 void* AllocateSlow(size_t size) {
-  // A page run the thread freed recently: no lock, no initialisation check
-  // (a thread with an active cache is past it).
-  if (size > kMaxSmallSize && size <= size_t{ThreadCache::kMaxCachedRunPages} << kPageShift) {
-    if (ThreadCache* tc = ActiveCacheIfAny(); tc != nullptr) {
-      if (void* p = CachePopRun(tc, static_cast<uint32_t>((size + kPageSize - 1) >> kPageShift))) return p;
-    }
-  }
   EnsureInitialized();
   void* p;
   if (size <= kMaxSmallSize) {
     p = AllocateClass(SizeToClass(size));
   } else if (size <= MmapThreshold()) {
-    ThreadCache* tc = ActiveCache();
-    p = tc != nullptr ? CachePopRun(tc, static_cast<uint32_t>(AlignUp(size, kPageSize) >> kPageShift)) : nullptr;
-    if (p == nullptr) p = ArenaForOperation(tc != nullptr ? tc->arena : nullptr)->AllocRun(size, kPageSize);
+    p = ArenaForCaller()->AllocRun(size, kPageSize);
   } else if (size <= kMaxRequest) {
     p = HugeAlloc(size, kPageSize);
   } else {
     p = nullptr;
   }
   return p != nullptr ? p : NoMemory();
-}
-
-void DeallocateRun(void* p, SegmentMeta* seg, uint32_t page) {
-  // A page run into the thread's run cache: no lock, no system call.
-  PageInfo* head = &seg->pages[page];
-  if (head->kind == PageKind::kRun && seg->PageAddress(page) == p) {
-    ThreadCache* tc = ActiveCacheIfAny();
-    if (tc != nullptr && CachePushRun(tc, p, head)) return;
-  }
-  DeallocateSlow(p, seg);
 }
 
 void DeallocateSlow(void* p, SegmentMeta* seg) {

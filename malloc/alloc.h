@@ -27,9 +27,6 @@ void SetMmapThreshold(size_t bytes);
 
 void* AllocateSlow(size_t size);
 void DeallocateSlow(void* p, SegmentMeta* seg);
-// free of a pointer on a page that is not a slab's: a page run goes into the
-// thread's run cache when it fits; anything else to DeallocateSlow.
-void DeallocateRun(void* p, SegmentMeta* seg, uint32_t page);
 
 // malloc: 16-byte aligned, nullptr with errno = ENOMEM on failure.
 inline void* Allocate(size_t size) {
@@ -52,9 +49,8 @@ inline void Deallocate(void* p) {
     if (ALLOCLAB_LIKELY(IsChunkStart(seg, page, p, cls) && !MaybeFreed(p, key) && CachePush(cls, p, key))) {
       return;
     }
-    if (cls == 0) return DeallocateRun(p, seg, page);  // tail calls: no frame here
   }
-  DeallocateSlow(p, seg);
+  DeallocateSlow(p, seg);  // a tail call: no frame here
 }
 
 // align: a power of two. nullptr with errno = ENOMEM on failure.

@@ -61,13 +61,18 @@ int Pool::AllocBatch(BuddyAllocator& buddy, void** out, int n) {
 }
 
 SegmentMeta* Pool::SlabFullOrEmpty(BuddyAllocator& buddy, SegmentMeta* seg, PageInfo* slab) {
-  if (slab->used == ClassInfo(cls_).capacity - 1) {
+  const uint32_t capacity = ClassInfo(cls_).capacity;
+  if (capacity == 1) {
+    // A one-chunk slab (a classed page run) goes back as soon as it is free:
+    // kept as an empty partial slab it would hold up to 32 pages per class.
+  } else if (slab->used == capacity - 1) {
     ListPush(&partial_, slab);
     return nullptr;  // capacity >= 2: not empty as well
+  } else {
+    if (slab->used != 0 || (partial_ == slab && slab->next == nullptr)) return nullptr;
+    // An empty slab, and not the pool's only partial one: back to the buddy.
+    ListRemove(&partial_, slab);
   }
-  if (slab->used != 0 || (partial_ == slab && slab->next == nullptr)) return nullptr;
-  // An empty slab, and not the pool's only partial one: back to the buddy.
-  ListRemove(&partial_, slab);
   --slabs_;
   const uint32_t first = slab->index;
   for (uint32_t p = first; p < first + slab->span_pages; ++p) {

@@ -26,7 +26,7 @@ class PoolTest : public ::testing::Test {
 };
 
 TEST_F(PoolTest, ChunksAreDistinctAlignedAndInsideTheirSlab) {
-  for (int cls : {1, 7, 16, 20, 30, kNumClasses - 1}) {
+  for (int cls : {1, 7, 16, 20, 30, 44, kNumClasses - 1}) {
     Pool pool;
     pool.Init(cls);
     const SizeClass& c = ClassInfo(cls);
@@ -50,7 +50,11 @@ TEST_F(PoolTest, ChunksAreDistinctAlignedAndInsideTheirSlab) {
     EXPECT_EQ(pool.chunks_in_use(), chunks.size());
     for (void* p : chunks) pool.Free(buddy_, seg_, p);
     EXPECT_EQ(pool.chunks_in_use(), 0u);
-    EXPECT_EQ(pool.slabs(), 1u) << "empty slabs go back, but the last one stays";
+    if (c.capacity > 1) {
+      EXPECT_EQ(pool.slabs(), 1u) << "empty slabs go back, but the last one stays";
+    } else {
+      EXPECT_EQ(pool.slabs(), 0u) << "one-chunk slabs all go back";
+    }
   }
 }
 
@@ -70,14 +74,35 @@ TEST_F(PoolTest, MostRecentlyFreedIsReusedFirst) {
 TEST_F(PoolTest, EmptySlabsReturnPagesToTheBuddy) {
   const size_t before = buddy_.free_pages();
   Pool pool;
-  pool.Init(kNumClasses - 1);
-  const SizeClass& c = ClassInfo(kNumClasses - 1);
+  const int cls = SizeToClass(kMaxSharedSlabChunk);
+  pool.Init(cls);
+  const SizeClass& c = ClassInfo(cls);
   std::vector<void*> chunks(4 * c.capacity);
   ASSERT_EQ(pool.AllocBatch(buddy_, chunks.data(), static_cast<int>(chunks.size())),
             static_cast<int>(chunks.size()));
   EXPECT_EQ(buddy_.free_pages(), before - 4 * c.slab_pages);
   for (void* p : chunks) pool.Free(buddy_, seg_, p);
   EXPECT_EQ(buddy_.free_pages(), before - c.slab_pages);
+}
+
+TEST_F(PoolTest, OneChunkSlabsArePageRunsOfTheClassSize) {
+  const size_t before = buddy_.free_pages();
+  Pool pool;
+  pool.Init(kNumClasses - 1);
+  const SizeClass& c = ClassInfo(kNumClasses - 1);
+  void* chunks[3];
+  ASSERT_EQ(pool.AllocBatch(buddy_, chunks, 3), 3);
+  EXPECT_EQ(buddy_.free_pages(), before - 3 * c.size / kPageSize) << "no tail, no rounding to a power of two";
+  for (void* p : chunks) {
+    const uint32_t page = seg_->PageOf(p);
+    EXPECT_EQ(seg_->PageAddress(page), p);
+    EXPECT_EQ(seg_->pages[page].span_first, page);
+  }
+  pool.Free(buddy_, seg_, chunks[1]);
+  EXPECT_EQ(buddy_.free_pages(), before - 2 * c.size / kPageSize) << "a freed one goes back at once";
+  pool.Free(buddy_, seg_, chunks[0]);
+  pool.Free(buddy_, seg_, chunks[2]);
+  EXPECT_EQ(buddy_.free_pages(), before);
 }
 
 }  // namespace

@@ -65,7 +65,7 @@ TEST(Release, FreeBlocksGoBackAfterTheDecayWithoutTrim) {
   const size_t full = AnonRss();
   for (void* p : runs) free(p);
   // Frees that reach the arena after the decay time let it purge what stayed
-  // free (a run too large for the thread's run cache goes straight there).
+  // free (a page run goes straight to its arena).
   for (int i = 0; i < 20; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     free(malloc(512 << 10));

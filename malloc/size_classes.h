@@ -1,7 +1,11 @@
-// The small size classes served by pools: 16-byte steps up to 256, then four
-// classes per doubling up to 32 KiB (at most 25% rounding, 12% on average),
-// with each class's slab size and thread-cache batch. Computed at compile
-// time; SizeToClass is a table lookup.
+// The size classes served by pools and thread caches: 16-byte steps up to
+// 256, then four classes per doubling up to 128 KiB (at most 25% rounding,
+// 12% on average), with each class's slab size and thread-cache batch.
+// Classes above 32 KiB have one chunk per slab: a page run with a class, so
+// that a program allocating and freeing blocks of tens of KiB gets them from
+// its thread cache, not from the arena under its lock (tcmalloc's size
+// classes go as far). Computed at compile time; SizeToClass is a table
+// lookup.
 #ifndef ALLOCLAB_MALLOC_SIZE_CLASSES_H_
 #define ALLOCLAB_MALLOC_SIZE_CLASSES_H_
 
@@ -12,8 +16,10 @@
 
 namespace alloclab::malloc {
 
-inline constexpr int kNumClasses = 45;  // class 0 means "not a pool size"
-inline constexpr size_t kMaxSmallSize = 32768;
+inline constexpr int kNumClasses = 53;  // class 0 means "not a pool size"
+inline constexpr size_t kMaxSmallSize = 131072;
+// Classes above this have one chunk per slab.
+inline constexpr size_t kMaxSharedSlabChunk = 32768;
 
 struct SizeClass {
   uint32_t size = 0;        // bytes per chunk
@@ -37,7 +43,7 @@ constexpr SizeClass Make(int cls) {
   c.size = ClassSize(cls);
   // The fewest pages holding enough chunks with at most 1/8 of the slab lost
   // to the tail.
-  const uint32_t min_chunks = c.size <= 4096 ? 8 : c.size <= 16384 ? 4 : 2;
+  const uint32_t min_chunks = c.size <= 4096 ? 8 : c.size <= 16384 ? 4 : c.size <= kMaxSharedSlabChunk ? 2 : 1;
   for (uint32_t pages = 1;; ++pages) {
     const uint32_t bytes = pages * kPageSize;
     const uint32_t cap = bytes / c.size;
@@ -60,7 +66,7 @@ constexpr SizeClass Make(int cls) {
 
 struct Tables {
   SizeClass classes[kNumClasses];
-  // One lookup for every small size, by (size + 15) / 16: 2 KiB, and the hot
+  // One lookup for every small size, by (size + 15) / 16: 8 KiB, and the hot
   // front of it stays in L1.
   uint8_t by_16[kMaxSmallSize / 16 + 1];
   // Per class, 2^64 / size rounded up: x (< 2^32) is a multiple of size
@@ -86,6 +92,7 @@ constexpr Tables MakeTables() {
 inline constexpr Tables kTables = MakeTables();
 static_assert(ClassSize(kNumClasses - 1) == kMaxSmallSize);
 static_assert(ClassSize(17) == 320 && ClassSize(20) == 512 && ClassSize(16) == 256);
+static_assert(ClassSize(44) == kMaxSharedSlabChunk);
 
 }  // namespace size_class_internal
 

@@ -35,7 +35,12 @@ TEST(SizeClasses, SlabsAreSensible) {
     EXPECT_GT(c.size, ClassInfo(cls - 1).size) << cls;
     const size_t slab = size_t{c.slab_pages} * kPageSize;
     EXPECT_EQ(c.capacity, slab / c.size) << cls;
-    EXPECT_GE(c.capacity, 2) << cls;
+    if (c.size <= kMaxSharedSlabChunk) {
+      EXPECT_GE(c.capacity, 2) << cls;
+    } else {
+      EXPECT_EQ(c.capacity, 1) << cls;
+      EXPECT_EQ(slab, c.size) << "a page run of exactly the class size, class " << cls;
+    }
     EXPECT_LE(8 * (slab - c.capacity * c.size), slab) << "tail waste over 1/8, class " << cls;
     EXPECT_GE(c.batch, 2);
     EXPECT_LE(c.batch, 64);

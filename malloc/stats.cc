@@ -52,10 +52,6 @@ HeapStats CollectStats() {
     s.run_bytes += as.run_pages * kPageSize;
     s.cached_run_bytes += as.cached_run_pages * kPageSize;
   });
-  // Runs kept in thread caches are free, though their arenas count them in use.
-  const size_t thread_cached = ThreadCachedRunBytes();
-  s.run_bytes -= thread_cached < s.run_bytes ? thread_cached : s.run_bytes;
-  s.cached_run_bytes += thread_cached;
   s.break_bytes = SegmentBytesFromBreak();
   s.mapped_heap_bytes = SegmentBytesFromMmap();
   const HugeStats huge = GetHugeStats();

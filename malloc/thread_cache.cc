@@ -125,20 +125,8 @@ void DrainBin(ThreadCache* tc, int cls, uint32_t keep,
   b.top = b.base + keep;
 }
 
-// Empties run slot i: its run goes back to its arena.
-void EvictRun(ThreadCache* tc, int i) {
-  if (RunLength(tc, i) == 0) return;
-  SetRunLength(tc, i, 0);
-  static_cast<Arena*>(SegmentMeta::Of(tc->runs[i])->owner)->FreeRun(tc->runs[i]);
-}
-
-void DrainRuns(ThreadCache* tc) {
-  for (int i = 0; i < ThreadCache::kRunSlots; ++i) EvictRun(tc, i);
-}
-
 void DrainAll(ThreadCache* tc) {
   for (int c = 1; c < kNumClasses; ++c) DrainBin(tc, c, 0);
-  DrainRuns(tc);
 }
 
 // Runs among the thread's TLS destructors; TLS is still there.
@@ -209,8 +197,6 @@ ThreadCache* ActiveCache() {
     void** base = tc->storage + kLayout.start[c];
     tc->bins[c] = {base, base + ClassInfo(c).cache_max, base, nullptr};
   }
-  for (int i = 0; i < ThreadCache::kRunSlots; ++i) SetRunLength(tc, i, 0);
-  tc->next_run = 0;
   Register(tc);
   tc->state = ThreadCache::kActive;
   // Any non-null value: the key's destructor drains the cache at thread exit.
@@ -228,26 +214,6 @@ void* CacheRefill(ThreadCache* tc, int cls) {
   void* p = *b.top;
   MarkAllocated(p);
   return p;
-}
-
-bool CachePushRunSlow(ThreadCache* tc, void* address, PageInfo* head) {
-  for (int i = 0; i < ThreadCache::kRunSlots; ++i) {
-    if (tc->run_address[i] == address && RunLength(tc, i) != 0) {
-      FatalPointer("free(): double free detected", address);
-    }
-  }
-  EvictRun(tc, static_cast<int>(tc->next_run));
-  StoreRun(tc, address, head);
-  return true;
-}
-
-size_t ThreadCachedRunBytes() {
-  LockGuard guard(g_registry_lock);
-  size_t pages = 0;
-  for (ThreadCache* tc = g_registry; tc != nullptr; tc = tc->registry_next) {
-    for (int i = 0; i < ThreadCache::kRunSlots; ++i) pages += RunLength(tc, i);
-  }
-  return pages * kPageSize;
 }
 
 size_t ThreadCacheStorageBytes() {
@@ -285,7 +251,7 @@ void CacheDrainCurrent() {
 
 // The caches are per thread; only the registry is shared. A forked child
 // keeps the forking thread's cache alone: the other threads' cached chunks
-// and runs stay allocated in it.
+// stay allocated in it.
 void ThreadCacheLockForFork() { g_registry_lock.Lock(); }
 void ThreadCacheUnlockForFork() { g_registry_lock.Unlock(); }
 void ThreadCacheAfterForkChild() {

@@ -57,18 +57,6 @@ struct ThreadCache {
   size_t grown_bytes;  // sum over bins of (capacity - initial) x class size
   // Refills and flushes until the next idle-bin sweep (CacheSweepIdle).
   uint32_t events_to_sweep;
-  // Eight recently freed page runs (up to kMaxCachedRunPages pages each),
-  // reused without taking the arena lock for a run of their length or up to
-  // an eighth shorter (the smallest that fits): a program that frees and
-  // reallocates large buffers of similar sizes stays off the lock.
-  static constexpr int kRunSlots = 8;
-  static constexpr uint32_t kMaxCachedRunPages = 32;  // 128 KiB
-  void* run_address[kRunSlots];
-  PageInfo* runs[kRunSlots];
-  // Pages of each slot's run; 0: the slot is empty. Written by this thread
-  // only (relaxed: plain stores), read by statistics through the registry.
-  std::atomic<uint32_t> run_length[kRunSlots];
-  uint32_t next_run;
   ThreadCache* registry_next;
   ThreadCache* registry_prev;
 };
@@ -118,61 +106,6 @@ inline ThreadCache* ActiveCacheIfAny() {
   ThreadCache* tc = &thread_cache_internal::t_cache;
   return ALLOCLAB_LIKELY(tc->state == ThreadCache::kActive) ? tc : nullptr;
 }
-
-inline uint32_t RunLength(const ThreadCache* tc, int slot) {
-  return tc->run_length[slot].load(std::memory_order_relaxed);
-}
-inline void SetRunLength(ThreadCache* tc, int slot, uint32_t pages) {
-  tc->run_length[slot].store(pages, std::memory_order_relaxed);
-}
-
-// The shortest cached run of `pages` to pages + pages/8 pages (it keeps its
-// length: the block is that much larger), or nullptr (no lock taken).
-inline void* CachePopRun(ThreadCache* tc, uint32_t pages) {
-  const uint32_t most = pages + pages / 8;
-  int best = -1;
-  uint32_t best_length = most + 1;
-  for (int i = 0; i < ThreadCache::kRunSlots; ++i) {
-    const uint32_t length = RunLength(tc, i);
-    if (length >= pages && length < best_length) {
-      best = i;
-      best_length = length;
-    }
-  }
-  if (best < 0) return nullptr;
-  SetRunLength(tc, best, 0);
-  return tc->run_address[best];
-}
-
-// Puts a run in the next slot, which must be empty.
-inline void StoreRun(ThreadCache* tc, void* address, PageInfo* head) {
-  const uint32_t slot = tc->next_run;
-  tc->next_run = (slot + 1) % ThreadCache::kRunSlots;
-  tc->run_address[slot] = address;
-  tc->runs[slot] = head;
-  SetRunLength(tc, slot, head->span_pages);
-}
-
-// CachePushRun's slow path: aborts if address is cached already (a double
-// free), empties the next slot (its run back to its arena), stores.
-bool CachePushRunSlow(ThreadCache* tc, void* address, PageInfo* head);
-
-// Keeps a freed run (its head page) for reuse; false when it does not
-// qualify (too large). The run evicted to make room goes back to its arena.
-// Aborts on a run that is already cached (a double free).
-inline bool CachePushRun(ThreadCache* tc, void* address, PageInfo* head) {
-  if (head->span_pages > ThreadCache::kMaxCachedRunPages) return false;
-  bool clash = RunLength(tc, static_cast<int>(tc->next_run)) != 0;
-  for (int i = 0; i < ThreadCache::kRunSlots; ++i) {
-    clash |= (tc->run_address[i] == address) & (RunLength(tc, i) != 0);
-  }
-  if (ALLOCLAB_UNLIKELY(clash)) return CachePushRunSlow(tc, address, head);  // a tail call
-  StoreRun(tc, address, head);
-  return true;
-}
-
-// Bytes of freed runs sitting in thread caches (they count as free).
-size_t ThreadCachedRunBytes();
 
 // Bytes mapped for the bins' arrays (every thread's, the spare ones of
 // exited threads included): part of the allocator's metadata.

@@ -10,7 +10,7 @@ out=$(BUDDYMALLOC_DECAY_MS=banana LD_PRELOAD="$so" /bin/echo still-runs 2>err.tx
 grep -q "ignoring BUDDYMALLOC_DECAY_MS=banana" err.txt || { cat err.txt; echo "FAIL: unclear warning"; exit 1; }
 BUDDYMALLOC_MMAP_THRESHOLD=99999999999 LD_PRELOAD="$so" /bin/true 2>err.txt
 grep -q "ignoring BUDDYMALLOC_MMAP_THRESHOLD" err.txt || { echo "FAIL: out-of-range value accepted"; exit 1; }
-BUDDYMALLOC_MMAP_THRESHOLD=65536 BUDDYMALLOC_DECAY_MS=0 LD_PRELOAD="$so" /bin/true 2>err.txt
+BUDDYMALLOC_MMAP_THRESHOLD=262144 BUDDYMALLOC_DECAY_MS=0 LD_PRELOAD="$so" /bin/true 2>err.txt
 [ ! -s err.txt ] || { cat err.txt; echo "FAIL: good values warned"; exit 1; }
 # (ls would not do: it closes stderr at exit, before library destructors run)
 BUDDYMALLOC_STATS_AT_EXIT=1 LD_PRELOAD="$so" /bin/true 2>err.txt

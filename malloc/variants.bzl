@@ -64,7 +64,7 @@ RUNTIME_VARIANTS = {
     "default": {},
     "per_cpu": {"BUDDYMALLOC_PER_CPU": "1"},
     "one_arena": {"BUDDYMALLOC_ARENAS": "1"},
-    "small_mmap_threshold": {"BUDDYMALLOC_MMAP_THRESHOLD": "32768"},
+    "small_mmap_threshold": {"BUDDYMALLOC_MMAP_THRESHOLD": "131072"},  # the smallest: the largest size class
 }
 
 def allocator_variant_labels():
