@@ -164,12 +164,7 @@ bool Arena::HoldsFreeChunk(int cls, SegmentMeta* seg, const void* p) {
   for (int i = 0; i < t.count; ++i) {
     if (t.chunks[i] == p) return true;
   }
-  const PageInfo& slab = seg->pages[seg->pages[seg->PageOf(p)].span_first];
-  uint32_t limit = ClassInfo(cls).capacity;
-  for (void* q = slab.free_chunks; q != nullptr && limit-- > 0; q = *static_cast<void**>(q)) {
-    if (q == p) return true;
-  }
-  return false;
+  return Pool::IsFree(seg, p, cls);
 }
 
 void Arena::FreeSmall(int cls, SegmentMeta* seg, void* p) {

@@ -47,7 +47,7 @@ class Arena {
   // One chunk without a cache.
   void* AllocSmall(int cls);
   // Whether chunk p (of class cls, in seg) is free here: in the transfer
-  // cache or its slab's free list (the double-free check's slow part).
+  // cache or free in its slab (the double-free check's slow part).
   bool HoldsFreeChunk(int cls, SegmentMeta* seg, const void* p);
   // One chunk of class cls (in seg) without a cache.
   void FreeSmall(int cls, SegmentMeta* seg, void* p);

@@ -7,7 +7,7 @@
 //  - double free of a chunk: a freed chunk carries a per-process random key
 //    in its second word (glibc's tcache does the same); a free that finds
 //    the key looks for the chunk in the free structures it could be in (the
-//    thread's cache bin, the arena's transfer cache, the slab's free list)
+//    thread's cache bin, the arena's transfer cache, the slab's free-chunk bitmap)
 //    and aborts if it is there. A chunk double-freed while it sits in
 //    another thread's cache is not found.
 // Pointers that are not ours at all, interior pointers of page runs and

@@ -25,9 +25,14 @@ PageInfo* Pool::NewSlab(BuddyAllocator& buddy) {
                              : kNoChunkStart;
   }
   head->span_pages = c.slab_pages;
-  head->free_chunks = nullptr;
   head->used = 0;
-  head->carved = 0;
+  uint64_t* bits = seg->slab_free[first];
+  for (uint32_t w = 0; w < 4; ++w) {
+    const uint32_t from = w * 64;
+    bits[w] = c.capacity >= from + 64 ? ~uint64_t{0}
+              : c.capacity > from     ? (uint64_t{1} << (c.capacity - from)) - 1
+                                      : 0;
+  }
   head->size_class = static_cast<uint8_t>(cls_);
   ++slabs_;
   ListPush(&partial_, head);
@@ -36,23 +41,23 @@ PageInfo* Pool::NewSlab(BuddyAllocator& buddy) {
 
 int Pool::AllocBatch(BuddyAllocator& buddy, void** out, int n) {
   const SizeClass& c = ClassInfo(cls_);
+  const uint32_t words = (c.capacity + 63) / 64;
   int got = 0;
   while (got < n) {
     PageInfo* slab = partial_;
     if (slab == nullptr && (slab = NewSlab(buddy)) == nullptr) break;
-    // Freed chunks first (warm), then fresh ones.
-    while (got < n && slab->free_chunks != nullptr) {
-      void* chunk = slab->free_chunks;
-      slab->free_chunks = *static_cast<void**>(chunk);
-      out[got++] = chunk;
-      ++slab->used;
-    }
-    if (got < n && slab->carved < c.capacity) {
-      char* base = SegmentMeta::Of(slab)->PageAddress(slab->index);
-      while (got < n && slab->carved < c.capacity) {
-        out[got++] = base + size_t{slab->carved++} * c.size;
+    SegmentMeta* seg = SegmentMeta::Of(slab);
+    uint64_t* bits = seg->slab_free[slab->index];
+    char* base = seg->PageAddress(slab->index);
+    for (uint32_t w = 0; w < words && got < n; ++w) {
+      uint64_t word = bits[w];
+      while (word != 0 && got < n) {
+        const uint32_t i = w * 64 + static_cast<uint32_t>(__builtin_ctzll(word));
+        word &= word - 1;
+        out[got++] = base + size_t{i} * c.size;
         ++slab->used;
       }
+      bits[w] = word;
     }
     if (slab->used == c.capacity) ListRemove(&partial_, slab);
   }

@@ -1,10 +1,13 @@
 // Pools: fixed-size chunks of one size class, carved from buddy runs called
-// slabs. A slab's bookkeeping (free chunk list head, counts) is in its first
-// page's PageInfo, and every slab page's size class is in the segment's
-// page_class table, so freeing a chunk finds its pool without a header. Freed
-// chunks go on a LIFO list (the most recently freed chunk is reused first);
-// fresh slabs are carved lazily so untouched pages stay untouched. Not
-// thread-safe: its arena's lock guards it.
+// slabs. A slab's bookkeeping (chunks in use, partial-list links) is in its
+// first page's PageInfo, its free chunks in a bitmap beside it
+// (SegmentMeta::slab_free), and every slab page's size class in the
+// segment's page_class table, so freeing a chunk finds its pool without a
+// header. A batch is taken lowest address first from the bitmap: no chunk is
+// read (a free list threaded through the chunks costs a cache miss per chunk,
+// one after the other, when a thread cache refills from cold memory), and
+// untouched pages of a fresh slab stay untouched. Not thread-safe: its
+// arena's lock guards it.
 #ifndef ALLOCLAB_MALLOC_POOL_H_
 #define ALLOCLAB_MALLOC_POOL_H_
 
@@ -31,14 +34,22 @@ class Pool {
   // to the buddy allocator; returns the segment if that made a whole segment
   // free. Inline: a flush returns thousands of chunks in a row.
   SegmentMeta* Free(BuddyAllocator& buddy, SegmentMeta* seg, void* chunk) {
-    PageInfo* slab = &seg->pages[seg->pages[seg->PageOf(chunk)].span_first];
-    *static_cast<void**>(chunk) = slab->free_chunks;
-    slab->free_chunks = chunk;
+    const uint32_t first = seg->pages[seg->PageOf(chunk)].span_first;
+    PageInfo* slab = &seg->pages[first];
+    const uint32_t i = ChunkIndex(static_cast<uint32_t>(static_cast<char*>(chunk) - seg->PageAddress(first)), cls_);
+    seg->slab_free[first][i >> 6] |= uint64_t{1} << (i & 63);
     --in_use_;
     const uint32_t used = slab->used;
     slab->used = static_cast<uint16_t>(used - 1);
     if (ALLOCLAB_LIKELY(used != ClassInfo(cls_).capacity && used != 1)) return nullptr;
     return SlabFullOrEmpty(buddy, seg, slab);
+  }
+
+  // Whether chunk p (of this pool, in seg) is free in its slab.
+  static bool IsFree(const SegmentMeta* seg, const void* p, int cls) {
+    const uint32_t first = seg->pages[seg->PageOf(p)].span_first;
+    const uint32_t i = ChunkIndex(static_cast<uint32_t>(static_cast<const char*>(p) - seg->PageAddress(first)), cls);
+    return (seg->slab_free[first][i >> 6] >> (i & 63)) & 1;
   }
 
   size_t slabs() const { return slabs_; }
@@ -50,7 +61,7 @@ class Pool {
   SegmentMeta* SlabFullOrEmpty(BuddyAllocator& buddy, SegmentMeta* seg, PageInfo* slab);
 
   int cls_ = 0;
-  PageInfo* partial_ = nullptr;  // slabs with free or uncarved chunks
+  PageInfo* partial_ = nullptr;  // slabs with free chunks
   size_t slabs_ = 0;
   size_t in_use_ = 0;
 };

@@ -58,17 +58,26 @@ TEST_F(PoolTest, ChunksAreDistinctAlignedAndInsideTheirSlab) {
   }
 }
 
-TEST_F(PoolTest, MostRecentlyFreedIsReusedFirst) {
+TEST_F(PoolTest, TheLowestFreeChunksAreReusedFirstAndNoChunkIsRead) {
   Pool pool;
   pool.Init(3);
   void* chunks[10];
   ASSERT_EQ(pool.AllocBatch(buddy_, chunks, 10), 10);
-  pool.Free(buddy_, seg_, chunks[4]);
+  for (int i = 1; i < 10; ++i) EXPECT_EQ(static_cast<char*>(chunks[i]) - static_cast<char*>(chunks[0]), i * 48);
+  // Freed chunks filled with garbage: the pool keeps its state out of band.
+  memset(chunks[7], 0xA5, 48);
+  memset(chunks[4], 0x5A, 48);
   pool.Free(buddy_, seg_, chunks[7]);
-  void* again[2];
-  ASSERT_EQ(pool.AllocBatch(buddy_, again, 2), 2);
-  EXPECT_EQ(again[0], chunks[7]);
-  EXPECT_EQ(again[1], chunks[4]);
+  pool.Free(buddy_, seg_, chunks[4]);
+  EXPECT_TRUE(Pool::IsFree(seg_, chunks[4], 3));
+  EXPECT_FALSE(Pool::IsFree(seg_, chunks[5], 3));
+  memset(chunks[7], 0xFF, 48);
+  void* again[3];
+  ASSERT_EQ(pool.AllocBatch(buddy_, again, 3), 3);
+  EXPECT_EQ(again[0], chunks[4]);
+  EXPECT_EQ(again[1], chunks[7]);
+  EXPECT_EQ(again[2], static_cast<char*>(chunks[9]) + 48) << "then the slab's untouched chunks";
+  EXPECT_FALSE(Pool::IsFree(seg_, chunks[4], 3));
 }
 
 TEST_F(PoolTest, EmptySlabsReturnPagesToTheBuddy) {

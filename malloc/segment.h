@@ -33,14 +33,12 @@ enum class PageKind : uint8_t {
 struct PageInfo {
   PageInfo* next;     // free heads: buddy free list; slab heads: partial list
   PageInfo* prev;
-  void* free_chunks;  // slab head: freed chunks (linked through their first word)
   uint32_t span_first;  // slab pages: index of the slab's first page
   uint32_t span_pages;  // run and slab heads: length in pages
   uint16_t index;       // this page's index in its segment
   PageKind kind;
   uint8_t order;        // free heads: buddy order (block = 2^order pages)
   uint16_t used;        // slab head: chunks handed out
-  uint16_t carved;      // slab head: chunks carved so far (slabs fill lazily)
   uint8_t size_class;   // slab head
   bool dirty;           // free heads: some page may hold data (not purged)
   uint32_t dirty_since; // free heads, when dirty: ms clock (low 32 bits) of the
@@ -61,6 +59,10 @@ struct SegmentMeta {
   // offset), or kNoChunkStart; lets free reject pointers inside chunks.
   uint16_t page_phase[kPagesPerSegment];
   PageInfo pages[kPagesPerSegment];
+  // Slab heads: bit i set when the slab's chunk i is free (pool.h). Out of
+  // band, so that handing out and taking back chunks reads and writes no
+  // chunk memory.
+  uint64_t slab_free[kPagesPerSegment][4];
 
   char* PageAddress(uint32_t page) const {
     return reinterpret_cast<char*>(base + (uintptr_t{page} << kPageShift));

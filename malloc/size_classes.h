@@ -93,6 +93,13 @@ inline constexpr Tables kTables = MakeTables();
 static_assert(ClassSize(kNumClasses - 1) == kMaxSmallSize);
 static_assert(ClassSize(17) == 320 && ClassSize(20) == 512 && ClassSize(16) == 256);
 static_assert(ClassSize(44) == kMaxSharedSlabChunk);
+constexpr bool SlabsFitTheirMaps() {
+  for (int cls = 1; cls < kNumClasses; ++cls) {
+    if (Make(cls).capacity > 256) return false;
+  }
+  return true;
+}
+static_assert(SlabsFitTheirMaps());
 
 }  // namespace size_class_internal
 
@@ -100,6 +107,17 @@ inline const SizeClass& ClassInfo(int cls) { return size_class_internal::kTables
 
 // See Tables::div_magic.
 inline uint64_t DivMagic(int cls) { return size_class_internal::kTables.div_magic[cls]; }
+
+// offset / ClassInfo(cls).size for an offset below 2^32, by a multiply: with
+// div_magic = ceil(2^64 / size), the high word of offset * div_magic is the
+// quotient (Lemire et al.).
+inline uint32_t ChunkIndex(uint32_t offset, int cls) {
+  return static_cast<uint32_t>((static_cast<unsigned __int128>(offset) * DivMagic(cls)) >> 64);
+}
+
+// The most chunks a slab holds (16-byte chunks in one page): a slab's free
+// chunks fit a 256-bit map (SegmentMeta::slab_free).
+inline constexpr uint32_t kMaxSlabChunks = 256;
 
 // The pool class for size (<= kMaxSmallSize); malloc(0) gets the smallest.
 inline int SizeToClass(size_t size) { return size_class_internal::kTables.by_16[(size + 15) >> 4]; }
