@@ -187,12 +187,14 @@ PageInfo* Arena::TakeCachedRun(uint32_t pages) {
   return nullptr;
 }
 
-void Arena::EvictCachedRun(PageInfo*& slot) {
-  BeginFree();
-  run_cache_pages_ -= slot->span_pages;
-  slot->kind = PageKind::kRun;
-  SegmentMeta* whole = buddy_.FreeRun(slot);
+void Arena::EvictCachedRun(PageInfo*& slot, bool purge) {
+  PageInfo* head = slot;
   slot = nullptr;
+  run_cache_pages_ -= head->span_pages;
+  head->kind = PageKind::kRun;
+  if (purge) return FreeRunPurged(head);
+  BeginFree();
+  SegmentMeta* whole = buddy_.FreeRun(head);
   if (whole != nullptr) SegmentFree(whole);
 }
 
@@ -212,9 +214,9 @@ bool Arena::CacheRun(PageInfo* head) {
   return true;
 }
 
-void Arena::FlushRunCache() {
+void Arena::FlushRunCache(bool purge) {
   for (PageInfo*& slot : run_cache_) {
-    if (slot != nullptr) EvictCachedRun(slot);
+    if (slot != nullptr) EvictCachedRun(slot, purge);
   }
 }
 
@@ -234,33 +236,35 @@ void* Arena::AllocRun(size_t size, size_t align, bool for_growth) {
   return SegmentMeta::Of(head)->PageAddress(head->index);
 }
 
-void Arena::LimitRetained() {
+bool Arena::OverRetainedBudget(uint32_t freeing) const {
   // The program's heap, huge blocks included: a program holding a few large
   // blocks keeps as much free memory as its size warrants.
-  const size_t in_use = InUsePages() + (HugeBytesInUse() >> kPageShift);
+  const size_t in_use = InUsePages() - freeing + (HugeBytesInUse() >> kPageShift);
   const size_t budget = in_use / 4 > kMinRetainedPages ? in_use / 4 : kMinRetainedPages;
-  if (RetainedPages() <= budget) return;
-  FlushRunCache();
-  buddy_.PurgeDownTo(budget / 2);
+  return RetainedPages() + freeing > budget;
+}
+
+void Arena::FreeRunPurged(PageInfo* head) {
+  PurgePages(SegmentMeta::Of(head)->PageAddress(head->index), size_t{head->span_pages} << kPageShift);
+  BeginFree();
+  SegmentMeta* whole = buddy_.FreeRun(head, /*dirty=*/false);
+  if (whole != nullptr) SegmentFree(whole);
 }
 
 void Arena::FreeRun(PageInfo* head) {
   LockGuard guard(lock_);
   const uint32_t pages = head->span_pages;
   run_pages_ -= pages;
-  if (CacheRun(head)) {
-    if (buddy_.dirty_pages() != 0) PurgeExpired(NowMs());
-  } else {
-    const uint64_t now = BeginFree();
-    PurgeExpired(now);
+  const uint64_t now = BeginFree();
+  if (pages >= kLargeFreePages && OverRetainedBudget(pages)) {
+    FlushRunCache(/*purge=*/true);
+    FreeRunPurged(head);
+  } else if (!CacheRun(head)) {
     SegmentMeta* whole = buddy_.FreeRun(head);
-    if (whole != nullptr) {
-      SegmentFree(whole);
-    } else if (idle_segments_ != 0) {
-      ReleaseExpired(NowMs(), /*all=*/false);
-    }
+    if (whole != nullptr) SegmentFree(whole);
   }
-  if (pages >= kLargeFreePages) LimitRetained();
+  PurgeExpired(now);
+  ReleaseExpired(now, /*all=*/false);
 }
 
 bool Arena::ResizeRun(PageInfo* head, size_t new_size) {

@@ -53,18 +53,6 @@ size_t BuddyAllocator::PurgeDirty(uint32_t now_ms, uint32_t min_age_ms) {
   return purged;
 }
 
-size_t BuddyAllocator::PurgeDownTo(size_t target) {
-  size_t purged = 0;
-  for (int order = kMaxOrder; order >= 0 && dirty_pages_ > target; --order) {
-    for (PageInfo* head = free_[order]; head != nullptr && dirty_pages_ > target; head = head->next) {
-      if (!head->dirty) continue;
-      PurgeBlock(head);
-      purged += uint32_t{1} << order;
-    }
-  }
-  return purged;
-}
-
 void BuddyAllocator::RemoveSegment(SegmentMeta* seg) { Unlink(&seg->pages[0]); }
 
 size_t BuddyAllocator::FreeBlocks(int order) const {
@@ -124,21 +112,21 @@ SegmentMeta* BuddyAllocator::FreeBlock(SegmentMeta* seg, uint32_t page, int orde
   return order == kMaxOrder ? seg : nullptr;
 }
 
-SegmentMeta* BuddyAllocator::FreeRange(SegmentMeta* seg, uint32_t first, uint32_t end) {
+SegmentMeta* BuddyAllocator::FreeRange(SegmentMeta* seg, uint32_t first, uint32_t end, bool dirty) {
   SegmentMeta* whole = nullptr;
   while (first < end) {
     // The largest block that starts aligned at `first` and fits.
     int order = first == 0 ? kMaxOrder : __builtin_ctz(first);
     while ((uint32_t{1} << order) > end - first) --order;
-    if (FreeBlock(seg, first, order, true, now_ms_) != nullptr) whole = seg;
+    if (FreeBlock(seg, first, order, dirty, now_ms_) != nullptr) whole = seg;
     first += uint32_t{1} << order;
   }
   return whole;
 }
 
-SegmentMeta* BuddyAllocator::FreeRun(PageInfo* head) {
+SegmentMeta* BuddyAllocator::FreeRun(PageInfo* head, bool dirty) {
   SegmentMeta* seg = SegmentMeta::Of(head);
-  return FreeRange(seg, head->index, head->index + head->span_pages);
+  return FreeRange(seg, head->index, head->index + head->span_pages, dirty);
 }
 
 bool BuddyAllocator::GrowRun(PageInfo* head, uint32_t new_pages) {

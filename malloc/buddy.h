@@ -29,8 +29,9 @@ class BuddyAllocator {
   PageInfo* AllocRun(uint32_t pages, uint32_t align_pages = 1, bool room_to_grow = false);
 
   // Frees a whole run. Returns the segment if it became entirely free (it is
-  // then one free block of kMaxOrder), else nullptr.
-  SegmentMeta* FreeRun(PageInfo* head);
+  // then one free block of kMaxOrder), else nullptr. dirty = false: the
+  // caller purged its pages.
+  SegmentMeta* FreeRun(PageInfo* head, bool dirty = true);
 
   // Grows a run in place to new_pages if the pages after it are free.
   bool GrowRun(PageInfo* head, uint32_t new_pages);
@@ -50,9 +51,6 @@ class BuddyAllocator {
   // Purges (madvise) every dirty free block freed at least min_age_ms ago
   // (0: all of them). Returns the pages purged.
   size_t PurgeDirty(uint32_t now_ms, uint32_t min_age_ms);
-  // Purges dirty free blocks, largest first (fewest system calls), until at
-  // most target dirty pages remain. Returns the pages purged.
-  size_t PurgeDownTo(size_t target);
   // Purges one free block if it is dirty.
   void PurgeBlock(PageInfo* head);
   // Free blocks of `order`, for statistics and tests.
@@ -65,7 +63,7 @@ class BuddyAllocator {
   // Returns the segment if the merge reached a whole segment.
   SegmentMeta* FreeBlock(SegmentMeta* seg, uint32_t page, int order, bool dirty, uint32_t since);
   // Frees [first, end) as maximal aligned blocks.
-  SegmentMeta* FreeRange(SegmentMeta* seg, uint32_t first, uint32_t end);
+  SegmentMeta* FreeRange(SegmentMeta* seg, uint32_t first, uint32_t end, bool dirty = true);
 
   PageInfo* free_[kMaxOrder + 1] = {};
   uint32_t nonempty_ = 0;  // bit k set: free_[k] is not empty

@@ -147,25 +147,23 @@ TEST(Buddy, RandomRunsAlwaysCoalesceCompletely) {
   EXPECT_EQ(b.free_pages(), 2 * kPagesPerSegment);
 }
 
-TEST(Buddy, PurgeDownToPurgesTheLargestDirtyBlocksFirst) {
+TEST(Buddy, ARunFreedCleanStaysCleanUnlessItMergesWithDirtyMemory) {
   auto seg = FakeSegment(uintptr_t{64} << 22);
   BuddyAllocator b;
   b.AddSegment(seg.get());
   PageInfo* a = b.AllocRun(512);
-  PageInfo* keep1 = b.AllocRun(256);
+  PageInfo* keep = b.AllocRun(256);
   PageInfo* c = b.AllocRun(128);
-  PageInfo* keep2 = b.AllocRun(128);
-  ASSERT_TRUE(a && keep1 && c && keep2);
-  EXPECT_EQ(b.dirty_pages(), 0u) << "a fresh segment is clean";
-  b.FreeRun(a);
-  b.FreeRun(c);
-  EXPECT_EQ(b.dirty_pages(), 640u);
-  EXPECT_EQ(b.PurgeDownTo(200), 512u) << "one call for the 512-page block, which was enough";
-  EXPECT_FALSE(seg->pages[0].dirty);
-  EXPECT_TRUE(seg->pages[768].dirty);
-  EXPECT_EQ(b.PurgeDownTo(200), 0u);
-  EXPECT_EQ(b.PurgeDownTo(0), 128u);
+  PageInfo* d = b.AllocRun(128);
+  ASSERT_TRUE(a && keep && c && d);
+  b.FreeRun(a, /*dirty=*/false);
   EXPECT_EQ(b.dirty_pages(), 0u);
+  b.FreeRun(c);
+  EXPECT_EQ(b.dirty_pages(), 128u);
+  b.FreeRun(d, /*dirty=*/false);
+  EXPECT_EQ(b.dirty_pages(), 256u) << "merged with its dirty buddy: the 256-page block may hold data";
+  EXPECT_TRUE(seg->pages[768].dirty);
+  EXPECT_FALSE(seg->pages[0].dirty);
 }
 
 }  // namespace
