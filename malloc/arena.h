@@ -69,8 +69,8 @@ class Arena {
   // (glibc would have unmapped them, above its mmap threshold). What it
   // costs is proportional to the program's own large frees, not to the
   // heap: purging all free memory beyond the budget instead refaulted a busy
-  // multi-threaded heap page by page (threaded_churn, 8 threads: 45 k -> 75 k
-  // faults, 0.25 -> 0.40 s).
+  // multi-threaded heap page by page (benchmarks/results/
+  // 2026-12-03-session7.txt).
   static constexpr uint32_t kLargeFreePages = 64;       // 256 KiB
   static constexpr size_t kMinRetainedPages = 128;      // 512 KiB
 

@@ -209,8 +209,8 @@ void* HugeAlloc(size_t size, size_t align, bool* zeroed) {
   // 4 KiB (a 1-32 MiB churn: 1.36 M faults, then 455 k with the cache, 70 k
   // with huge pages). Not before: with the kernel's default defrag setting
   // (madvise) a fault in a marked range may stall on direct compaction, which
-  // a buffer allocated once does not win back (sort(1)'s: 0.03-0.31 s of
-  // system time from one run to the next, 0.06-0.10 unmarked).
+  // a buffer allocated once does not win back (sort(1)'s big buffer:
+  // benchmarks/results/2026-12-03-session7.txt).
   const bool thp = mapped >= kHugePageMinBytes && __atomic_load_n(&g_freed_big_block, __ATOMIC_RELAXED);
   void* p = MapAligned(mapped, thp && align < kTransparentHugePage ? kTransparentHugePage : align);
   if (p == nullptr) return nullptr;
