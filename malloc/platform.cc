@@ -10,6 +10,8 @@
 #include <cstring>
 #include <ctime>
 
+#include "base/clock.h"
+
 namespace alloclab::malloc {
 
 void* MapPages(size_t size) {
@@ -69,11 +71,7 @@ bool ShrinkBreak(void* end, size_t size) {
   return sbrk(-static_cast<intptr_t>(size)) != reinterpret_cast<void*>(-1);
 }
 
-uint64_t NowMs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
-}
+uint64_t NowMs() { return base::NowNs(CLOCK_MONOTONIC_COARSE) / 1000000; }
 
 void WriteStderr(const char* s, size_t n) {
   while (n > 0) {

@@ -1,9 +1,7 @@
 // SpinLock's contended path: spin, then futex wait.
 #include "malloc/spin_lock.h"
 
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+#include "base/futex.h"
 
 namespace alloclab::malloc {
 
@@ -18,13 +16,12 @@ void SpinLock::LockSlow() {
   }
   // Mark that a sleeper may exist, then sleep until the holder wakes us.
   while (state_.exchange(kSleeper, std::memory_order_acquire) != kUnlocked) {
-    syscall(SYS_futex, reinterpret_cast<uint32_t*>(&state_), FUTEX_WAIT_PRIVATE, kSleeper, nullptr,
-            nullptr, 0);
+    base::FutexWait(&state_, kSleeper);
   }
 }
 
 void SpinLock::Wake() {
-  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&state_), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+  base::FutexWake(&state_);
 }
 
 }  // namespace alloclab::malloc

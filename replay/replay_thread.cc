@@ -4,11 +4,9 @@
 
 #include <dlfcn.h>
 #include <limits.h>
-#include <linux/futex.h>
 #include <malloc.h>
 #include <sched.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <x86intrin.h>
@@ -17,6 +15,9 @@
 #include <cstdio>
 #include <cstring>
 #include <initializer_list>
+
+#include "base/clock.h"
+#include "base/futex.h"
 
 namespace alloclab::replay {
 namespace {
@@ -48,8 +49,8 @@ bool ComesFrom(const char* name, const char* object) {
   return realpath(object, want) != nullptr && strcmp(have, want) == 0;
 }
 
-inline uint32_t* FutexWord(std::atomic<uint64_t>* done) {
-  return reinterpret_cast<uint32_t*>(done);  // the low half on little-endian
+inline const uint32_t* FutexWord(const std::atomic<uint64_t>* done) {
+  return reinterpret_cast<const uint32_t*>(done);  // the low half on little-endian
 }
 
 // Whether the wait ended with other at target (false: the replay was abandoned).
@@ -66,7 +67,7 @@ bool WaitFor(WorkerStats* stats, ThreadProgress* other, uint64_t target, const s
   // Sleep until the other thread passes the lowest target any sleeper set.
   // The publisher checks wake_at without a fence: a wake lost to that race
   // costs one timeout, never a hang.
-  const struct timespec timeout = {0, 1000000};
+  constexpr uint64_t kTimeoutNs = 1000000;
   for (;;) {
     uint64_t seen = other->done.load(std::memory_order_acquire);
     if (seen >= target) break;
@@ -76,8 +77,7 @@ bool WaitFor(WorkerStats* stats, ThreadProgress* other, uint64_t target, const s
     }
     seen = other->done.load(std::memory_order_seq_cst);
     if (seen >= target) break;
-    syscall(SYS_futex, FutexWord(&other->done), FUTEX_WAIT_PRIVATE, static_cast<uint32_t>(seen), &timeout,
-            nullptr, 0);
+    base::FutexWait(FutexWord(&other->done), static_cast<uint32_t>(seen), kTimeoutNs);
   }
   return true;
 }
@@ -86,7 +86,7 @@ inline void Publish(ThreadProgress* self, uint64_t pos) {
   self->done.store(pos, std::memory_order_release);
   if (__builtin_expect(pos >= self->wake_at.load(std::memory_order_relaxed), 0)) {
     self->wake_at.store(~0ull, std::memory_order_relaxed);
-    syscall(SYS_futex, FutexWord(&self->done), FUTEX_WAKE_PRIVATE, INT32_MAX, nullptr, nullptr, 0);
+    base::FutexWake(FutexWord(&self->done), INT32_MAX);
   }
 }
 
@@ -274,11 +274,7 @@ bool LoopTouch(const ReplayConfig& config, uint32_t t, WorkerStats* stats) {
   return false;
 }
 
-uint64_t MonotonicNs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000 + static_cast<uint64_t>(ts.tv_nsec);
-}
+using base::MonotonicNs;
 
 // Sleeps until CLOCK_MONOTONIC reaches deadline_ns; returns the time slept.
 uint64_t SleepUntil(uint64_t deadline_ns) {

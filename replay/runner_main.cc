@@ -33,6 +33,7 @@
 #include <atomic>
 #include <cstdio>
 
+#include "base/clock.h"
 #include "base/env_setting.h"
 #include "replay/latency_histogram.h"
 #include "replay/op_stream.h"
@@ -78,11 +79,7 @@ void OutText(const char* key, const char* text) {
   _exit(code);
 }
 
-uint64_t NowNs(clockid_t clock) {
-  struct timespec ts;
-  clock_gettime(clock, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000 + static_cast<uint64_t>(ts.tv_nsec);
-}
+using base::NowNs;
 
 uint64_t ProcessCpuNs() {
   struct rusage ru;

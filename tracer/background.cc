@@ -1,13 +1,12 @@
 // Background: starting, running and stopping the tracer's thread.
 #include "tracer/background.h"
 
-#include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "base/futex.h"
 #include "tracer/clock.h"
 
 namespace alloclab::tracer {
@@ -17,14 +16,8 @@ constexpr uint64_t kTickNs = 1000000;        // the clock's tick while events fl
 constexpr int kQuietTicks = 8;               // ticks without an event before it stops ticking
 constexpr uint64_t kQuietWaitNs = 1000000000;  // quiet: the first event wakes it (StopTicking)
 
-void FutexWait(std::atomic<uint32_t>* word, uint32_t expected, uint64_t timeout_ns) {
-  struct timespec ts = {static_cast<time_t>(timeout_ns / 1000000000), static_cast<long>(timeout_ns % 1000000000)};
-  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT_PRIVATE, expected, &ts, nullptr, 0);
-}
-
-void FutexWake(std::atomic<uint32_t>* word) {
-  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
-}
+using base::FutexWait;
+using base::FutexWake;
 
 Background* g_running = nullptr;  // the one whose thread runs, for WakeRunning
 

@@ -3,6 +3,8 @@
 
 #include <time.h>
 
+#include "base/clock.h"
+
 namespace alloclab::tracer {
 namespace clock_internal {
 
@@ -21,11 +23,7 @@ uint32_t g_last_tick = 0;  // the last value Tick() published (background thread
 
 }  // namespace
 
-uint64_t MonotonicNs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
+uint64_t MonotonicNs() { return base::MonotonicNs(); }
 
 uint64_t StartClock() {
   // The TSC against CLOCK_MONOTONIC over 200 us.
