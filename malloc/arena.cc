@@ -193,7 +193,6 @@ void Arena::EvictCachedRun(PageInfo*& slot, bool purge) {
   run_cache_pages_ -= head->span_pages;
   head->kind = PageKind::kRun;
   if (purge) return FreeRunPurged(head);
-  BeginFree();
   SegmentMeta* whole = buddy_.FreeRun(head);
   if (whole != nullptr) SegmentFree(whole);
 }
@@ -246,7 +245,6 @@ bool Arena::OverRetainedBudget(uint32_t freeing) const {
 
 void Arena::FreeRunPurged(PageInfo* head) {
   PurgePages(SegmentMeta::Of(head)->PageAddress(head->index), size_t{head->span_pages} << kPageShift);
-  BeginFree();
   SegmentMeta* whole = buddy_.FreeRun(head, /*dirty=*/false);
   if (whole != nullptr) SegmentFree(whole);
 }

@@ -126,7 +126,9 @@ class Arena {
   static constexpr uint32_t kMaxRunCachePages = 512;     // all of them: 2 MiB
   PageInfo* TakeCachedRun(uint32_t pages);
   bool CacheRun(PageInfo* head);  // false: not cacheable
-  // purge: its pages go back to the kernel first (FreeRunPurged).
+  // purge: its pages go back to the kernel first (FreeRunPurged). These
+  // and FreeRunPurged free into the buddy allocator: the caller has stamped
+  // its clock (BeginFree).
   void EvictCachedRun(PageInfo*& slot, bool purge = false);
   void FlushRunCache(bool purge = false);
 

@@ -34,9 +34,9 @@ class Pool {
   // to the buddy allocator; returns the segment if that made a whole segment
   // free. Inline: a flush returns thousands of chunks in a row.
   SegmentMeta* Free(BuddyAllocator& buddy, SegmentMeta* seg, void* chunk) {
-    const uint32_t first = seg->pages[seg->PageOf(chunk)].span_first;
+    const uint32_t first = SlabOf(seg, chunk);
     PageInfo* slab = &seg->pages[first];
-    const uint32_t i = ChunkIndex(static_cast<uint32_t>(static_cast<char*>(chunk) - seg->PageAddress(first)), cls_);
+    const uint32_t i = IndexInSlab(seg, first, chunk, cls_);
     seg->slab_free[first][i >> 6] |= uint64_t{1} << (i & 63);
     --in_use_;
     const uint32_t used = slab->used;
@@ -47,8 +47,8 @@ class Pool {
 
   // Whether chunk p (of this pool, in seg) is free in its slab.
   static bool IsFree(const SegmentMeta* seg, const void* p, int cls) {
-    const uint32_t first = seg->pages[seg->PageOf(p)].span_first;
-    const uint32_t i = ChunkIndex(static_cast<uint32_t>(static_cast<const char*>(p) - seg->PageAddress(first)), cls);
+    const uint32_t first = SlabOf(seg, p);
+    const uint32_t i = IndexInSlab(seg, first, p, cls);
     return (seg->slab_free[first][i >> 6] >> (i & 63)) & 1;
   }
 
@@ -56,6 +56,12 @@ class Pool {
   size_t chunks_in_use() const { return in_use_; }
 
  private:
+  // The first page of the slab holding chunk p, and p's index in that slab.
+  static uint32_t SlabOf(const SegmentMeta* seg, const void* p) { return seg->pages[seg->PageOf(p)].span_first; }
+  static uint32_t IndexInSlab(const SegmentMeta* seg, uint32_t first, const void* p, int cls) {
+    return ChunkIndex(static_cast<uint32_t>(static_cast<const char*>(p) - seg->PageAddress(first)), cls);
+  }
+
   PageInfo* NewSlab(BuddyAllocator& buddy);
   // Free's rare case: the slab was full (it becomes partial) or is now empty.
   SegmentMeta* SlabFullOrEmpty(BuddyAllocator& buddy, SegmentMeta* seg, PageInfo* slab);

@@ -15,8 +15,6 @@
 #include <cstddef>
 #include <cstdint>
 
-#include <atomic>
-
 #include "malloc/arena.h"
 #include "malloc/hardening.h"
 #include "malloc/platform.h"
@@ -55,7 +53,7 @@ struct ThreadCache {
   Arena* arena;
   State state;
   size_t grown_bytes;  // sum over bins of (capacity - initial) x class size
-  // Refills and flushes until the next idle-bin sweep (CacheSweepIdle).
+  // Refills and flushes until the next idle-bin sweep (SweepIdleBins).
   uint32_t events_to_sweep;
   ThreadCache* registry_next;
   ThreadCache* registry_prev;
