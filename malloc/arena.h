@@ -8,11 +8,11 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "base/spin_lock.h"
 #include "malloc/buddy.h"
 #include "malloc/pool.h"
 #include "malloc/segment.h"
 #include "malloc/size_classes.h"
-#include "malloc/spin_lock.h"
 
 namespace alloclab::malloc {
 
@@ -88,7 +88,7 @@ class Arena {
 
   ArenaStats Stats();
 
-  SpinLock& lock() { return lock_; }
+  base::SpinLock& lock() { return lock_; }
 
  private:
   bool Grow();
@@ -141,7 +141,7 @@ class Arena {
   static int TransferCapacity(int cls);
   void FlushTransferCaches();
 
-  SpinLock lock_;
+  base::SpinLock lock_;
   BuddyAllocator buddy_;
   TransferCache transfer_[kNumClasses];
   PageInfo* run_cache_[kRunCacheSlots] = {};

@@ -4,7 +4,7 @@
 
 #include <sched.h>
 
-#include "malloc/spin_lock.h"
+#include "base/spin_lock.h"
 
 namespace alloclab::malloc {
 namespace arenas_internal {
@@ -19,7 +19,7 @@ namespace {
 using arenas_internal::g_arena_count;
 using arenas_internal::g_arenas;
 
-SpinLock g_registry_lock;
+base::SpinLock g_registry_lock;
 std::atomic<int> g_limit{1};  // until the tunables are read: one arena
 std::atomic<bool> g_per_cpu{false};
 int g_attached[kMaxArenas];  // threads attached to each arena (registry lock)
@@ -27,7 +27,7 @@ int g_attached[kMaxArenas];  // threads attached to each arena (registry lock)
 // Arena i, initialising arenas up to it on first use.
 Arena* ArenaAt(int i) {
   if (ALLOCLAB_LIKELY(i < g_arena_count.load(std::memory_order_acquire))) return &g_arenas[i];
-  LockGuard guard(g_registry_lock);
+  base::LockGuard guard(g_registry_lock);
   for (int n = g_arena_count.load(std::memory_order_relaxed); n <= i; ++n) {
     g_arenas[n].Init(/*use_break=*/n == 0);
     g_arena_count.store(n + 1, std::memory_order_release);
@@ -52,7 +52,7 @@ Arena* AttachThread() {
   const int limit = ArenaLimit();
   int best = 0;
   {
-    LockGuard guard(g_registry_lock);
+    base::LockGuard guard(g_registry_lock);
     for (int i = 1; i < limit; ++i) {
       if (g_attached[i] < g_attached[best]) best = i;
     }
@@ -64,13 +64,13 @@ Arena* AttachThread() {
 void DetachThread(Arena* a) {
   const int i = static_cast<int>(a - g_arenas);
   if (i < 0 || i >= kMaxArenas) return;
-  LockGuard guard(g_registry_lock);
+  base::LockGuard guard(g_registry_lock);
   if (g_attached[i] > 0) --g_attached[i];
 }
 
 int AttachedThreads(int i) {
   if (i < 0 || i >= kMaxArenas) return 0;
-  LockGuard guard(g_registry_lock);
+  base::LockGuard guard(g_registry_lock);
   return g_attached[i];
 }
 

@@ -1,8 +1,8 @@
 // Huge blocks, their address table, and the cache of freed huge ranges.
 #include "malloc/huge.h"
 
+#include "base/spin_lock.h"
 #include "malloc/platform.h"
-#include "malloc/spin_lock.h"
 
 namespace alloclab::malloc {
 namespace {
@@ -13,7 +13,7 @@ struct Entry {
 };
 constexpr uintptr_t kTombstone = 1;
 
-SpinLock g_lock;
+base::SpinLock g_lock;
 Entry* g_table = nullptr;
 size_t g_capacity = 0;  // power of two
 size_t g_used = 0;      // live + tombstones
@@ -180,7 +180,7 @@ void* HugeAlloc(size_t size, size_t align, bool* zeroed) {
   if (zeroed != nullptr) *zeroed = false;
   FreeRange grow = {0, 0, 0};
   {
-    LockGuard guard(g_lock);
+    base::LockGuard guard(g_lock);
     if (const uintptr_t cached = TakeFromCache(mapped, align); cached != 0) {
       if (Insert(cached, mapped)) return reinterpret_cast<void*>(cached);
       CacheRange(cached, mapped, NowMs());
@@ -196,7 +196,7 @@ void* HugeAlloc(size_t size, size_t align, bool* zeroed) {
   if (grow.size != 0) {
     // Ours alone now: grown (and moved if need be) outside the lock.
     if (void* p = RemapPages(reinterpret_cast<void*>(grow.address), grow.size, mapped); p != nullptr) {
-      LockGuard guard(g_lock);
+      base::LockGuard guard(g_lock);
       if (Insert(reinterpret_cast<uintptr_t>(p), mapped)) return p;
       UnmapPages(p, mapped);
       return nullptr;
@@ -215,7 +215,7 @@ void* HugeAlloc(size_t size, size_t align, bool* zeroed) {
   void* p = MapAligned(mapped, thp && align < kTransparentHugePage ? kTransparentHugePage : align);
   if (p == nullptr) return nullptr;
   if (thp) AdviseHugePages(p, mapped);
-  LockGuard guard(g_lock);
+  base::LockGuard guard(g_lock);
   if (!Insert(reinterpret_cast<uintptr_t>(p), mapped)) {
     UnmapPages(p, mapped);
     return nullptr;
@@ -225,7 +225,7 @@ void* HugeAlloc(size_t size, size_t align, bool* zeroed) {
 }
 
 size_t HugeFree(void* p, uint64_t decay_ms) {
-  LockGuard guard(g_lock);
+  base::LockGuard guard(g_lock);
   Entry* e = Find(reinterpret_cast<uintptr_t>(p));
   if (e == nullptr) return 0;
   const size_t size = e->size;
@@ -238,12 +238,12 @@ size_t HugeFree(void* p, uint64_t decay_ms) {
 }
 
 void HugeTrim(uint64_t decay_ms, bool all) {
-  LockGuard guard(g_lock);
+  base::LockGuard guard(g_lock);
   TrimCache(NowMs(), decay_ms, all);
 }
 
 size_t HugeUsableSize(const void* p) {
-  LockGuard guard(g_lock);
+  base::LockGuard guard(g_lock);
   Entry* e = Find(reinterpret_cast<uintptr_t>(p));
   return e == nullptr ? 0 : e->size;
 }
@@ -251,7 +251,7 @@ size_t HugeUsableSize(const void* p) {
 void* HugeRealloc(void* p, size_t new_size) {
   const size_t mapped = AlignUp(new_size, kPageSize);
   if (mapped < new_size) return nullptr;
-  LockGuard guard(g_lock);
+  base::LockGuard guard(g_lock);
   Entry* e = Find(reinterpret_cast<uintptr_t>(p));
   if (e == nullptr) return nullptr;
   if (e->size == mapped) return p;
@@ -265,7 +265,7 @@ void* HugeRealloc(void* p, size_t new_size) {
 size_t HugeBytesInUse() { return __atomic_load_n(&g_bytes, __ATOMIC_RELAXED); }
 
 HugeStats GetHugeStats() {
-  LockGuard guard(g_lock);
+  base::LockGuard guard(g_lock);
   return {g_live, g_bytes, g_cached_bytes};
 }
 

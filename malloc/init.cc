@@ -7,13 +7,13 @@
 
 #include <atomic>
 
+#include "base/spin_lock.h"
 #include "malloc/arenas.h"
 #include "malloc/hardening.h"
 #include "malloc/huge.h"
 #include "malloc/meta_alloc.h"
 #include "malloc/platform.h"
 #include "malloc/segment.h"
-#include "malloc/spin_lock.h"
 #include "malloc/thread_cache.h"
 #include "malloc/tunables.h"
 
@@ -22,7 +22,7 @@ namespace {
 
 enum InitState : int { kUninitialized, kInitializing, kReady };
 std::atomic<int> g_state{kUninitialized};
-SpinLock g_init_lock;
+base::SpinLock g_init_lock;
 
 void PrepareFork() {
   ArenasLockForFork();
@@ -61,7 +61,7 @@ __attribute__((constructor)) void ReadTunablesAtStart() { ReadTunables(); }
 void EnsureInitialized() {
   if (ALLOCLAB_LIKELY(g_state.load(std::memory_order_acquire) == kReady)) return;
   {
-    LockGuard guard(g_init_lock);
+    base::LockGuard guard(g_init_lock);
     if (g_state.load(std::memory_order_relaxed) != kUninitialized) return;
     InitHardening();
     InitArenas();

@@ -1,6 +1,7 @@
 // MetaAlloc: a locked bump allocator over 1 MiB (or larger) mmap regions.
 #include "malloc/meta_alloc.h"
 
+#include "base/spin_lock.h"
 #include "malloc/platform.h"
 
 namespace alloclab::malloc {
@@ -8,7 +9,7 @@ namespace {
 
 constexpr size_t kRegionBytes = size_t{1} << 20;
 
-SpinLock g_lock;
+base::SpinLock g_lock;
 char* g_next = nullptr;
 char* g_end = nullptr;
 size_t g_mapped = 0;
@@ -17,7 +18,7 @@ size_t g_mapped = 0;
 
 void* MetaAlloc(size_t size) {
   size = AlignUp<size_t>(size, 64);
-  LockGuard guard(g_lock);
+  base::LockGuard guard(g_lock);
   if (static_cast<size_t>(g_end - g_next) < size) {
     const size_t region = AlignUp(size > kRegionBytes ? size : kRegionBytes, kPageSize);
     char* p = static_cast<char*>(MapPages(region));
@@ -32,7 +33,7 @@ void* MetaAlloc(size_t size) {
 }
 
 size_t MetaBytesMapped() {
-  LockGuard guard(g_lock);
+  base::LockGuard guard(g_lock);
   return g_mapped;
 }
 

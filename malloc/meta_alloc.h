@@ -6,8 +6,6 @@
 
 #include <cstddef>
 
-#include "malloc/spin_lock.h"
-
 namespace alloclab::malloc {
 
 // Returns zeroed memory of `size` bytes aligned to 64, or nullptr. Thread-safe.

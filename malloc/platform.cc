@@ -11,6 +11,7 @@
 #include <ctime>
 
 #include "base/clock.h"
+#include "base/fd_io.h"
 
 namespace alloclab::malloc {
 
@@ -73,15 +74,7 @@ bool ShrinkBreak(void* end, size_t size) {
 
 uint64_t NowMs() { return base::NowNs(CLOCK_MONOTONIC_COARSE) / 1000000; }
 
-void WriteStderr(const char* s, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(STDERR_FILENO, s, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return;
-    s += w;
-    n -= static_cast<size_t>(w);
-  }
-}
+void WriteStderr(const char* s, size_t n) { base::WriteFully(STDERR_FILENO, s, n); }
 
 void WriteStderr(const char* s) { WriteStderr(s, strlen(s)); }
 

@@ -1,8 +1,8 @@
 // Segment sources (break, mmap), the segment map, SegmentMeta recycling.
 #include "malloc/segment.h"
 
+#include "base/spin_lock.h"
 #include "malloc/meta_alloc.h"
-#include "malloc/spin_lock.h"
 
 namespace alloclab::malloc {
 namespace segment_internal {
@@ -15,7 +15,7 @@ namespace {
 
 using segment_internal::g_segment_map;
 
-SpinLock g_lock;  // the break, the map's writers, the meta free list
+base::SpinLock g_lock;  // the break, the map's writers, the meta free list
 SegmentMeta* g_free_metas = nullptr;
 // Written under the lock, read without it (statistics): atomic accesses.
 size_t g_break_bytes = 0;
@@ -37,7 +37,7 @@ SegmentMeta* TakeMeta() {
 }  // namespace
 
 SegmentMeta* NewSegment(void* owner, bool from_break) {
-  LockGuard guard(g_lock);
+  base::LockGuard guard(g_lock);
   void* mem = from_break ? GrowBreak(kSegmentSize, kSegmentSize) : nullptr;
   const bool got_break = mem != nullptr;
   if (mem == nullptr) mem = MapAligned(kSegmentSize, kSegmentSize);
@@ -70,7 +70,7 @@ bool CanReleaseSegment(const SegmentMeta* seg) {
 }
 
 bool ReleaseSegment(SegmentMeta* seg) {
-  LockGuard guard(g_lock);
+  base::LockGuard guard(g_lock);
   char* mem = reinterpret_cast<char*>(seg->base);
   if (seg->from_break) {
     if (!ShrinkBreak(mem + kSegmentSize, kSegmentSize)) return false;

@@ -6,10 +6,10 @@
 #include <atomic>
 #include <cstring>
 
+#include "base/spin_lock.h"
 #include "malloc/arenas.h"
 #include "malloc/platform.h"
 #include "malloc/segment.h"
-#include "malloc/spin_lock.h"
 
 namespace alloclab::malloc {
 namespace thread_cache_internal {
@@ -22,11 +22,11 @@ using thread_cache_internal::t_cache;
 
 std::atomic<bool> g_enabled{false};
 // Every active cache, for statistics (activation and exit only).
-SpinLock g_registry_lock;
+base::SpinLock g_registry_lock;
 ThreadCache* g_registry = nullptr;
 
 void Register(ThreadCache* tc) {
-  LockGuard guard(g_registry_lock);
+  base::LockGuard guard(g_registry_lock);
   tc->registry_prev = nullptr;
   tc->registry_next = g_registry;
   if (g_registry != nullptr) g_registry->registry_prev = tc;
@@ -34,7 +34,7 @@ void Register(ThreadCache* tc) {
 }
 
 void Unregister(ThreadCache* tc) {
-  LockGuard guard(g_registry_lock);
+  base::LockGuard guard(g_registry_lock);
   if (tc->registry_prev != nullptr) {
     tc->registry_prev->registry_next = tc->registry_next;
   } else {
@@ -77,7 +77,7 @@ size_t g_storage_mapped = 0;  // bytes, guarded by g_registry_lock
 
 void** TakeStorage() {
   {
-    LockGuard guard(g_registry_lock);
+    base::LockGuard guard(g_registry_lock);
     if (void** s = g_spare_storage; s != nullptr) {
       g_spare_storage = static_cast<void**>(*s);
       return s;
@@ -85,14 +85,14 @@ void** TakeStorage() {
   }
   void** s = static_cast<void**>(MapPages(kLayout.bytes));
   if (s != nullptr) {
-    LockGuard guard(g_registry_lock);
+    base::LockGuard guard(g_registry_lock);
     g_storage_mapped += kLayout.bytes;
   }
   return s;
 }
 
 void GiveBackStorage(void** s) {
-  LockGuard guard(g_registry_lock);
+  base::LockGuard guard(g_registry_lock);
   *s = g_spare_storage;
   g_spare_storage = s;
 }
@@ -217,7 +217,7 @@ void* CacheRefill(ThreadCache* tc, int cls) {
 }
 
 size_t ThreadCacheStorageBytes() {
-  LockGuard guard(g_registry_lock);
+  base::LockGuard guard(g_registry_lock);
   return g_storage_mapped;
 }
 

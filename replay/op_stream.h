@@ -76,7 +76,7 @@ inline constexpr uint64_t kPreparedVersion = 2;
 inline constexpr uint64_t kBlockOps = 1024;  // 16 KiB per block
 inline constexpr uint64_t kHeaderBytes = 4096;
 inline constexpr uint64_t kMaxPreparedThreads = uint64_t{1} << 20;
-inline constexpr int kSizeBuckets = 64;   // power-of-two buckets of requested sizes
+inline constexpr int kSizeBuckets = 64;   // trace::Log2Histogram's buckets of requested sizes
 inline constexpr int kMaxTimeline = 2048;  // live-bytes samples kept
 // Stretches of the recorded timeline without any event at least this long are
 // listed (IdleGap), so that a paced replay can shorten them (--max_gap).
@@ -184,8 +184,6 @@ constexpr bool IsCall(OpKind k) { return k != OpKind::kWait && k != OpKind::kArg
 inline uint64_t CombineChecksum(uint64_t combined, uint64_t thread_hash) {
   return (combined ^ thread_hash) * kHashPrime;
 }
-
-inline int SizeBucket(uint64_t size) { return size <= 1 ? 0 : 63 - __builtin_clzll(size); }
 
 }  // namespace alloclab::replay
 

@@ -12,6 +12,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "base/fd_io.h"
+#include "trace/heap_history.h"
 
 namespace alloclab::replay {
 namespace {
@@ -32,17 +34,11 @@ OpKind AllocationOp(Kind k) {
 }
 
 absl::Status WriteAt(int fd, const void* data, size_t n, uint64_t offset) {
-  const char* p = static_cast<const char*>(data);
-  for (size_t done = 0; done < n;) {
-    ssize_t w = pwrite(fd, p + done, n - done, static_cast<off_t>(offset + done));
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return absl::InternalError(absl::StrCat("cannot write the prepared file: ", std::strerror(errno)));
-    }
-    done += static_cast<size_t>(w);
-  }
-  return absl::OkStatus();
+  if (base::PwriteFully(fd, data, n, offset)) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat("cannot write the prepared file: ", std::strerror(errno)));
 }
+
+static_assert(kSizeBuckets == trace::Log2Histogram::kBuckets);
 
 class Preparer {
  public:
@@ -58,14 +54,15 @@ class Preparer {
   absl::StatusOr<PreparedHeader> Finish(uint64_t trace_threads);
 
  private:
-  // A block live in the replay: its slot, and the last op that touched it
-  // (thread and the position just after the op in that thread's stream).
-  struct Block {
-    uint32_t slot;
-    uint32_t thread;
-    uint64_t pos;
-    uint64_t size;
+  // What the replay keeps on a live block: its slot, and the last op that
+  // touched it (thread and the position just after the op in that thread's
+  // stream).
+  struct SlotRef {
+    uint32_t slot = 0;
+    uint32_t thread = 0;
+    uint64_t pos = 0;
   };
+  using History = trace::HeapHistory<SlotRef>;
   struct Ref {
     uint32_t thread;
     uint64_t pos;
@@ -89,15 +86,12 @@ class Preparer {
   absl::Status FlushBlock(Thread& th);
   absl::Status WaitFor(uint32_t t, uint32_t other, uint64_t pos, bool reuse);
   absl::StatusOr<uint32_t> TakeSlot(uint32_t t);
-  // Removes and returns the block a pointer argument names: an evicted block
-  // at that address first (see the file comment), else the live one.
-  bool TakeBlock(uint64_t address, Block* b);
-  // Before a block appears at address: waits for its last free elsewhere,
-  // evicts a block still recorded live there.
-  absl::Status ClaimAddress(uint32_t t, uint64_t address);
+  // Before a block appears at address: waits for its last free elsewhere.
+  absl::Status WaitForReuse(uint32_t t, uint64_t address);
   absl::Status NewBlock(uint32_t t, uint64_t address, OpKind kind, uint64_t size, uint64_t arg,
-                        uint64_t requested);
-  void Freed(uint32_t t, uint64_t address, const Block& b);
+                        SlotRef* ref);
+  // Frees the block that ended (a free, or realloc(p, 0)).
+  absl::Status FreeBlock(uint32_t t, uint64_t address, const SlotRef& ref);
   void Sample();
   // Sets now_ns_ from an event's time; notes an idle stretch before it.
   void Clock(uint64_t ticks);
@@ -113,13 +107,10 @@ class Preparer {
   uint64_t out_pos_ = kHeaderBytes;
   std::vector<Thread> threads_;
   absl::flat_hash_map<uint64_t, uint32_t> thread_index_;
-  absl::flat_hash_map<uint64_t, Block> live_;
-  absl::flat_hash_map<uint64_t, std::vector<Block>> evicted_;
+  History heap_;
   absl::flat_hash_map<uint64_t, Ref> freed_;
   absl::flat_hash_map<uint64_t, uint64_t> waited_;  // (waiter << 32 | thread) -> pos
   uint64_t next_slot_ = 0;
-  uint64_t live_bytes_ = 0;
-  uint64_t live_blocks_ = 0;
   std::vector<TimelinePoint> timeline_;
   uint64_t sample_step_ = 1024;
   uint64_t next_sample_ = 0;
@@ -208,58 +199,34 @@ absl::StatusOr<uint32_t> Preparer::TakeSlot(uint32_t t) {
   return static_cast<uint32_t>(next_slot_++);
 }
 
-bool Preparer::TakeBlock(uint64_t address, Block* b) {
-  if (auto it = evicted_.find(address); it != evicted_.end()) {
-    *b = it->second.front();
-    it->second.erase(it->second.begin());
-    if (it->second.empty()) evicted_.erase(it);
-    return true;
-  }
-  auto it = live_.find(address);
-  if (it == live_.end()) return false;
-  *b = it->second;
-  live_.erase(it);
-  return true;
+absl::Status Preparer::WaitForReuse(uint32_t t, uint64_t address) {
+  auto it = freed_.find(address);
+  if (it == freed_.end()) return absl::OkStatus();
+  const Ref r = it->second;
+  freed_.erase(it);
+  return WaitFor(t, r.thread, r.pos, true);
 }
 
-absl::Status Preparer::ClaimAddress(uint32_t t, uint64_t address) {
-  if (auto it = freed_.find(address); it != freed_.end()) {
-    const Ref r = it->second;
-    freed_.erase(it);
-    if (absl::Status st = WaitFor(t, r.thread, r.pos, true); !st.ok()) return st;
-  }
-  if (auto it = live_.find(address); it != live_.end()) {
-    ++h_.inversions;
-    evicted_[address].push_back(it->second);
-    live_.erase(it);
-  }
-  return absl::OkStatus();
-}
-
-absl::Status Preparer::NewBlock(uint32_t t, uint64_t address, OpKind kind, uint64_t size,
-                                uint64_t arg, uint64_t requested) {
-  if (absl::Status st = ClaimAddress(t, address); !st.ok()) return st;
+absl::Status Preparer::NewBlock(uint32_t t, uint64_t address, OpKind kind, uint64_t size, uint64_t arg,
+                                SlotRef* ref) {
+  if (absl::Status st = WaitForReuse(t, address); !st.ok()) return st;
   auto slot = TakeSlot(t);
   if (!slot.ok()) return slot.status();
   absl::Status st = HasArg(kind) ? EmitWithArg(t, kind, *slot, size, arg) : Emit(t, kind, *slot, size);
   if (!st.ok()) return st;
-  live_[address] = Block{*slot, t, threads_[t].ops, requested};
-  live_bytes_ += requested;
-  ++live_blocks_;
-  ++h_.size_histogram[SizeBucket(requested)];
+  *ref = SlotRef{*slot, t, threads_[t].ops};
   return absl::OkStatus();
 }
 
-void Preparer::Freed(uint32_t t, uint64_t address, const Block& b) {
-  threads_[t].free_slots.push_back(b.slot);
+absl::Status Preparer::FreeBlock(uint32_t t, uint64_t address, const SlotRef& ref) {
+  if (absl::Status st = WaitFor(t, ref.thread, ref.pos, false); !st.ok()) return st;
+  if (absl::Status st = Emit(t, OpKind::kFree, ref.slot, 0); !st.ok()) return st;
+  threads_[t].free_slots.push_back(ref.slot);
   freed_[address] = Ref{t, threads_[t].ops};
-  live_bytes_ -= b.size;
-  --live_blocks_;
+  return absl::OkStatus();
 }
 
 void Preparer::Sample() {
-  if (live_bytes_ > h_.peak_live_bytes) h_.peak_live_bytes = live_bytes_;
-  if (live_blocks_ > h_.peak_live_blocks) h_.peak_live_blocks = live_blocks_;
   if (h_.ops < next_sample_) return;
   if (timeline_.size() == kMaxTimeline) {
     // Keep every other point and sample half as often: bounded, evenly spread.
@@ -268,7 +235,7 @@ void Preparer::Sample() {
     timeline_.resize(j);
     sample_step_ *= 2;
   }
-  timeline_.push_back(TimelinePoint{h_.ops, live_bytes_, now_ns_});
+  timeline_.push_back(TimelinePoint{h_.ops, heap_.live_bytes(), now_ns_});
   next_sample_ = h_.ops + sample_step_;
 }
 
@@ -295,117 +262,66 @@ absl::Status Preparer::Add(const Event& e) {
     return absl::ResourceExhaustedError(
         absl::StrCat("the trace has more than ", kMaxPreparedThreads, " threads; the replay runs one thread each"));
   }
+  const History::Step step = heap_.Add(e);
   absl::Status st;
   const Kind k = e.kind;
-  switch (k) {
-    case Kind::kMalloc:
-    case Kind::kCalloc:
-    case Kind::kMemalign:
-    case Kind::kPosixMemalign:
-    case Kind::kAlignedAlloc:
-    case Kind::kValloc:
-    case Kind::kPvalloc: {
-      if (e.out == 0 || (k == Kind::kPosixMemalign && e.result != 0)) {
-        ++h_.failed_allocations;
-        break;
-      }
+  switch (step.action) {
+    case trace::HeapAction::kAllocate: {
       const uint32_t t = ThreadIndex(e.thread_id);
-      uint64_t requested = e.size;
-      if (k == Kind::kCalloc && __builtin_mul_overflow(e.count, e.size, &requested)) {
-        requested = UINT64_MAX;  // cannot have succeeded; a corrupt record
+      if (step.untraced || k == Kind::kRealloc || k == Kind::kReallocArray) {
+        // realloc(NULL, n), or of a block allocated before tracing began:
+        // the replay has nothing to resize, so the block is made from nothing.
+        st = NewBlock(t, e.out, OpKind::kReallocNull, step.block->bytes, 0, &step.block->extra);
+      } else {
+        st = NewBlock(t, e.out, AllocationOp(k), e.size, k == Kind::kCalloc ? e.count : e.alignment,
+                      &step.block->extra);
       }
-      st = NewBlock(t, e.out, AllocationOp(k), e.size, k == Kind::kCalloc ? e.count : e.alignment,
-                    requested);
       break;
     }
-    case Kind::kFree:
-    case Kind::kFreeSized:
-    case Kind::kFreeAligned:
-    case Kind::kFreeSizedAligned: {
-      const uint32_t t = ThreadIndex(e.thread_id);
-      if (e.in == 0) {
-        st = Emit(t, OpKind::kFreeNull, 0, 0);
-        break;
-      }
-      Block b;
-      if (!TakeBlock(e.in, &b)) {
-        ++h_.unknown_frees;
-        break;
-      }
-      if (st = WaitFor(t, b.thread, b.pos, false); !st.ok()) break;
-      if (st = Emit(t, OpKind::kFree, b.slot, 0); !st.ok()) break;
-      Freed(t, e.in, b);
+    case trace::HeapAction::kFree:
+      st = FreeBlock(ThreadIndex(e.thread_id), e.in, step.old.extra);
       break;
-    }
-    case Kind::kRealloc:
-    case Kind::kReallocArray: {
-      uint64_t size = e.size;
-      if (k == Kind::kReallocArray && __builtin_mul_overflow(e.count, e.size, &size)) {
-        ++h_.failed_allocations;  // the call failed with ENOMEM and changed nothing
-        break;
-      }
+    case trace::HeapAction::kFreeNull:
+      st = Emit(ThreadIndex(e.thread_id), OpKind::kFreeNull, 0, 0);
+      break;
+    case trace::HeapAction::kResize: {
       const uint32_t t = ThreadIndex(e.thread_id);
-      if (e.in == 0) {
-        if (e.out == 0) {
-          ++h_.failed_allocations;
-        } else {
-          st = NewBlock(t, e.out, OpKind::kReallocNull, size, 0, size);
-        }
-        break;
-      }
-      Block b;
-      if (!TakeBlock(e.in, &b)) {
-        // Allocated before tracing began: the replay has nothing to resize, so
-        // the new block is made from nothing.
-        ++h_.untraced_reallocs;
-        if (e.out != 0) st = NewBlock(t, e.out, OpKind::kReallocNull, size, 0, size);
-        break;
-      }
-      if (e.out == 0) {
-        if (size == 0) {  // realloc(p, 0) freed p (glibc); replayed as free
-          ++h_.realloc_zero_frees;
-          if (st = WaitFor(t, b.thread, b.pos, false); !st.ok()) break;
-          if (st = Emit(t, OpKind::kFree, b.slot, 0); !st.ok()) break;
-          Freed(t, e.in, b);
-        } else {  // failed: p stays as it was
-          ++h_.failed_allocations;
-          live_[e.in] = b;
-        }
-        break;
-      }
-      if (st = WaitFor(t, b.thread, b.pos, false); !st.ok()) break;
+      const SlotRef old = step.old.extra;
+      if (st = WaitFor(t, old.thread, old.pos, false); !st.ok()) break;
       if (e.out != e.in) {
-        if (st = ClaimAddress(t, e.out); !st.ok()) break;
+        if (st = WaitForReuse(t, e.out); !st.ok()) break;
       }
-      if (st = Emit(t, OpKind::kRealloc, b.slot, size); !st.ok()) break;
+      if (st = Emit(t, OpKind::kRealloc, old.slot, step.block->bytes); !st.ok()) break;
       if (e.out != e.in) freed_[e.in] = Ref{t, threads_[t].ops};
-      live_bytes_ += size - b.size;
-      b.size = size;
-      b.thread = t;
-      b.pos = threads_[t].ops;
-      live_[e.out] = b;
-      ++h_.size_histogram[SizeBucket(size)];
+      step.block->extra = SlotRef{old.slot, t, threads_[t].ops};
       break;
     }
-    case Kind::kMallocUsableSize: {
-      auto it = live_.find(e.in);
-      if (e.in == 0 || it == live_.end()) {
-        ++h_.skipped_other;
-        break;
-      }
+    case trace::HeapAction::kQuery: {
       const uint32_t t = ThreadIndex(e.thread_id);
-      Block& b = it->second;
-      if (st = WaitFor(t, b.thread, b.pos, false); !st.ok()) break;
-      if (st = Emit(t, OpKind::kUsableSize, b.slot, 0); !st.ok()) break;
-      b.thread = t;
-      b.pos = threads_[t].ops;
+      SlotRef& ref = step.block->extra;
+      if (st = WaitFor(t, ref.thread, ref.pos, false); !st.ok()) break;
+      if (st = Emit(t, OpKind::kUsableSize, ref.slot, 0); !st.ok()) break;
+      ref.thread = t;
+      ref.pos = threads_[t].ops;
       break;
     }
-    case Kind::kWindow:
-      ++(e.result != 0 ? h_.window_starts : h_.window_stops);
+    case trace::HeapAction::kUnknownFree:
+      ThreadIndex(e.thread_id);  // counted by the history; the thread is numbered
       break;
-    default:
-      ++h_.skipped_other;
+    case trace::HeapAction::kFailed:
+      // Counted by the history. A failed realloc numbers its thread, as every
+      // realloc that reaches the allocator does (one whose count x size
+      // overflows never does).
+      if ((k == Kind::kRealloc || k == Kind::kReallocArray) && !trace::CountTimesSizeOverflows(e)) {
+        ThreadIndex(e.thread_id);
+      }
+      break;
+    case trace::HeapAction::kOther:
+      if (k == Kind::kWindow) {
+        ++(e.result != 0 ? h_.window_starts : h_.window_stops);
+      } else {
+        ++h_.skipped_other;
+      }
       break;
   }
   if (!st.ok()) return st;
@@ -420,8 +336,16 @@ absl::StatusOr<PreparedHeader> Preparer::Finish(uint64_t trace_threads) {
   }
   h_.threads = threads_.size();
   h_.slots = next_slot_;
-  h_.final_live_bytes = live_bytes_;
-  h_.final_live_blocks = live_blocks_;
+  h_.final_live_bytes = heap_.live_bytes();
+  h_.final_live_blocks = heap_.live_blocks();
+  h_.peak_live_bytes = heap_.peak_live_bytes();
+  h_.peak_live_blocks = heap_.peak_live_blocks();
+  h_.inversions = heap_.inversions();
+  h_.unknown_frees = heap_.unknown_frees();
+  h_.untraced_reallocs = heap_.untraced_reallocs();
+  h_.realloc_zero_frees = heap_.realloc_zero_frees();
+  h_.failed_allocations = heap_.failed_allocations();
+  for (int b = 0; b < kSizeBuckets; ++b) h_.size_histogram[b] = heap_.sizes().bucket(b);
   h_.trace_duration_ns = latest_ns_;
   h_.checksum = kHashBasis;
   // Thread table, then each thread's block table, then the timeline.
@@ -441,7 +365,7 @@ absl::StatusOr<PreparedHeader> Preparer::Finish(uint64_t trace_threads) {
   if (absl::Status st = WriteAt(fd_, table.data(), table.size() * sizeof(ThreadEntry), out_pos_); !st.ok()) {
     return st;
   }
-  timeline_.push_back(TimelinePoint{h_.ops, live_bytes_, latest_ns_});
+  timeline_.push_back(TimelinePoint{h_.ops, heap_.live_bytes(), latest_ns_});
   h_.timeline_offset = block_tables;
   h_.timeline_samples = timeline_.size();
   if (absl::Status st = WriteAt(fd_, timeline_.data(), timeline_.size() * sizeof(TimelinePoint), block_tables);

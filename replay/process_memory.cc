@@ -1,32 +1,20 @@
-// ProcessMemory: statm parsing and mincore.
+// ProcessMemory: statm sampling and mincore.
 #include "replay/process_memory.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "base/proc_statm.h"
+
 namespace alloclab::replay {
 
 bool ProcessMemory::Open() {
   statm_fd_ = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-  page_ = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
   return statm_fd_ >= 0;
 }
 
-uint64_t ProcessMemory::AnonResident() const {
-  char buf[256];
-  const ssize_t n = pread(statm_fd_, buf, sizeof buf - 1, 0);
-  if (n <= 0) return 0;
-  buf[n] = '\0';
-  // size resident shared text lib data dt (pages)
-  uint64_t fields[3] = {0, 0, 0};
-  const char* p = buf;
-  for (int f = 0; f < 3; ++f) {
-    while (*p == ' ') ++p;
-    while (*p >= '0' && *p <= '9') fields[f] = fields[f] * 10 + static_cast<uint64_t>(*p++ - '0');
-  }
-  return fields[1] > fields[2] ? (fields[1] - fields[2]) * page_ : 0;
-}
+uint64_t ProcessMemory::AnonResident() const { return base::AnonResidentBytes(statm_fd_); }
 
 void* MapResident(size_t n) {
   void* p = mmap(nullptr, n == 0 ? 1 : n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,

@@ -18,7 +18,6 @@ class ProcessMemory {
 
  private:
   int statm_fd_ = -1;
-  uint64_t page_ = 4096;
 };
 
 // Maps n bytes of zeroed, resident anonymous memory (MAP_POPULATE); nullptr

@@ -35,6 +35,8 @@
 
 #include "base/clock.h"
 #include "base/env_setting.h"
+#include "base/fd_io.h"
+#include "base/stderr_line.h"
 #include "replay/latency_histogram.h"
 #include "replay/op_stream.h"
 #include "replay/prepared_file.h"
@@ -56,8 +58,7 @@ struct RssPoint {
 
 void WriteLine(const char* line, int n, size_t cap) {
   if (n <= 0) return;
-  const ssize_t w = write(1, line, static_cast<size_t>(n) < cap ? static_cast<size_t>(n) : cap - 1);
-  (void)w;
+  base::WriteFully(STDOUT_FILENO, line, static_cast<size_t>(n) < cap ? static_cast<size_t>(n) : cap - 1);
 }
 
 void Out(const char* fmt, unsigned long long a, unsigned long long b = 0, unsigned long long c = 0) {
@@ -72,10 +73,7 @@ void OutText(const char* key, const char* text) {
 }
 
 [[noreturn]] void Die(int code, const char* what, const char* detail = "") {
-  char line[512];
-  const int n = snprintf(line, sizeof line, "replay_runner: %s%s\n", what, detail);
-  const ssize_t w = write(2, line, n > 0 ? static_cast<size_t>(n) : 0);
-  (void)w;
+  base::WriteStderrLine({"replay_runner: ", what, detail});
   _exit(code);
 }
 

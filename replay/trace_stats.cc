@@ -14,77 +14,12 @@ constexpr size_t kMaxThreadLines = 32;
 using trace::Event;
 using trace::Kind;
 
-std::string Histogram::ToString(const char* title) const {
-  std::string s = absl::StrFormat("%s:\n", title);
-  for (int b = 0; b < 64; ++b) {
-    if (buckets_[b] == 0) continue;
-    const unsigned long long lo = b == 0 ? 0 : 1ull << b;
-    const unsigned long long hi = b == 63 ? ~0ull : (2ull << b) - 1;
-    absl::StrAppendFormat(&s, "  %12u - %-12u %10u  %5.1f%%\n", lo, hi, buckets_[b],
-                          100.0 * static_cast<double>(buckets_[b]) / static_cast<double>(total_));
-  }
-  return s;
-}
-
-uint64_t TraceStats::RequestedBytes(const Event& e) {
-  if (e.kind == Kind::kCalloc || e.kind == Kind::kReallocArray) return e.count * e.size;
-  return e.size;
-}
-
-void TraceStats::Retire(absl::flat_hash_map<uint64_t, Live>::iterator it, uint64_t seq) {
-  live_bytes_ -= it->second.bytes;
-  lifetimes_.Add(seq - it->second.seq);
-  live_.erase(it);
-}
-
-void TraceStats::Release(const Event& e) {
-  auto owed = owed_.find(e.in);
-  if (owed != owed_.end()) {
-    // This is the late-recorded free of a block already retired by an inversion.
-    if (--owed->second == 0) owed_.erase(owed);
-    --owed_frees_total_;
-    return;
-  }
-  auto it = live_.find(e.in);
-  if (it == live_.end()) {
-    ++unknown_frees_;
-  } else {
-    Retire(it, e.seq);
-  }
-}
-
 void TraceStats::Add(const Event& e) {
   ++events_;
   const int k = static_cast<int>(e.kind);
   if (k >= 0 && k <= trace::kMaxKind) ++by_kind_[k];
   ++by_thread_[e.thread_id];
-  if (!trace::IsValidKind(k)) return;
-  const bool reallocates = e.kind == Kind::kRealloc || e.kind == Kind::kReallocArray;
-  if (trace::KindHas(e.kind, trace::Word::kIn) && e.kind != Kind::kMallocUsableSize && e.in != 0) {
-    // A realloc that returned NULL for a non-zero size failed and kept its
-    // block; realloc(p, 0) returning NULL freed it (glibc).
-    const bool failed = reallocates && e.out == 0 && RequestedBytes(e) != 0;
-    if (!failed) Release(e);
-  }
-  if (trace::KindHas(e.kind, trace::Word::kOut) && e.out != 0) {
-    const uint64_t bytes = RequestedBytes(e);
-    auto [it, fresh] = live_.try_emplace(e.out, Live{bytes, e.seq});
-    if (!fresh) {
-      // The address is still live: its free is recorded later. Retire the old
-      // block now; the address owes that free.
-      ++inversions_;
-      ++owed_[e.out];
-      ++owed_frees_total_;
-      Retire(it, e.seq);
-      it = live_.try_emplace(e.out, Live{bytes, e.seq}).first;
-    }
-    live_bytes_ += bytes;
-    sizes_.Add(bytes);
-    if (live_bytes_ > peak_bytes_) {
-      peak_bytes_ = live_bytes_;
-      peak_seq_ = e.seq;
-    }
-  }
+  if (trace::IsValidKind(k)) heap_.Add(e);
 }
 
 std::string TraceStats::ToString() const {
@@ -108,13 +43,20 @@ std::string TraceStats::ToString() const {
     absl::StrAppendFormat(&s, "  ... and %u more threads (the busiest %u shown)\n",
                           by_thread_.size() - busiest.size(), kMaxThreadLines);
   }
-  absl::StrAppendFormat(&s, "peak live requested bytes: %u (at seq %u)\n", peak_bytes_, peak_seq_);
-  s += sizes_.ToString("allocation sizes (bytes)");
-  s += lifetimes_.ToString("lifetimes (events between allocation and free)");
-  absl::StrAppendFormat(&s, "live at end: %u blocks, %u bytes\n", live_.size(), live_bytes_);
-  absl::StrAppendFormat(&s, "frees of blocks not allocated in the trace: %u\n", unknown_frees_);
-  absl::StrAppendFormat(&s, "inversions (an allocation returned an address still live): %u", inversions_);
-  if (owed_frees_total_ != 0) absl::StrAppendFormat(&s, ", %u of their frees never recorded", owed_frees_total_);
+  absl::StrAppendFormat(&s, "peak live requested bytes: %u (at seq %u)\n", heap_.peak_live_bytes(),
+                        heap_.peak_seq());
+  s += heap_.sizes().ToString("allocation sizes (bytes)");
+  s += heap_.lifetimes().ToString("lifetimes (events between allocation and free)");
+  absl::StrAppendFormat(&s, "live at end: %u blocks, %u bytes\n", heap_.live_blocks(), heap_.live_bytes());
+  absl::StrAppendFormat(&s, "frees of blocks not allocated in the trace: %u\n", heap_.unknown_frees());
+  if (heap_.untraced_reallocs() != 0) {
+    absl::StrAppendFormat(&s, "reallocs of blocks not allocated in the trace: %u\n", heap_.untraced_reallocs());
+  }
+  absl::StrAppendFormat(&s, "inversions (an allocation returned an address still live): %u",
+                        heap_.inversions());
+  if (heap_.evicted_live() != 0) {
+    absl::StrAppendFormat(&s, ", %u of their frees never recorded", heap_.evicted_live());
+  }
   s += "\n";
   return s;
 }

@@ -12,6 +12,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "base/fd_io.h"
 #include "trace/chunk_decoder.h"
 #include "trace/wire.h"
 
@@ -64,14 +65,7 @@ absl::Status OrderedReader::FlushSpill(Thread& t) {
   const size_t n = t.encoder.size();
   const uint8_t* p = t.encoder.data();
   uint64_t at = file_size_;
-  for (size_t done = 0; done < n;) {
-    ssize_t w = pwrite(fd_, p + done, n - done, static_cast<off_t>(at + done));
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return Errno("cannot write the spill file");
-    }
-    done += static_cast<size_t>(w);
-  }
+  if (!base::PwriteFully(fd_, p, n, at)) return Errno("cannot write the spill file");
   t.spills.push_back(Spill{at, static_cast<uint32_t>(n)});
   file_size_ += n;
   t.encoder.Reset(t.encode_buf.data(), t.encode_buf.size());
@@ -126,14 +120,9 @@ bool OrderedReader::Load(Thread& t) {
   if (t.next_spill == t.spills.size()) return false;
   const Spill s = t.spills[t.next_spill++];
   scratch_.resize(s.size);
-  for (size_t done = 0; done < s.size;) {
-    ssize_t r = pread(fd_, scratch_.data() + done, s.size - done, static_cast<off_t>(s.offset + done));
-    if (r <= 0) {
-      if (r < 0 && errno == EINTR) continue;
-      return Fail(r < 0 ? Errno("cannot read the spill file")
-                        : absl::InternalError("the spill file is shorter than written"));
-    }
-    done += static_cast<size_t>(r);
+  if (!base::PreadFully(fd_, scratch_.data(), s.size, s.offset)) {
+    return Fail(errno != 0 ? Errno("cannot read the spill file")
+                           : absl::InternalError("the spill file is shorter than written"));
   }
   const uint8_t* p = reinterpret_cast<const uint8_t*>(scratch_.data());
   const uint8_t* end = p + s.size;

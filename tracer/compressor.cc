@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "base/decimal.h"
+#include "base/fd_io.h"
 #include "trace/record_encoder.h"
 #include "trace/wire.h"
 
@@ -32,34 +33,11 @@ void* MapAnonymous(size_t n) {
   return p == MAP_FAILED ? nullptr : p;
 }
 
-bool ReadAll(int fd, void* data, size_t n, uint64_t offset) {
-  auto* p = static_cast<uint8_t*>(data);
-  while (n > 0) {
-    const ssize_t r = pread(fd, p, n, static_cast<off_t>(offset));
-    if (r <= 0) return false;
-    p += r;
-    n -= static_cast<size_t>(r);
-    offset += static_cast<uint64_t>(r);
-  }
-  return true;
-}
-
-bool WriteAll(int fd, const void* data, size_t n) {
-  const auto* p = static_cast<const uint8_t*>(data);
-  while (n > 0) {
-    const ssize_t w = write(fd, p, n);
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
-
 // Writes a Record{compressed: {codec: ZSTD, raw_size, data}} around data.
 bool WriteCompressedRecord(int fd, const uint8_t* data, size_t n, size_t raw_size) {
   uint8_t head[64];
   const size_t head_bytes = trace::EncodeCompressedHead(raw_size, n, head, sizeof(head));
-  return head_bytes != 0 && WriteAll(fd, head, head_bytes) && WriteAll(fd, data, n);
+  return head_bytes != 0 && base::WriteFully(fd, head, head_bytes) && base::WriteFully(fd, data, n);
 }
 
 
@@ -105,11 +83,11 @@ bool Compressor::Open(TraceFile* file) {
   // The magic and the header record stay as they are (readable at a glance).
   static uint8_t head[64 << 10];
   const uint64_t header_end = file->header_end();
-  if (header_end > sizeof(head) || !ReadAll(file->fd(), head, header_end, 0)) return Fail();
+  if (header_end > sizeof(head) || !base::PreadFully(file->fd(), head, header_end, 0)) return Fail();
   const uint8_t* q = head + sizeof(trace::kMagic);
   uint64_t first = 0;
   if (!trace::GetVarint(&q, head + header_end, &first) || first > static_cast<uint64_t>(head + header_end - q) ||
-      !WriteAll(out_, head, static_cast<size_t>(q - head) + first)) {
+      !base::WriteFully(out_, head, static_cast<size_t>(q - head) + first)) {
     return Fail();
   }
   return true;
@@ -127,7 +105,7 @@ bool Compressor::CompressNext(void (*between)()) {
 }
 
 bool Compressor::CompressSlot(const SlotEntry& e, void (*between)()) {
-  if (e.bytes > kMaxSlotBytes || !file_->StillOurs() || !ReadAll(file_->fd(), in_, e.bytes, e.offset)) {
+  if (e.bytes > kMaxSlotBytes || !file_->StillOurs() || !base::PreadFully(file_->fd(), in_, e.bytes, e.offset)) {
     return false;
   }
   // One frame, with the slot's size in its header, fed a piece at a time.

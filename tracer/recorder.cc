@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "base/decimal.h"
+#include "base/spin_lock.h"
 #include "trace/record_encoder.h"
 #include "tracer/background.h"
 #include "tracer/clock.h"
@@ -71,7 +72,7 @@ struct WindowEvent {
 WindowEvent g_window_events[kMaxWindowEvents];
 std::atomic<uint32_t> g_window_noted{0};
 std::atomic<uint32_t> g_window_written{0};
-std::atomic<bool> g_window_lock{false};
+base::SpinLock g_window_lock;
 
 void OnWindowSignal(int) {
   const int saved = errno;
@@ -257,7 +258,7 @@ void StartTracing() {
 
 void WritePendingWindowEvents() {
   if (g_window_written.load(std::memory_order_relaxed) == g_window_noted.load(std::memory_order_acquire)) return;
-  if (!g_file.OpenedByThisProcess() || g_window_lock.exchange(true, std::memory_order_acquire)) return;
+  if (!g_file.OpenedByThisProcess() || !g_window_lock.TryLock()) return;
   const uint32_t noted = g_window_noted.load(std::memory_order_acquire);
   for (uint32_t i = g_window_written.load(); i < noted && i < kMaxWindowEvents; ++i) {
     WindowEvent& w = g_window_events[i];
@@ -273,7 +274,7 @@ void WritePendingWindowEvents() {
     if (enc.Append(e)) g_file.AppendSideRecord(enc.data(), enc.size());
     g_window_written.store(i + 1, std::memory_order_release);
   }
-  g_window_lock.store(false, std::memory_order_release);
+  g_window_lock.Unlock();
 }
 
 namespace {
@@ -363,7 +364,7 @@ void ChildAfterFork(uint64_t fork_seq) {
   g_window_noted.store(0);
   g_window_written.store(0);
   for (WindowEvent& w : g_window_events) w.ready.store(0, std::memory_order_relaxed);
-  g_window_lock.store(false);
+  g_window_lock.Reset();
   const char* src = g_file.path();
   size_t i = 0;
   for (; src[i] != '\0' && i + 1 < sizeof(g_parent_path); ++i) g_parent_path[i] = src[i];

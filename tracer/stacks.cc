@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/fd_io.h"
 #include "trace/record_encoder.h"
 #include "tracer/settings.h"
 
@@ -137,10 +138,7 @@ void WriteMemoryMaps(TraceFile& file, uint64_t seq) {
   static uint8_t buf[kSideSlotBytes - 64];
   const int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return;
-  size_t len = 0;
-  for (ssize_t r; len < sizeof(text) - 1 && (r = read(fd, text + len, sizeof(text) - 1 - len)) > 0;) {
-    len += static_cast<size_t>(r);
-  }
+  const size_t len = base::ReadUpTo(fd, text, sizeof(text) - 1);
   close(fd);
   text[len] = '\0';
   size_t count = 0;

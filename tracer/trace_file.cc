@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "base/decimal.h"
+#include "base/fd_io.h"
 #include "base/stderr_line.h"
 #include "trace/record_encoder.h"
 
@@ -47,20 +48,6 @@ bool ExpandPath(const char* pattern, pid_t pid, int suffix, char* out, size_t ca
   if (p >= end) return false;
   *p = '\0';
   return true;
-}
-
-// Reads a whole small /proc file into buf; returns its length.
-size_t ReadProcFile(const char* path, char* buf, size_t cap) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  size_t n = 0;
-  while (n < cap) {
-    ssize_t r = read(fd, buf + n, cap - n);
-    if (r <= 0) break;
-    n += static_cast<size_t>(r);
-  }
-  close(fd);
-  return n;
 }
 
 // MALLOC_TRACE_FILE naming a directory gets the default name inside it (and
@@ -102,7 +89,7 @@ bool TraceFile::WriteHeader(const TraceFileInfo& info, uint64_t* header_end) {
   const ssize_t exe_len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
   exe[exe_len > 0 ? exe_len : 0] = '\0';
   static char cmdline[32 << 10];
-  const size_t cmd_len = ReadProcFile("/proc/self/cmdline", cmdline, sizeof(cmdline) - 1);
+  const size_t cmd_len = base::ReadSmallFile("/proc/self/cmdline", cmdline, sizeof(cmdline) - 1);
   cmdline[cmd_len] = '\0';
   const char* args[kMaxArgs];
   size_t argc = 0;
@@ -136,7 +123,7 @@ bool TraceFile::WriteHeader(const TraceFileInfo& info, uint64_t* header_end) {
   }
   if (header == 0) return false;
   n += header;
-  if (pwrite(fd_, buf, n, 0) != static_cast<ssize_t>(n)) return false;
+  if (!base::PwriteFully(fd_, buf, n, 0)) return false;
   *header_end = (n + trace::kPaddingBlock - 1) & ~(trace::kPaddingBlock - 1);
   return ftruncate(fd_, static_cast<off_t>(*header_end)) == 0;
 }
@@ -220,7 +207,7 @@ uint8_t* TraceFile::MapNewRegion(size_t bytes, uint64_t* offset) {
 }
 
 bool TraceFile::TakePrepared(uint64_t after, Prepared* out) {
-  if (prepared_lock_.exchange(true, std::memory_order_acquire)) return false;
+  if (!prepared_lock_.TryLock()) return false;
   uint32_t i = 0;
   while (i < prepared_count_ && prepared_[i].offset < after) ++i;
   const bool found = i < prepared_count_;
@@ -229,7 +216,7 @@ bool TraceFile::TakePrepared(uint64_t after, Prepared* out) {
     for (; i + 1 < prepared_count_; ++i) prepared_[i] = prepared_[i + 1];
     --prepared_count_;
   }
-  prepared_lock_.store(false, std::memory_order_release);
+  prepared_lock_.Unlock();
   return found;
 }
 
@@ -283,7 +270,7 @@ void TraceFile::PrepareSlots() {
   for (;;) {
     // Only tried: a writer holds it for a few instructions, unless a signal
     // stopped it there; then the next turn tries again.
-    if (prepared_lock_.exchange(true, std::memory_order_acquire)) return;
+    if (!prepared_lock_.TryLock()) return;
     Prepared stale[kPreparedSlots];
     uint32_t stale_count = 0;
     const uint64_t last_direct = last_direct_.load(std::memory_order_relaxed);
@@ -294,7 +281,7 @@ void TraceFile::PrepareSlots() {
     for (uint32_t i = stale_count; i < prepared_count_; ++i) prepared_[i - stale_count] = prepared_[i];
     prepared_count_ -= stale_count;
     const bool full = prepared_count_ >= kPreparedSlots;
-    prepared_lock_.store(false, std::memory_order_release);
+    prepared_lock_.Unlock();
     for (uint32_t i = 0; i < stale_count; ++i) DropPrepared(stale[i]);
     // A full disk or a closed descriptor is left to the writers, which
     // stop tracing with a message.
@@ -307,11 +294,10 @@ void TraceFile::PrepareSlots() {
     for (size_t at = 0; at < kMaxSlotBytes; at += 4096) {
       reinterpret_cast<volatile uint8_t*>(region.data)[at] = 0;
     }
-    while (prepared_lock_.exchange(true, std::memory_order_acquire)) {
-    }
+    prepared_lock_.Lock();
     prepared_[prepared_count_] = region;
     ++prepared_count_;
-    prepared_lock_.store(false, std::memory_order_release);
+    prepared_lock_.Unlock();
   }
 }
 
@@ -319,12 +305,10 @@ void TraceFile::DiscardPrepared() {
   // Under the lock: a thread the program left running may still be moving
   // to a new slot. Punched, not truncated (it may be extending the file right
   // now): zeros read as padding, and take no disk space.
-  for (int i = 0; prepared_lock_.exchange(true, std::memory_order_acquire); ++i) {
-    if (i == 1000000) return;  // its holder was stopped by a signal: leave them
-  }
+  if (!prepared_lock_.TryLockFor(1000000)) return;  // its holder was stopped by a signal: leave them
   for (uint32_t i = 0; i < prepared_count_; ++i) DropPrepared(prepared_[i]);
   prepared_count_ = 0;
-  prepared_lock_.store(false, std::memory_order_release);
+  prepared_lock_.Unlock();
 }
 
 void TraceFile::ReleaseSlot(Slot* slot) {
@@ -342,8 +326,7 @@ void TraceFile::DropSlot(Slot* slot) {
 void TraceFile::AppendSideRecord(const uint8_t* framed, size_t n) {
   constexpr size_t kPrefix = 4;  // trace::kPaddedVarintBytes
   if (n <= kPrefix || n > kSideSlotBytes) return;
-  while (side_lock_.exchange(true, std::memory_order_acquire)) {
-  }
+  side_lock_.Lock();
   if (side_slot_.data == nullptr || side_used_ + n > side_slot_.bytes) {
     // Unused room at the end of a full side slot is zero: padding.
     ReleaseSlot(&side_slot_);
@@ -359,7 +342,7 @@ void TraceFile::AppendSideRecord(const uint8_t* framed, size_t n) {
     memcpy(at, &length, kPrefix);  // one store: the commit
     side_used_ += n;
   }
-  side_lock_.store(false, std::memory_order_release);
+  side_lock_.Unlock();
 }
 
 void TraceFile::Abandon() {
@@ -367,12 +350,12 @@ void TraceFile::Abandon() {
   fd_ = -1;
   DropSlot(&side_slot_);
   side_used_ = 0;
-  side_lock_.store(false);
+  side_lock_.Reset();
   // The parent's background thread may have been changing the pool at the
   // fork: its entries are not trusted, and their mappings (of the parent's
   // file, never written here) are left as they are.
   prepared_count_ = 0;
-  prepared_lock_.store(false);
+  prepared_lock_.Reset();
   // The parent's entries stay in the table (it is private memory, copied by
   // fork): a released one read between a child writer's fetch_add and its
   // state store would be compressed as the child's. Back to "reserving".

@@ -20,6 +20,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "base/spin_lock.h"
+
 namespace alloclab::tracer {
 
 // A thread's first slot is small (many threads make few calls); each next
@@ -128,7 +130,7 @@ class TraceFile {
   // Unmaps a prepared slot nobody will take and gives its blocks back.
   void DropPrepared(const Prepared& p);
 
-  std::atomic<bool> side_lock_{false};
+  base::SpinLock side_lock_;
   Slot side_slot_;
   size_t side_used_ = 0;
   int fd_ = -1;
@@ -143,7 +145,7 @@ class TraceFile {
   std::atomic<bool> failed_{false};
   // Writers only try the lock: when the background thread holds it, they
   // prepare their own slot.
-  std::atomic<bool> prepared_lock_{false};
+  base::SpinLock prepared_lock_;
   Prepared prepared_[kPreparedSlots] = {};  // in file order
   uint32_t prepared_count_ = 0;
   std::atomic<uint64_t> last_direct_{0};  // offset of the last full-size slot reserved by a writer

@@ -3,19 +3,13 @@
 #ifndef ALLOCLAB_MALLOC_TESTING_ANON_RSS_H_
 #define ALLOCLAB_MALLOC_TESTING_ANON_RSS_H_
 
-#include <unistd.h>
-
 #include <cstddef>
-#include <fstream>
+
+#include "base/proc_statm.h"
 
 namespace alloclab::malloc::testing {
 
-inline size_t AnonRss() {
-  std::ifstream f("/proc/self/statm");
-  size_t size = 0, resident = 0, shared = 0;
-  f >> size >> resident >> shared;
-  return (resident - shared) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
-}
+inline size_t AnonRss() { return static_cast<size_t>(base::AnonResidentBytes()); }
 
 }  // namespace alloclab::malloc::testing
 

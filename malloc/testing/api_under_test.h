@@ -18,17 +18,12 @@
 
 #include <malloc.h>
 
-#include <cerrno>
 #include <cstddef>
 #include <cstdlib>
 
 #ifdef ALLOCLAB_TEST_INTERNAL_API
 #include "malloc/alloc.h"
-#include "malloc/arena.h"
-#include "malloc/arenas.h"
-#include "malloc/init.h"
-#include "malloc/stats.h"
-#include "malloc/thread_cache.h"
+#include "malloc/c_calls.h"
 #endif
 
 namespace alloclab::malloc::api_under_test {
@@ -39,34 +34,15 @@ namespace alloclab::malloc::api_under_test {
 // then also has the sanitizer's heap, so its RSS is not the allocator's alone.
 inline constexpr bool kInternalApi = true;
 
-// The same semantics as malloc_api.cc for the arguments tests pass.
+// What malloc_api.cc exports, minus the export: the same functions.
 inline void* malloc(size_t size) { return Allocate(size); }
 inline void free(void* p) { Deallocate(p); }
-inline void* calloc(size_t count, size_t size) {
-  size_t total;
-  if (__builtin_mul_overflow(count, size, &total)) {
-    errno = ENOMEM;
-    return nullptr;
-  }
-  return AllocateZeroed(total);
-}
+inline void* calloc(size_t count, size_t size) { return Calloc(count, size); }
 inline void* realloc(void* p, size_t size) { return Reallocate(p, size); }
-inline void* aligned_alloc(size_t align, size_t size) {
-  if (align == 0 || (align & (align - 1)) != 0) {
-    errno = EINVAL;
-    return nullptr;
-  }
-  return AllocateAligned(align, size);
-}
+inline void* aligned_alloc(size_t align, size_t size) { return AlignedAlloc(align, size); }
 inline size_t malloc_usable_size(void* p) { return UsableSize(p); }
-inline int malloc_trim(size_t /*pad*/) {
-  TrimAll();
-  return 1;
-}
-inline struct mallinfo2 mallinfo2() {
-  EnsureInitialized();
-  return MallInfo2();
-}
+inline int malloc_trim(size_t pad) { return MallocTrim(pad); }
+inline struct mallinfo2 mallinfo2() { return Mallinfo2(); }
 
 #else  // the process's functions
 
