@@ -15,10 +15,19 @@ struct Tag {
 };
 using History = HeapHistory<Tag>;
 
-std::vector<History::Step> Apply(History& h, const EventSequence& events) {
-  std::vector<History::Step> steps;
-  for (const Event& e : events.events()) steps.push_back(h.Add(e));
-  return steps;
+// A step with its block copied: Step::block is valid only until the next Add.
+struct Resolved {
+  History::Step step;
+  History::Block block;
+};
+
+std::vector<Resolved> Apply(History& h, const EventSequence& events) {
+  std::vector<Resolved> out;
+  for (const Event& e : events.events()) {
+    const History::Step s = h.Add(e);
+    out.push_back(Resolved{s, s.block != nullptr ? *s.block : History::Block{}});
+  }
+  return out;
 }
 
 TEST(HeapHistory, AllocationsAndFreesKeepTheLiveSetAndThePeak) {
@@ -26,10 +35,10 @@ TEST(HeapHistory, AllocationsAndFreesKeepTheLiveSetAndThePeak) {
   EventSequence s;
   s.Malloc(1, 0x1000, 100).Malloc(1, 0x2000, 300).Free(1, 0x1000).Malloc(1, 0x3000, 50).Free(1, 0x2000);
   const auto steps = Apply(h, s);
-  EXPECT_EQ(steps[0].action, HeapAction::kAllocate);
-  EXPECT_EQ(steps[2].action, HeapAction::kFree);
-  EXPECT_EQ(steps[2].old.bytes, 100u);
-  EXPECT_EQ(steps[2].old.seq, 1u);
+  EXPECT_EQ(steps[0].step.action, HeapAction::kAllocate);
+  EXPECT_EQ(steps[2].step.action, HeapAction::kFree);
+  EXPECT_EQ(steps[2].step.old.bytes, 100u);
+  EXPECT_EQ(steps[2].step.old.seq, 1u);
   EXPECT_EQ(h.live_bytes(), 50u);
   EXPECT_EQ(h.live_blocks(), 1u);
   EXPECT_EQ(h.peak_live_bytes(), 400u);
@@ -100,16 +109,16 @@ TEST(HeapHistory, ReallocEdgesFailFreeOrStartFromNothing) {
   s.Add(1, Kind::kRealloc, 0, 0x3000, 4);        // realloc(NULL, n)
   s.Add(1, Kind::kReallocArray, 0x3000, 0, 1ull << 40, 1ull << 40);  // count x size overflows
   const auto steps = Apply(h, s);
-  EXPECT_EQ(steps[1].action, HeapAction::kFailed);
-  EXPECT_EQ(steps[2].action, HeapAction::kFree);
-  EXPECT_TRUE(steps[2].realloc_zero);
-  EXPECT_EQ(steps[3].action, HeapAction::kAllocate);
-  EXPECT_TRUE(steps[3].untraced);
-  EXPECT_EQ(steps[4].action, HeapAction::kUnknownFree);
-  EXPECT_TRUE(steps[4].untraced);
-  EXPECT_EQ(steps[5].action, HeapAction::kAllocate);
-  EXPECT_FALSE(steps[5].untraced);
-  EXPECT_EQ(steps[6].action, HeapAction::kFailed);
+  EXPECT_EQ(steps[1].step.action, HeapAction::kFailed);
+  EXPECT_EQ(steps[2].step.action, HeapAction::kFree);
+  EXPECT_TRUE(steps[2].step.realloc_zero);
+  EXPECT_EQ(steps[3].step.action, HeapAction::kAllocate);
+  EXPECT_TRUE(steps[3].step.untraced);
+  EXPECT_EQ(steps[4].step.action, HeapAction::kUnknownFree);
+  EXPECT_TRUE(steps[4].step.untraced);
+  EXPECT_EQ(steps[5].step.action, HeapAction::kAllocate);
+  EXPECT_FALSE(steps[5].step.untraced);
+  EXPECT_EQ(steps[6].step.action, HeapAction::kFailed);
   EXPECT_EQ(h.failed_allocations(), 2u);
   EXPECT_EQ(h.realloc_zero_frees(), 1u);
   EXPECT_EQ(h.untraced_reallocs(), 2u);
@@ -136,10 +145,10 @@ TEST(HeapHistory, CallocCountsCountTimesSizeAndFailuresChangeNothing) {
   s.Malloc(1, 0, 1 << 20);  // NULL: failed
   s.Free(1, 0);
   const auto steps = Apply(h, s);
-  EXPECT_EQ(steps[0].block->bytes, 240u);
-  EXPECT_EQ(steps[1].action, HeapAction::kAllocate);
-  EXPECT_EQ(steps[2].action, HeapAction::kFailed);
-  EXPECT_EQ(steps[3].action, HeapAction::kFreeNull);
+  EXPECT_EQ(steps[0].block.bytes, 240u);
+  EXPECT_EQ(steps[1].step.action, HeapAction::kAllocate);
+  EXPECT_EQ(steps[2].step.action, HeapAction::kFailed);
+  EXPECT_EQ(steps[3].step.action, HeapAction::kFreeNull);
   EXPECT_EQ(h.live_bytes(), 304u);
 }
 
@@ -151,10 +160,10 @@ TEST(HeapHistory, UsableSizeFindsOnlyLiveBlocks) {
   s.Add(1, Kind::kMallocUsableSize, 0x5000, 0, 0);
   s.Add(1, Kind::kThreadStart, 0, 0, 0);
   const auto steps = Apply(h, s);
-  EXPECT_EQ(steps[1].action, HeapAction::kQuery);
-  EXPECT_EQ(steps[1].block->bytes, 10u);
-  EXPECT_EQ(steps[2].action, HeapAction::kOther);
-  EXPECT_EQ(steps[3].action, HeapAction::kOther);
+  EXPECT_EQ(steps[1].step.action, HeapAction::kQuery);
+  EXPECT_EQ(steps[1].block.bytes, 10u);
+  EXPECT_EQ(steps[2].step.action, HeapAction::kOther);
+  EXPECT_EQ(steps[3].step.action, HeapAction::kOther);
 }
 
 TEST(Log2Histogram, Buckets) {
