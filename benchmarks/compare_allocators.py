@@ -459,7 +459,7 @@ def main():
         "threaded_churn": os.path.join(args.root, "benchmarks/threaded_churn"),
         "thread_patterns": os.path.join(args.root, "benchmarks/thread_patterns"),
         "tracer": os.path.join(args.root, "tracer/libmalloctrace.so"),
-        "tracetool": os.path.join(args.root, "replay/tracetool"),
+        "tracetool": os.path.join(args.root, "analysis/tracetool"),
     }
     for name, path in tools.items():
         if not os.path.exists(path):

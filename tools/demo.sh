@@ -16,7 +16,7 @@
 set -euo pipefail
 runfiles="${RUNFILES_DIR:-$0.runfiles}/alloclab"
 tracer="$runfiles/tracer/libmalloctrace.so"
-tracetool="$runfiles/replay/tracetool"
+tracetool="$runfiles/analysis/tracetool"
 replay="$runfiles/replay/replay"
 churn="$runfiles/benchmarks/threaded_churn"
 cd "${BUILD_WORKING_DIRECTORY:-.}"

@@ -1,5 +1,5 @@
 // Tests of TraceStats on hand-made event sequences.
-#include "replay/trace_stats.h"
+#include "analysis/trace_stats.h"
 
 #include <string>
 #include <vector>
@@ -8,7 +8,7 @@
 #include "gtest/gtest.h"
 #include "trace/test_events.h"
 
-namespace alloclab::replay {
+namespace alloclab::analysis {
 namespace {
 
 using trace::Event;
@@ -208,4 +208,4 @@ TEST(TraceStatsTest, HistogramLinesShowTheWholeRange) {
 }
 
 }  // namespace
-}  // namespace alloclab::replay
+}  // namespace alloclab::analysis

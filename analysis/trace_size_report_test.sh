@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # trace_size_report round-trips its traces and reports plausible sizes.
 set -euo pipefail
-out=$("$TEST_SRCDIR/$TEST_WORKSPACE/trace/trace_size_report" --events=20000 --out_dir="$TEST_TMPDIR")
+out=$("$TEST_SRCDIR/$TEST_WORKSPACE/analysis/trace_size_report" --events=20000 --out_dir="$TEST_TMPDIR")
 echo "$out"
 grep -q "matched the generator" <<<"$out"
 # Every workload row: raw bytes per event between 2 and 20, compressed below raw.

@@ -18,8 +18,8 @@
 // Streaming: the log is read in fixed-size pieces, one line at a time (at
 // most kMaxLineBytes), and events go straight to a TraceWriter: memory is
 // bounded whatever the log's length.
-#ifndef ALLOCLAB_REPLAY_MTRACE_IMPORT_H_
-#define ALLOCLAB_REPLAY_MTRACE_IMPORT_H_
+#ifndef ALLOCLAB_ANALYSIS_MTRACE_IMPORT_H_
+#define ALLOCLAB_ANALYSIS_MTRACE_IMPORT_H_
 
 #include <cstdint>
 #include <functional>
@@ -31,7 +31,7 @@
 #include "trace/event.h"
 #include "trace/io.h"
 
-namespace alloclab::replay {
+namespace alloclab::analysis {
 
 inline constexpr uint64_t kMtraceThreadId = 1;
 inline constexpr size_t kMaxMtraceLineBytes = 64 << 10;
@@ -85,6 +85,6 @@ absl::StatusOr<MtraceCounts> ImportMtrace(trace::ByteSource* log, trace::ByteSin
 // out_path is untouched).
 absl::StatusOr<MtraceCounts> ImportMtraceFile(const std::string& log_path, const std::string& out_path);
 
-}  // namespace alloclab::replay
+}  // namespace alloclab::analysis
 
-#endif  // ALLOCLAB_REPLAY_MTRACE_IMPORT_H_
+#endif  // ALLOCLAB_ANALYSIS_MTRACE_IMPORT_H_

@@ -6,8 +6,8 @@
 // Which block each event allocates, frees or resizes (inversions included)
 // is decided by trace::HeapHistory, the same history the replay's
 // preparation reads: the two cannot disagree.
-#ifndef ALLOCLAB_REPLAY_TRACE_STATS_H_
-#define ALLOCLAB_REPLAY_TRACE_STATS_H_
+#ifndef ALLOCLAB_ANALYSIS_TRACE_STATS_H_
+#define ALLOCLAB_ANALYSIS_TRACE_STATS_H_
 
 #include <cstdint>
 #include <map>
@@ -16,7 +16,7 @@
 #include "trace/event.h"
 #include "trace/heap_history.h"
 
-namespace alloclab::replay {
+namespace alloclab::analysis {
 
 class TraceStats {
  public:
@@ -38,6 +38,6 @@ class TraceStats {
   trace::HeapHistory<trace::NoExtra> heap_;
 };
 
-}  // namespace alloclab::replay
+}  // namespace alloclab::analysis
 
-#endif  // ALLOCLAB_REPLAY_TRACE_STATS_H_
+#endif  // ALLOCLAB_ANALYSIS_TRACE_STATS_H_

@@ -1,6 +1,6 @@
 // mtrace import: the line parser, the streaming line reader, the file
 // conversion with its write-then-rename.
-#include "replay/mtrace_import.h"
+#include "analysis/mtrace_import.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -13,7 +13,7 @@
 #include "trace/record_encoder.h"
 #include "trace/trace_writer.h"
 
-namespace alloclab::replay {
+namespace alloclab::analysis {
 namespace {
 
 using trace::Event;
@@ -298,4 +298,4 @@ absl::StatusOr<MtraceCounts> ImportMtraceFile(const std::string& log_path, const
   return counts;
 }
 
-}  // namespace alloclab::replay
+}  // namespace alloclab::analysis

@@ -12,13 +12,13 @@
 #include "gtest/gtest.h"
 #include "replay/op_stream.h"
 #include "replay/prepare.h"
-#include "replay/trace_stats.h"
+#include "analysis/trace_stats.h"
 #include "trace/ordered_reader.h"
 #include "trace/synthetic.h"
 #include "trace/test_events.h"
 #include "trace/trace_writer.h"
 
-namespace alloclab::replay {
+namespace alloclab::analysis {
 namespace {
 
 std::vector<std::string> g_paths;
@@ -35,7 +35,7 @@ void ExpectAgreement(const std::string& path, int* compared) {
   while ((*for_stats)->Next(&e)) stats.Add(e);
   const int fd = memfd_create("prepared", MFD_CLOEXEC);
   ASSERT_GE(fd, 0);
-  auto h = PrepareFromReader(**for_prepare, fd);
+  auto h = replay::PrepareFromReader(**for_prepare, fd);
   close(fd);
   if (!h.ok() || !(*for_stats)->status().ok()) {
     EXPECT_EQ(h.ok(), (*for_stats)->status().ok()) << path << ": one view read the whole trace, the other did not";
@@ -53,10 +53,10 @@ void ExpectAgreement(const std::string& path, int* compared) {
   EXPECT_EQ(h->untraced_reallocs, heap.untraced_reallocs());
   EXPECT_EQ(h->realloc_zero_frees, heap.realloc_zero_frees());
   EXPECT_EQ(h->failed_allocations, heap.failed_allocations());
-  for (int b = 0; b < kSizeBuckets; ++b) EXPECT_EQ(h->size_histogram[b], heap.sizes().bucket(b)) << "bucket " << b;
+  for (int b = 0; b < replay::kSizeBuckets; ++b) EXPECT_EQ(h->size_histogram[b], heap.sizes().bucket(b)) << "bucket " << b;
   // Every call the preparation replays is one the history resolved.
   uint64_t calls = 0;
-  for (int k = 0; k <= kMaxOpKind; ++k) calls += h->calls_by_kind[k];
+  for (int k = 0; k <= replay::kMaxOpKind; ++k) calls += h->calls_by_kind[k];
   EXPECT_EQ(calls, h->calls);
   ++*compared;
 }
@@ -91,10 +91,10 @@ TEST(PrepareStatsAgreement, OnSyntheticTracesWithCrossThreadFrees) {
 }
 
 }  // namespace
-}  // namespace alloclab::replay
+}  // namespace alloclab::analysis
 
 int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);
-  for (int i = 1; i < argc; ++i) alloclab::replay::g_paths.push_back(argv[i]);
+  for (int i = 1; i < argc; ++i) alloclab::analysis::g_paths.push_back(argv[i]);
   return RUN_ALL_TESTS();
 }

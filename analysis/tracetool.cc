@@ -5,22 +5,22 @@
 //   tracetool dump TRACE       one event per line
 //   tracetool import [--format=mtrace] LOG OUT   glibc mtrace log -> trace
 // All stream: validate and dump hold one chunk; stats replays the allocation
-// history in global seq order (trace/ordered_reader, replay/trace_stats),
+// history in global seq order (trace/ordered_reader, analysis/trace_stats),
 // holding a spill chunk per thread and the live set; import reads a line at
-// a time (replay/mtrace_import).
+// a time (analysis/mtrace_import).
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_format.h"
-#include "replay/mtrace_import.h"
-#include "replay/trace_stats.h"
+#include "analysis/mtrace_import.h"
+#include "analysis/trace_stats.h"
 #include "trace/event.h"
 #include "trace/ordered_reader.h"
 #include "trace/trace_reader.h"
 
-namespace alloclab::replay {
+namespace alloclab::analysis {
 namespace {
 
 using trace::Event;
@@ -141,16 +141,16 @@ int Import(int argc, char** argv) {
 }
 
 }  // namespace
-}  // namespace alloclab::replay
+}  // namespace alloclab::analysis
 
 int main(int argc, char** argv) {
-  if (argc < 2) return alloclab::replay::Usage();
+  if (argc < 2) return alloclab::analysis::Usage();
   const std::string command = argv[1];
-  if (command == "import") return alloclab::replay::Import(argc, argv);
+  if (command == "import") return alloclab::analysis::Import(argc, argv);
   if (command != "validate" && command != "stats" && command != "dump") {
     std::fprintf(stderr, "tracetool: unknown command '%s'\n", command.c_str());
-    return alloclab::replay::Usage();
+    return alloclab::analysis::Usage();
   }
-  if (argc != 3) return alloclab::replay::Usage();
-  return alloclab::replay::Run(command, argv[2]);
+  if (argc != 3) return alloclab::analysis::Usage();
+  return alloclab::analysis::Run(command, argv[2]);
 }

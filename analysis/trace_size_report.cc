@@ -3,7 +3,7 @@
 // with the format library, reads every file back with the streaming decoder,
 // checks it event by event against the generator, and prints bytes per event.
 //
-//   ./bazelw run //trace:trace_size_report -- --events=2000000
+//   ./bazelw run //analysis:trace_size_report -- --events=2000000
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -24,8 +24,16 @@ ABSL_FLAG(std::string, out_dir, "", "where to write the traces (default: $TMPDIR
 ABSL_FLAG(int, level, 3, "zstd level for the compressed variant");
 ABSL_FLAG(uint64_t, tick_ns, 1, "clock resolution of the recorded times, in nanoseconds");
 
-namespace alloclab::trace {
+namespace alloclab::analysis {
 namespace {
+
+using trace::Event;
+using trace::GenerateSynthetic;
+using trace::HeaderFields;
+using trace::OpenFileSink;
+using trace::SyntheticOptions;
+using trace::TraceReader;
+using trace::TraceWriter;
 
 struct Workload {
   std::string name;
@@ -131,9 +139,9 @@ int Main() {
 }
 
 }  // namespace
-}  // namespace alloclab::trace
+}  // namespace alloclab::analysis
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
-  return alloclab::trace::Main();
+  return alloclab::analysis::Main();
 }

@@ -1,6 +1,6 @@
 // Tests of the mtrace import on hand-written logs (the real log of a program
 // is checked by mtrace_import_program_test.sh).
-#include "replay/mtrace_import.h"
+#include "analysis/mtrace_import.h"
 
 #include <sys/stat.h>
 
@@ -18,7 +18,7 @@
 #include "trace/test_events.h"
 #include "trace/trace_reader.h"
 
-namespace alloclab::replay {
+namespace alloclab::analysis {
 namespace {
 
 using trace::Event;
@@ -366,4 +366,4 @@ TEST(MtraceImportFileTest, MissingLogOrUnwritableOutput) {
 }
 
 }  // namespace
-}  // namespace alloclab::replay
+}  // namespace alloclab::analysis

@@ -1,5 +1,5 @@
 // TraceStats: counts, live set, peak, histograms, inversions.
-#include "replay/trace_stats.h"
+#include "analysis/trace_stats.h"
 
 #include <algorithm>
 #include <utility>
@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_format.h"
 
-namespace alloclab::replay {
+namespace alloclab::analysis {
 
 constexpr size_t kMaxThreadLines = 32;
 
@@ -61,4 +61,4 @@ std::string TraceStats::ToString() const {
   return s;
 }
 
-}  // namespace alloclab::replay
+}  // namespace alloclab::analysis
