@@ -29,12 +29,21 @@ import sys
 import tempfile
 import time
 
-LIBDIR = "/usr/lib/x86_64-linux-gnu"
-SYSTEM_ALLOCATORS = {
-    "jemalloc": f"{LIBDIR}/libjemalloc.so.2",
-    "tcmalloc": f"{LIBDIR}/libtcmalloc_minimal.so.4",
-    "mimalloc": f"{LIBDIR}/libmimalloc.so.2",
-}
+# The installed comparison allocators, name -> shared object, from
+# tools/allocators.txt (generated from tools/allocators.bzl): main() fills it.
+SYSTEM_ALLOCATORS = {}
+
+
+def read_allocator_list(path):
+    """{name: .so} of the listed allocators that are preloaded from the system
+    (not glibc, which is no preload, nor buddy, which is built here)."""
+    listed = {}
+    with open(path) as f:
+        for line in f:
+            name, so, _package = line.split()
+            if so != "-" and so.startswith("/"):
+                listed[name] = so
+    return listed
 PYTHON = "/usr/bin/python3"
 
 
@@ -448,6 +457,7 @@ def main():
     if args.repeat < 1:
         fail("--repeat must be at least 1")
 
+    SYSTEM_ALLOCATORS.update(read_allocator_list(os.path.join(args.root, "tools/allocators.txt")))
     tools = {
         "buddy": os.path.join(args.root, "malloc/libbuddymalloc.so"),
         "malloc_benchmark": os.path.join(args.root, "malloc/malloc_benchmark"),

@@ -18,7 +18,15 @@ extern char** environ;
 namespace alloclab::replay {
 namespace {
 
-constexpr char kLibDir[] = "/usr/lib/x86_64-linux-gnu";
+// The comparison allocators (tools/allocators.bzl).
+struct Listed {
+  const char* name;
+  const char* so;       // "" for glibc; workspace-relative for buddy
+  const char* package;  // Debian's
+};
+constexpr Listed kListed[] = {
+#include "tools/allocators.inc"
+};
 
 bool Exists(const std::string& p) { return access(p.c_str(), R_OK) == 0; }
 
@@ -44,10 +52,21 @@ absl::Status CheckSharedObject(const std::string& name, const std::string& path)
   return absl::OkStatus();
 }
 
+const Listed* FindListed(const std::string& name) {
+  for (const Listed& l : kListed) {
+    if (name == l.name) return &l;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 const std::vector<std::string>& KnownAllocators() {
-  static const auto* names = new std::vector<std::string>{"buddy", "glibc", "jemalloc", "tcmalloc", "mimalloc"};
+  static const auto* names = [] {
+    auto* v = new std::vector<std::string>;
+    for (const Listed& l : kListed) v->push_back(l.name);
+    return v;
+  }();
   return *names;
 }
 
@@ -83,26 +102,15 @@ absl::StatusOr<Allocator> ResolveAllocator(const std::string& name) {
       path = env;
       a.redirected_by = "BUDDYMALLOC_SO";
     } else {
-      auto found = FindDataFile("malloc/libbuddymalloc.so");
+      auto found = FindDataFile(FindListed("buddy")->so);
       if (!found.ok()) return found.status();
       path = *found;
     }
-  } else if (name == "jemalloc" || name == "tcmalloc" || name == "mimalloc") {
-    struct Packaged {
-      const char* name;
-      const char* so;
-      const char* package;
-    };
-    static constexpr Packaged kDebian[] = {{"jemalloc", "libjemalloc.so.2", "libjemalloc2"},
-                                           {"tcmalloc", "libtcmalloc_minimal.so.4", "libtcmalloc-minimal4"},
-                                           {"mimalloc", "libmimalloc.so.2", "libmimalloc2.0"}};
-    for (const Packaged& p : kDebian) {
-      if (name != p.name) continue;
-      path = absl::StrCat(kLibDir, "/", p.so);
-      if (!Exists(path)) {
-        return absl::NotFoundError(absl::StrCat("allocator ", name, ": ", path,
-                                                " is not installed (Debian package ", p.package, ")"));
-      }
+  } else if (const Listed* l = FindListed(name); l != nullptr) {
+    path = l->so;
+    if (!Exists(path)) {
+      return absl::NotFoundError(
+          absl::StrCat("allocator ", name, ": ", path, " is not installed (Debian package ", l->package, ")"));
     }
   } else if (name.size() > 3 && (name.find(".so") != std::string::npos || name.find('/') != std::string::npos)) {
     path = name;

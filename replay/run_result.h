@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "replay/allocators.h"
+#include "replay/runner_report.h"
 
 namespace alloclab::replay {
 
@@ -24,35 +25,15 @@ struct IssuedThread {
   uint64_t published = 0;  // ops it had published as done (all a thread unwound mid-call leaves)
 };
 
-struct RunResult {
+// The runner's scalars (runner_report.h: ops, calls, threads, wall_ns,
+// rss_peak_bytes, ...) and the rest of its report.
+struct RunResult : RunnerScalars {
   std::string allocator;
-  // Measured: the ops and calls the runner issued and the hash of them
-  // (CombineChecksum over the threads' HashOp folds), not the prepared file's.
+  // Measured: the hash of the ops the runner issued (CombineChecksum over the
+  // threads' HashOp folds), not the prepared file's.
   uint64_t checksum = 0;
-  uint64_t ops = 0;
-  uint64_t calls = 0;
   std::vector<IssuedThread> issued;  // by traced thread
   uint64_t prepared_checksum = 0;    // the file the runner mapped
-  uint64_t threads = 0;
-  uint64_t workers = 0;              // OS threads that replayed them
-  uint64_t paced = 0;                // 1: --pace=recorded
-  uint64_t max_gap_ns = 0;
-  uint64_t call_ns = 0;              // paced: time inside the calls
-  uint64_t paced_sleep_ns = 0;       // paced: time waiting for recorded gaps
-  uint64_t wall_ns = 0;
-  uint64_t cpu_ns = 0;
-  uint64_t tsc_hz = 0;
-  uint64_t rss_base_bytes = 0;
-  uint64_t rss_peak_bytes = 0;
-  uint64_t rss_final_bytes = 0;
-  uint64_t rss_interval_us = 0;
-  uint64_t slop_requested = 0;
-  uint64_t slop_usable = 0;
-  uint64_t slop_samples = 0;
-  uint64_t alloc_failures = 0;
-  uint64_t waits_slept = 0;
-  uint64_t verified = 0;       // 1 when run with --verify
-  uint64_t verify_errors = 0;
   std::string first_verify_error;
   std::vector<std::string> substitutions;  // calls the allocator lacks, made another way
   struct RssPoint {

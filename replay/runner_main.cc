@@ -31,6 +31,7 @@
 #include <x86intrin.h>
 
 #include <atomic>
+#include <initializer_list>
 #include <cstdio>
 
 #include "base/clock.h"
@@ -43,6 +44,7 @@
 #include "replay/process_memory.h"
 #include "replay/replay_plan.h"
 #include "replay/replay_thread.h"
+#include "replay/runner_report.h"
 
 namespace alloclab::replay {
 namespace {
@@ -61,9 +63,19 @@ void WriteLine(const char* line, int n, size_t cap) {
   base::WriteFully(STDOUT_FILENO, line, static_cast<size_t>(n) < cap ? static_cast<size_t>(n) : cap - 1);
 }
 
-void Out(const char* fmt, unsigned long long a, unsigned long long b = 0, unsigned long long c = 0) {
+// "key n..." in decimal, on a line of its own.
+void OutNumbers(const char* key, std::initializer_list<uint64_t> numbers) {
   char line[160];
-  WriteLine(line, snprintf(line, sizeof line, fmt, a, b, c), sizeof line);
+  int n = snprintf(line, sizeof line, "%s", key);
+  for (uint64_t v : numbers) n += snprintf(line + n, sizeof line - n, " %llu", static_cast<unsigned long long>(v));
+  n += snprintf(line + n, sizeof line - n, "\n");
+  WriteLine(line, n, sizeof line);
+}
+
+// "key hash" with the hash in 16 hex digits.
+void OutHex(const char* key, uint64_t v) {
+  char line[64];
+  WriteLine(line, snprintf(line, sizeof line, "%s %016llx\n", key, static_cast<unsigned long long>(v)), sizeof line);
 }
 
 // "key text" on a line of its own.
@@ -279,16 +291,18 @@ int Main(int argc, char** argv) {
     issued_ops += progress[t].issued_ops;
     issued_calls += progress[t].issued_calls;
   }
-  Out("checksum %016llx\n", issued_checksum);
-  Out("ops %llu\n", issued_ops);
-  Out("calls %llu\n", issued_calls);
-  Out("prepared_checksum %016llx\n", h.checksum);
-  Out("threads %llu\n", nthreads);
-  Out("workers %llu\n", nworkers);
+  namespace key = runner_report;
+  RunnerScalars r;
+  r.ops = issued_ops;
+  r.calls = issued_calls;
+  r.threads = nthreads;
+  r.workers = nworkers;
+  OutHex(key::kChecksum, issued_checksum);
+  OutHex(key::kPreparedChecksum, h.checksum);
   for (uint64_t t = 0; t < nthreads; ++t) {
     char line[160];
     WriteLine(line,
-              snprintf(line, sizeof line, "thread %llu %llu %llu %016llx %llu %llu\n",
+              snprintf(line, sizeof line, "%s %llu %llu %llu %016llx %llu %llu\n", key::kThread,
                        static_cast<unsigned long long>(t), static_cast<unsigned long long>(progress[t].issued_ops),
                        static_cast<unsigned long long>(progress[t].issued_calls),
                        static_cast<unsigned long long>(progress[t].issued_hash),
@@ -296,53 +310,49 @@ int Main(int argc, char** argv) {
                        static_cast<unsigned long long>(progress[t].done.load(std::memory_order_relaxed))),
               sizeof line);
   }
-  Out("wall_ns %llu\n", wall);
-  Out("cpu_ns %llu\n", cpu1 - cpu0 > sampler_cpu ? cpu1 - cpu0 - sampler_cpu : 0);
-  Out("tsc_hz %llu\n", tsc_hz);
-  uint64_t slop_req = 0, slop_use = 0, slop_n = 0, failures = 0, slept = 0, call_cycles = 0, paced_sleep = 0;
+  r.wall_ns = wall;
+  r.cpu_ns = cpu1 - cpu0 > sampler_cpu ? cpu1 - cpu0 - sampler_cpu : 0;
+  r.tsc_hz = tsc_hz;
+  uint64_t call_cycles = 0;
   for (uint32_t w = 0; w < nworkers; ++w) {
-    slop_req += stats[w].slop_requested;
-    slop_use += stats[w].slop_usable;
-    slop_n += stats[w].slop_samples;
-    failures += stats[w].alloc_failures;
-    slept += stats[w].waits_slept;
+    r.slop_requested += stats[w].slop_requested;
+    r.slop_usable += stats[w].slop_usable;
+    r.slop_samples += stats[w].slop_samples;
+    r.alloc_failures += stats[w].alloc_failures;
+    r.waits_slept += stats[w].waits_slept;
     call_cycles += stats[w].call_cycles;
-    paced_sleep += stats[w].paced_sleep_ns;
+    r.paced_sleep_ns += stats[w].paced_sleep_ns;
   }
-  Out("paced %llu\n", paced ? 1 : 0);
+  r.paced = paced ? 1 : 0;
   if (paced) {
-    Out("max_gap_ns %llu\n", max_gap_ns);
-    Out("call_ns %llu\n",
-        tsc_hz == 0 ? 0 : static_cast<unsigned long long>(static_cast<double>(call_cycles) * 1e9 / tsc_hz));
-    Out("paced_sleep_ns %llu\n", paced_sleep);
+    r.max_gap_ns = max_gap_ns;
+    r.call_ns = tsc_hz == 0 ? 0 : static_cast<uint64_t>(static_cast<double>(call_cycles) * 1e9 / tsc_hz);
+  } else {
+    r.paced_sleep_ns = 0;
   }
-  Out("rss_base_bytes %llu\n", base);
-  Out("rss_peak_bytes %llu\n", peak);
-  Out("rss_final_bytes %llu\n", final_rss);
-  Out("rss_interval_us %llu\n", interval_us);
-  Out("slop_requested %llu\n", slop_req);
-  Out("slop_usable %llu\n", slop_use);
-  Out("slop_samples %llu\n", slop_n);
-  Out("alloc_failures %llu\n", failures);
-  Out("waits_slept %llu\n", slept);
-  for (int i = 0; i < Entry().substitution_count; ++i) OutText("substituted", Entry().substitutions[i]);
-  for (int i = 0; i < npoints; ++i) Out("rss_point %llu %llu %llu\n", points[i].ops, points[i].ns, points[i].bytes);
-  Out("rss_point %llu %llu %llu\n", issued_ops, wall, final_rss);
+  r.rss_base_bytes = base;
+  r.rss_peak_bytes = peak;
+  r.rss_final_bytes = final_rss;
+  r.rss_interval_us = interval_us;
+  for (int i = 0; i < Entry().substitution_count; ++i) OutText(key::kSubstituted, Entry().substitutions[i]);
+  for (int i = 0; i < npoints; ++i) OutNumbers(key::kRssPoint, {points[i].ops, points[i].ns, points[i].bytes});
+  OutNumbers(key::kRssPoint, {issued_ops, wall, final_rss});
   for (int k = 1; k <= kMaxOpKind; ++k) {
     for (int b = 0; b < kLatencyBuckets; ++b) {
       uint64_t n = 0;
       for (uint32_t w = 0; w < nworkers; ++w) n += stats[w].latency[k][b];
-      if (n != 0) Out("latency %llu %llu %llu\n", static_cast<unsigned long long>(k), LatencyBucketFloor(b), n);
+      if (n != 0) OutNumbers(key::kLatency, {static_cast<uint64_t>(k), LatencyBucketFloor(b), n});
     }
   }
-  uint64_t verify_errors = 0;
   for (uint32_t w = 0; w < nworkers; ++w) {
-    if (stats[w].verify_errors != 0 && verify_errors == 0) OutText("verify_error", stats[w].first_error);
-    verify_errors += stats[w].verify_errors;
+    if (stats[w].verify_errors != 0 && r.verify_errors == 0) OutText(key::kVerifyError, stats[w].first_error);
+    r.verify_errors += stats[w].verify_errors;
   }
-  Out("verified %llu\n", verify ? 1 : 0);
-  Out("verify_errors %llu\n", verify_errors);
-  Out("end %llu\n", 1);
+  r.verified = verify ? 1 : 0;
+#define ALLOCLAB_OUT_SCALAR(name) OutNumbers(#name, {r.name});
+  ALLOCLAB_RUNNER_SCALARS(ALLOCLAB_OUT_SCALAR)
+#undef ALLOCLAB_OUT_SCALAR
+  OutNumbers(key::kEnd, {1});
   return 0;
 }
 

@@ -1,6 +1,7 @@
 """Test macros shared by the end-to-end suites."""
 
 load("//malloc:variants.bzl", "RUNTIME_VARIANTS", "allocator_variant_labels")
+load("//tools:allocators.bzl", "ALLOCATOR_NAMES")
 
 def allocator_variants():
     """Every allocator variant a suite runs against: name -> (.so label, env).
@@ -49,7 +50,7 @@ def preload_program_test(name, script, allocator = "//malloc:libbuddymalloc.so",
         **kwargs
     )
 
-ALL_ALLOCATORS = ["buddy", "glibc", "jemalloc", "tcmalloc", "mimalloc"]
+ALL_ALLOCATORS = ALLOCATOR_NAMES
 
 def _allocator_suffix(allocator):
     if allocator.startswith("//") or allocator.startswith(":"):

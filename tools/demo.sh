@@ -40,15 +40,16 @@ fi
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-# The comparison allocators that are installed (./bazelw installs them all).
-allocators=buddy,glibc
-for a in jemalloc:libjemalloc.so.2 tcmalloc:libtcmalloc_minimal.so.4 mimalloc:libmimalloc.so.2; do
-  if [[ -e /usr/lib/x86_64-linux-gnu/${a#*:} ]]; then
-    allocators+=",${a%%:*}"
-  else
-    echo "   (${a%%:*} is not installed: left out)"
+# The comparison allocators (tools/allocators.bzl) that are installed
+# (./bazelw installs them all).
+allocators=
+while read -r name so _package; do
+  if [[ $so == /* && ! -e $so ]]; then
+    echo "   ($name is not installed: left out)"
+    continue
   fi
-done
+  allocators+="${allocators:+,}$name"
+done <"$runfiles/tools/allocators.txt"
 
 # trace_command NAME COMMAND: traces every process of COMMAND (the shell, what
 # it execs and forks) into $out/NAME.*.pb; prints the largest trace's path.
