@@ -8,9 +8,10 @@
 // pattern written over each block's whole usable size is intact whenever the
 // block is touched and when it is freed. Any violation aborts.
 //
-// The binary runs on the buddy allocator (//malloc as its malloc, checked at
-// start): //malloc:malloc_fuzz (tools/fuzz.bzl) and fuzz/run_fuzzers.sh, which
-// links it with libFuzzer (without ASan, whose malloc would replace ours).
+// The calls go to the buddy allocator: in the default build the binary runs
+// on it (//malloc as its malloc, checked at start); under a sanitizer and
+// under --config=fuzz, whose runtime owns the process's malloc, they go to
+// the allocator's internal API (malloc/testing/api_under_test.h).
 #include <dlfcn.h>
 #include <malloc.h>
 #include <unistd.h>
@@ -26,7 +27,11 @@
 #include <string>
 #include <thread>
 
+#include "malloc/testing/api_under_test.h"
+
 namespace {
+
+ALLOCLAB_USE_API_UNDER_TEST;
 
 constexpr int kSlots = 64;
 // Live requested bytes stay below this: inputs never exhaust memory.
@@ -385,8 +390,9 @@ void Step(Input& in, int depth) {
 
 // Whether malloc is the one linked into this executable (ours), not libc's.
 bool RunsOnOurAllocator() {
+  if (alloclab::malloc::api_under_test::kInternalApi) return true;
   Dl_info self, m;
-  void* (*fn)(size_t) = &malloc;
+  void* (*fn)(size_t) = &::malloc;
   return dladdr(reinterpret_cast<void*>(&RunsOnOurAllocator), &self) != 0 &&
          dladdr(reinterpret_cast<void*>(fn), &m) != 0 && self.dli_fbase == m.dli_fbase;
 }

@@ -5,8 +5,8 @@
 // its threads with the recorded waits never deadlocks, every slot is used
 // only between an allocation and its free, and every two ops on one slot from
 // different threads are ordered by the waits (no race in any interleaving).
-// Any violation aborts. Built by //replay:prepare_fuzz (tools/fuzz.bzl) and by
-// fuzz/run_fuzzers.sh with libFuzzer.
+// Any violation aborts. Built by //replay:prepare_fuzz (tools/fuzz.bzl), fuzzed
+// with libFuzzer under --config=fuzz.
 #include <sys/mman.h>
 #include <unistd.h>
 

@@ -1,11 +1,14 @@
 """fuzz_test: a libFuzzer-style target that `bazel test` runs briefly.
 
 The target's sources define `extern "C" int LLVMFuzzerTestOneInput(const
-uint8_t*, size_t)`. Here it is linked with //fuzz:fuzz_driver_main (no
-libFuzzer needed: the default gcc build), which runs it over the seed corpus
-and a bounded number of deterministic mutations of it. fuzz/run_fuzzers.sh
-builds the same sources with clang's libFuzzer and sanitizers for real,
-coverage-guided fuzzing; it finds the targets by their "fuzz_target" tag.
+uint8_t*, size_t)`. In the default build it is linked with
+//fuzz:fuzz_driver_main (no libFuzzer needed: gcc), which runs it over the
+seed corpus and a bounded number of deterministic mutations of it. Under
+--config=fuzz (.bazelrc: clang 14, -fsanitize=fuzzer-no-link,address,undefined
+on everything) it is linked with //fuzz:libfuzzer_main instead, for real
+coverage-guided fuzzing:
+  bazel run --config=fuzz //trace:trace_reader_fuzz -- -max_total_time=60
+fuzz/run_fuzzers.sh fuzzes every target tagged "fuzz_target" that way.
 """
 
 load("//tools:build_defs.bzl", "ALLOCLAB_COPTS", "NO_MALLOC_SANITIZERS")
@@ -51,9 +54,15 @@ def fuzz_test(
     )
     extra = {}
     if malloc:
-        extra["malloc"] = malloc
-        # Not under asan/tsan: their runtime is the process's malloc.
-        tags = tags + NO_MALLOC_SANITIZERS
+        # Under a sanitizer (fuzzing included) its runtime is the process's
+        # malloc: the target then calls the allocator's internal API
+        # (malloc/testing/api_under_test.h) and runs on the sanitizer's heap.
+        extra["malloc"] = select({
+            "//tools:asan": None,
+            "//tools:tsan": None,
+            "//tools:fuzz": None,
+            "//conditions:default": malloc,
+        })
     native.cc_test(
         name = name,
         srcs = srcs,
@@ -61,15 +70,21 @@ def fuzz_test(
         # Static: the driver's main must find the target's symbol, and a
         # malloc = target links only its own objects otherwise.
         linkstatic = True,
-        deps = deps + ["//fuzz:fuzz_driver_main"],
+        deps = deps + select({
+            "//tools:fuzz": ["//fuzz:libfuzzer_main"],
+            "//conditions:default": ["//fuzz:fuzz_driver_main"],
+        }),
         data = [":" + name + "_corpus"],
         args = [
             "--mutations=%d" % mutations,
             "--max_seconds=%d" % max_seconds,
             "--max_len=%d" % max_len,
             "--max_memory_mb=%d" % max_memory_mb,
-            "$(rootpaths :%s_corpus)" % name,
-        ],
+        ] + select({
+            # libfuzzer_main copies these seeds into its growing corpus.
+            "//tools:fuzz": ["--seeds_begin", "$(rootpaths :%s_corpus)" % name, "--seeds_end"],
+            "//conditions:default": ["$(rootpaths :%s_corpus)" % name],
+        }),
         tags = tags + ["fuzz_target"],
         size = size,
         **dict(extra, **kwargs)

@@ -3,7 +3,7 @@
 // allocate without bound, and they must agree. Whatever is accepted must keep
 // the reader's promises (valid kinds, thread ids, per-thread seq order) and
 // survive re-encoding by TraceWriter unchanged. Built by //trace:trace_reader_fuzz
-// (tools/fuzz.bzl) and by fuzz/run_fuzzers.sh with libFuzzer.
+// (tools/fuzz.bzl), fuzzed with libFuzzer under --config=fuzz.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
