@@ -7,9 +7,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "malloc/arenas.h"
-#include "malloc/init.h"
+#include "malloc/arena_registry.h"
 #include "malloc/huge.h"
+#include "malloc/init.h"
 
 namespace alloclab::malloc {
 

@@ -8,7 +8,7 @@
 #include <atomic>
 
 #include "base/spin_lock.h"
-#include "malloc/arenas.h"
+#include "malloc/arena_registry.h"
 #include "malloc/hardening.h"
 #include "malloc/huge.h"
 #include "malloc/meta_alloc.h"

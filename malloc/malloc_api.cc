@@ -11,7 +11,7 @@
 
 #include "base/spin_lock.h"
 #include "malloc/alloc.h"
-#include "malloc/arenas.h"
+#include "malloc/arena_registry.h"
 #include "malloc/c_calls.h"
 #include "malloc/init.h"
 #include "malloc/stats.h"

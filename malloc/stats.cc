@@ -3,7 +3,7 @@
 
 #include "base/decimal.h"
 #include "malloc/alloc.h"
-#include "malloc/arenas.h"
+#include "malloc/arena_registry.h"
 #include "malloc/huge.h"
 #include "malloc/meta_alloc.h"
 #include "malloc/platform.h"

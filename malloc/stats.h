@@ -8,7 +8,7 @@
 #include <cstddef>
 
 #include "malloc/arena.h"
-#include "malloc/arenas.h"
+#include "malloc/arena_registry.h"
 
 namespace alloclab::malloc {
 

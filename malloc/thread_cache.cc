@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "base/spin_lock.h"
-#include "malloc/arenas.h"
+#include "malloc/arena_registry.h"
 #include "malloc/platform.h"
 #include "malloc/segment.h"
 

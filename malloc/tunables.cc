@@ -9,7 +9,7 @@
 #include "base/env_setting.h"
 #include "malloc/alloc.h"
 #include "malloc/arena.h"
-#include "malloc/arenas.h"
+#include "malloc/arena_registry.h"
 #include "malloc/platform.h"
 #include "malloc/segment.h"
 #include "malloc/size_classes.h"

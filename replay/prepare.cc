@@ -13,6 +13,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "base/fd_io.h"
+#include "trace/event.h"
 #include "trace/heap_history.h"
 
 namespace alloclab::replay {

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "replay/op_stream.h"
+
 namespace alloclab::replay {
 namespace {
 

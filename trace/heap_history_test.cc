@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "trace/event.h"
 #include "trace/test_events.h"
 
 namespace alloclab::trace {

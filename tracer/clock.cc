@@ -19,7 +19,7 @@ void ReadWhileStopped() {
 
 namespace {
 
-uint32_t g_last_tick = 0;  // the last value Tick() published (background thread only)
+uint32_t g_last_tick = 0;  // the last value Tick() published (helper thread only)
 
 }  // namespace
 

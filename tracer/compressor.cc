@@ -25,7 +25,7 @@ namespace {
 
 constexpr int kLevel = 1;  // fast: about 250 MB/s of raw trace on one core here
 // A slot is compressed in pieces of this size, with the caller's between()
-// after each (the background thread keeps the clock's tick going).
+// after each (the helper thread keeps the clock's tick going).
 constexpr size_t kPieceBytes = 64 << 10;
 
 void* MapAnonymous(size_t n) {

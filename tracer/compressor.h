@@ -1,6 +1,6 @@
 // Compressor: turns the raw trace into its compact, zstd-compressed form
-// while the program runs, off the recording threads. The tracer's background
-// thread (background.h) compresses each slot its writer has released (a
+// while the program runs, off the recording threads. The tracer's helper
+// thread (helper_thread.h) compresses each slot its writer has released (a
 // thread's slots in their order) into an unnamed file (O_TMPFILE) beside the
 // trace; at a normal exit the rest is compressed and the unnamed file
 // replaces the raw one. Until
@@ -25,12 +25,12 @@ class Compressor {
   // cannot (the trace then stays raw). Call once the file is open.
   bool Open(TraceFile* file);
 
-  // The background thread: compresses the next released slot that can go
+  // The helper thread: compresses the next released slot that can go
   // now, calling between() after each piece of it (every 64 KiB); false if
   // there was none.
   bool CompressNext(void (*between)());
 
-  // At a normal exit, with nothing recording and the background thread
+  // At a normal exit, with nothing recording and the helper thread
   // stopped: compresses the rest, and replaces the raw file with the
   // compressed one. Returns false (the raw file stays) on any failure.
   bool Finish();

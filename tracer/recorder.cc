@@ -15,9 +15,9 @@
 #include "base/decimal.h"
 #include "base/spin_lock.h"
 #include "trace/record_encoder.h"
-#include "tracer/background.h"
 #include "tracer/clock.h"
 #include "tracer/compressor.h"
+#include "tracer/helper_thread.h"
 #include "tracer/settings.h"
 #include "tracer/stacks.h"
 #include "tracer/trace_file.h"
@@ -44,15 +44,15 @@ using trace::Kind;
 
 TraceFile g_file;
 Compressor g_compressor;
-Background g_background;
+HelperThread g_helper;
 pthread_key_t g_exit_key;
 char g_parent_path[kMaxPath];
 uint64_t g_ticks_per_second = 0;
 uint32_t g_exec_depth = 0;  // execs this pid went through while traced
 Settings g_settings;
 
-// The background thread does not record its own calls (zstd's, libc's).
-void BackgroundThreadInit() { t_state.inside = true; }
+// The helper thread does not record its own calls (zstd's, libc's).
+void HelperThreadInit() { t_state.inside = true; }
 
 // Whether a trace file is open (tracing set up); g_tracing is whether calls
 // are recorded now, which capture on demand switches.
@@ -133,12 +133,12 @@ bool AnotherThreadInside() {
   return false;
 }
 
-// Gives the thread's slot back, to the background thread (which starts then
+// Gives the thread's slot back, to the helper thread (which starts then
 // the first time).
 void ReleaseThreadSlot(ThreadState& t) {
   if (t.slot.data == nullptr) return;
   g_file.ReleaseSlot(&t.slot);
-  g_background.Notify();
+  g_helper.Notify();
 }
 
 bool NewSlot(ThreadState& t) {
@@ -191,8 +191,8 @@ namespace {
 bool OpenTrace(const TraceFileInfo& info, uint64_t maps_seq) {
   if (!g_file.Open(info)) return false;
   const bool compressed = !g_settings.raw && g_compressor.Open(&g_file);
-  g_background.Open(
-      {&g_file, compressed ? &g_compressor : nullptr, &g_seq, BackgroundThreadInit, WritePendingWindowEvents});
+  g_helper.Open(
+      {&g_file, compressed ? &g_compressor : nullptr, &g_seq, HelperThreadInit, WritePendingWindowEvents});
   WriteMemoryMaps(g_file, maps_seq);
   return true;
 }
@@ -303,8 +303,8 @@ void FinishTracing(void*) {
   WritePendingWindowEvents();
   WriteMemoryMaps(g_file, seq);  // libraries loaded since the start
   if (g_seq.load() != seq) return;
-  // A background thread that does not stop still works on both: raw.
-  if (g_background.Started() && !g_background.Stop()) return;
+  // A helper thread that does not stop still works on both: raw.
+  if (g_helper.Started() && !g_helper.Stop()) return;
   g_file.DiscardPrepared();
   g_compressor.Finish();
 }
@@ -369,7 +369,7 @@ void ChildAfterFork(uint64_t fork_seq) {
   size_t i = 0;
   for (; src[i] != '\0' && i + 1 < sizeof(g_parent_path); ++i) g_parent_path[i] = src[i];
   g_parent_path[i] = '\0';
-  g_background.Abandon();
+  g_helper.Abandon();
   g_file.Abandon();
   // Only the forking thread lives on here; it registers again at its next event.
   for (auto& slot : g_tracked) slot.store(nullptr, std::memory_order_relaxed);

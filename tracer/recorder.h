@@ -121,7 +121,7 @@ void StartTracing();
 // only flips the switch and notes a WINDOW event, with its seq and time taken
 // then; the event is written later, outside the handler (which may have
 // interrupted a thread inside the tracer), under a thread id of its own
-// (kWindowThreadId), at the next slot change, thread start, background turn
+// (kWindowThreadId), at the next slot change, thread start, helper-thread turn
 // or exit. A block allocated while recording was off is known only by its
 // free: the replay counts it as an unknown free and skips it.
 inline constexpr uint64_t kWindowThreadId = uint64_t{1} << 32;  // above any tid

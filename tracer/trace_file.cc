@@ -351,7 +351,7 @@ void TraceFile::Abandon() {
   DropSlot(&side_slot_);
   side_used_ = 0;
   side_lock_.Reset();
-  // The parent's background thread may have been changing the pool at the
+  // The parent's helper thread may have been changing the pool at the
   // fork: its entries are not trusted, and their mappings (of the parent's
   // file, never written here) are left as they are.
   prepared_count_ = 0;

@@ -5,7 +5,7 @@
 // allocates: paths live in fixed buffers (made absolute, so a chdir does not
 // move them), and space is reserved with fallocate so that a full disk stops
 // tracing instead of raising SIGBUS. Every slot is listed in a table, which
-// the compressor (compressor.h) reads. The background thread keeps a few
+// the compressor (compressor.h) reads. The helper thread keeps a few
 // full-size slots prepared (reserved, mapped, every page faulted in), so that
 // a busy thread moves to its next slot without a system call or page fault.
 // A thread's slots lie in increasing file order, as the format requires of
@@ -76,11 +76,11 @@ class TraceFile {
   // ready there.
   Slot ReserveSlot(size_t bytes, uint32_t owner, uint64_t after = 0);
 
-  // The background thread: tops the prepared slots up to kPreparedSlots,
+  // The helper thread: tops the prepared slots up to kPreparedSlots,
   // after dropping those that lie before a full-size slot a writer had to
   // reserve itself (that writer can never take them).
   void PrepareSlots();
-  // At exit, with the background thread stopped: gives back the prepared
+  // At exit, with the helper thread stopped: gives back the prepared
   // slots nobody took (their blocks; the file keeps its length).
   void DiscardPrepared();
   // The writer is done with the slot: unmapped, and released in the table.
@@ -143,7 +143,7 @@ class TraceFile {
   SlotEntry* slots_ = nullptr;  // kMaxSlots entries, mapped at the first Open
   std::atomic<uint32_t> slot_count_{0};
   std::atomic<bool> failed_{false};
-  // Writers only try the lock: when the background thread holds it, they
+  // Writers only try the lock: when the helper thread holds it, they
   // prepare their own slot.
   base::SpinLock prepared_lock_;
   Prepared prepared_[kPreparedSlots] = {};  // in file order

@@ -323,13 +323,13 @@ TEST(Tracer, StacksAreDeduplicatedAndSymbolisable) {
   }
 }
 
-// The clock reuses a thread's reading for a few events while the background
+// The clock reuses a thread's reading for a few events while the helper
 // thread's tick runs: an event after a pause must still carry its own time,
 // whether other threads keep the tick going or the program is quiet, and a
 // busy phase must not look frozen. (Bounds are loose: these are not timings
 // of the tracer, only whether the times mean what they say. Pauses shorter
 // than the quiet spell are not tested: whether the tick moves during them
-// depends on the background thread getting a CPU, which a loaded CI machine
+// depends on the helper thread getting a CPU, which a loaded CI machine
 // does not promise.)
 TEST(Tracer, EventTimesFollowPausesAndBusyPhases) {
   const std::string dir = std::string(getenv("TEST_TMPDIR")) + "/pauses";

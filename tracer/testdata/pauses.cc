@@ -43,7 +43,7 @@ uint64_t NowNs() {
 }  // namespace
 
 int main() {
-  Churn(200000);  // fills the first trace slots: the tracer's background thread runs
+  Churn(200000);  // fills the first trace slots: the tracer's helper thread runs
   std::atomic<bool> stop{false};
   std::thread ticking([&] {
     while (!stop.load()) Churn(1000);

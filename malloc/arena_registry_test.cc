@@ -1,7 +1,7 @@
 // Arenas and threads: threads spread over arenas and release them at exit,
 // per-CPU binding, blocks freed by other threads (all-to-all), and no memory
 // growth from thread churn or producer/consumer hand-offs.
-#include "malloc/arenas.h"
+#include "malloc/arena_registry.h"
 
 #include <malloc.h>
 #include <sched.h>

@@ -1,5 +1,5 @@
-// The process's arenas and which one a thread uses. Two ways to bind threads
-// to arenas:
+// The arena registry: the process's arenas and which one a thread uses. Two
+// ways to bind threads to arenas:
 //  - per thread (default): a thread is attached, when its cache activates, to
 //    the arena with the fewest attached threads, among at most ArenaLimit()
 //    arenas (the CPU count unless BUDDYMALLOC_ARENAS says otherwise); threads
@@ -7,8 +7,8 @@
 //  - per CPU (BUDDYMALLOC_PER_CPU=1): every slow-path operation takes the
 //    arena of the CPU it runs on (sched_getcpu), each behind its own lock.
 // Arena 0 grows with the program break; the others with mmap.
-#ifndef ALLOCLAB_MALLOC_ARENAS_H_
-#define ALLOCLAB_MALLOC_ARENAS_H_
+#ifndef ALLOCLAB_MALLOC_ARENA_REGISTRY_H_
+#define ALLOCLAB_MALLOC_ARENA_REGISTRY_H_
 
 #include <atomic>
 
@@ -61,4 +61,4 @@ void ForEachArena(F f) {
 
 }  // namespace alloclab::malloc
 
-#endif  // ALLOCLAB_MALLOC_ARENAS_H_
+#endif  // ALLOCLAB_MALLOC_ARENA_REGISTRY_H_

@@ -1,4 +1,4 @@
-// Background: the tracer's one thread of its own. It keeps the event clock's
+// HelperThread: the tracer's one thread of its own. It keeps the event clock's
 // tick (clock.h) while events flow, keeps slots prepared for the recording
 // threads (trace_file.h), and runs the compressor (compressor.h), so that
 // none of this work lands on the program's threads. Started at the first slot
@@ -6,8 +6,8 @@
 // every signal blocked; stopped at a normal exit; gone in a forked child
 // until the child gives back a slot of its own. Nothing here allocates (but
 // pthread_create does, untraced: the new thread's TLS).
-#ifndef ALLOCLAB_TRACER_BACKGROUND_H_
-#define ALLOCLAB_TRACER_BACKGROUND_H_
+#ifndef ALLOCLAB_TRACER_HELPER_THREAD_H_
+#define ALLOCLAB_TRACER_HELPER_THREAD_H_
 
 #include <sys/types.h>
 
@@ -19,7 +19,7 @@
 
 namespace alloclab::tracer {
 
-class Background {
+class HelperThread {
  public:
   struct Work {
     TraceFile* file;
@@ -67,4 +67,4 @@ class Background {
 
 }  // namespace alloclab::tracer
 
-#endif  // ALLOCLAB_TRACER_BACKGROUND_H_
+#endif  // ALLOCLAB_TRACER_HELPER_THREAD_H_

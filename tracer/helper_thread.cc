@@ -1,5 +1,5 @@
-// Background: starting, running and stopping the tracer's thread.
-#include "tracer/background.h"
+// HelperThread: starting, running and stopping the tracer's thread.
+#include "tracer/helper_thread.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -19,7 +19,7 @@ constexpr uint64_t kQuietWaitNs = 1000000000;  // quiet: the first event wakes i
 using base::FutexWait;
 using base::FutexWake;
 
-Background* g_running = nullptr;  // the one whose thread runs, for WakeRunning
+HelperThread* g_running = nullptr;  // the one whose thread runs, for WakeRunning
 
 // Called by the first event that reads the clock after the tick stopped.
 void WakeRunning() {
@@ -28,18 +28,18 @@ void WakeRunning() {
 
 }  // namespace
 
-void Background::TickBetweenPieces() {
+void HelperThread::TickBetweenPieces() {
   if (g_running != nullptr) g_running->MaybeTick();
 }
 
-void Background::Open(const Work& work) {
+void HelperThread::Open(const Work& work) {
   work_ = work;
   stop_.store(false);
   state_.store(0);
   done_.store(0);
 }
 
-void Background::Notify() {
+void HelperThread::Notify() {
   if (work_.file == nullptr) return;
   wake_.fetch_add(1, std::memory_order_release);
   const int state = state_.load(std::memory_order_acquire);
@@ -69,14 +69,14 @@ void Background::Notify() {
   }
 }
 
-void* Background::ThreadMain(void* self) {
-  auto* b = static_cast<Background*>(self);
+void* HelperThread::ThreadMain(void* self) {
+  auto* b = static_cast<HelperThread*>(self);
   if (b->work_.thread_init != nullptr) b->work_.thread_init();
   b->Run();
   return nullptr;
 }
 
-void Background::MaybeTick() {
+void HelperThread::MaybeTick() {
   const uint64_t now = MonotonicNs();
   // Quiet, any wake-up may be the first event after the pause.
   if (now < next_tick_ && quiet_ < kQuietTicks) return;
@@ -93,7 +93,7 @@ void Background::MaybeTick() {
   next_tick_ = now + (quiet_ < kQuietTicks ? kTickNs : kQuietWaitNs);
 }
 
-void Background::Run() {
+void HelperThread::Run() {
   events_at_tick_ = work_.events->load(std::memory_order_relaxed);
   next_tick_ = 0;
   quiet_ = 0;
@@ -114,7 +114,7 @@ void Background::Run() {
   FutexWake(&done_);
 }
 
-bool Background::Stop() {
+bool HelperThread::Stop() {
   // Not started, or started by the parent of a process forked without
   // atfork handlers (_Fork, clone): no thread to wait for.
   if (state_.load() != 1 || getpid() != pid_) return false;
@@ -127,7 +127,7 @@ bool Background::Stop() {
   return done_.load(std::memory_order_acquire) != 0;
 }
 
-void Background::Abandon() {
+void HelperThread::Abandon() {
   Open({});  // Notify does nothing until the child opens its own trace
   g_running = nullptr;
   StopTicking(nullptr);

@@ -1,6 +1,6 @@
 // The arena registry: lazily initialised arenas, thread attachment counts,
 // per-CPU selection.
-#include "malloc/arenas.h"
+#include "malloc/arena_registry.h"
 
 #include <sched.h>
 
