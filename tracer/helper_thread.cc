@@ -12,10 +12,6 @@
 namespace alloclab::tracer {
 namespace {
 
-constexpr uint64_t kTickNs = 1000000;        // the clock's tick while events flow
-constexpr int kQuietTicks = 8;               // ticks without an event before it stops ticking
-constexpr uint64_t kQuietWaitNs = 1000000000;  // quiet: the first event wakes it (StopTicking)
-
 using base::FutexWait;
 using base::FutexWake;
 
@@ -77,26 +73,20 @@ void* HelperThread::ThreadMain(void* self) {
 }
 
 void HelperThread::MaybeTick() {
-  const uint64_t now = MonotonicNs();
-  // Quiet, any wake-up may be the first event after the pause.
-  if (now < next_tick_ && quiet_ < kQuietTicks) return;
-  const uint64_t events = work_.events->load(std::memory_order_relaxed);
-  if (events != events_at_tick_) {
-    quiet_ = 0;
-  } else if (quiet_ < kQuietTicks && ++quiet_ == kQuietTicks) {
-    StopTicking(WakeRunning);  // idle: no reason to wake every millisecond
+  switch (tick_.Step(MonotonicNs(), work_.events->load(std::memory_order_relaxed))) {
+    case TickPolicy::Action::kTick:
+      Tick();
+      break;
+    case TickPolicy::Action::kStop:
+      StopTicking(WakeRunning);  // the first event that reads the clock wakes us
+      break;
+    case TickPolicy::Action::kNone:
+      break;
   }
-  // The tick moves with time, not with events: a pause of every thread
-  // shorter than the quiet spell must still end readings' reuse.
-  if (quiet_ < kQuietTicks) Tick();
-  events_at_tick_ = events;
-  next_tick_ = now + (quiet_ < kQuietTicks ? kTickNs : kQuietWaitNs);
 }
 
 void HelperThread::Run() {
-  events_at_tick_ = work_.events->load(std::memory_order_relaxed);
-  next_tick_ = 0;
-  quiet_ = 0;
+  tick_.Reset(work_.events->load(std::memory_order_relaxed));
   g_running = this;
   while (!stop_.load(std::memory_order_acquire)) {
     const uint32_t seen = wake_.load(std::memory_order_acquire);
@@ -106,7 +96,7 @@ void HelperThread::Run() {
     // One slot at a time, ticking between its pieces.
     if (work_.compressor != nullptr && work_.compressor->CompressNext(TickBetweenPieces)) continue;
     const uint64_t after = MonotonicNs();
-    if (after < next_tick_) FutexWait(&wake_, seen, next_tick_ - after);
+    if (after < tick_.next_tick_ns()) FutexWait(&wake_, seen, tick_.next_tick_ns() - after);
   }
   StopTicking(nullptr);
   g_running = nullptr;

@@ -15,6 +15,7 @@
 #include <cstdint>
 
 #include "tracer/compressor.h"
+#include "tracer/tick_policy.h"
 #include "tracer/trace_file.h"
 
 namespace alloclab::tracer {
@@ -59,10 +60,7 @@ class HelperThread {
   std::atomic<int> state_{0};      // 0 not started, 1 running, 2 could not start
   std::atomic<uint32_t> done_{0};  // futex word: Run returned
   pid_t pid_ = 0;                  // the process the thread runs in
-  // The thread's own tick state.
-  uint64_t events_at_tick_ = 0;
-  uint64_t next_tick_ = 0;
-  int quiet_ = 0;
+  TickPolicy tick_;  // the thread's own
 };
 
 }  // namespace alloclab::tracer

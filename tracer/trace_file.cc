@@ -129,7 +129,7 @@ bool TraceFile::WriteHeader(const TraceFileInfo& info, uint64_t* header_end) {
 }
 
 bool TraceFile::Open(const TraceFileInfo& info) {
-  const char* env = getenv("MALLOC_TRACE_FILE");
+  const char* env = info.path_pattern != nullptr ? info.path_pattern : getenv("MALLOC_TRACE_FILE");
   if (env == nullptr || *env == '\0') env = kDefaultName;
   // Absolute, so that the program's chdir does not move where the file is
   // replaced by its compressed form at exit.

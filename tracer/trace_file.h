@@ -58,12 +58,15 @@ struct TraceFileInfo {
   bool forked = false;
   uint64_t fork_seq = 0;
   const char* parent_trace = nullptr;
+  // Where the file goes, as MALLOC_TRACE_FILE would say it; nullptr: from
+  // MALLOC_TRACE_FILE, else "malloctrace.%p.pb". (Tests name their own.)
+  const char* path_pattern = nullptr;
 };
 
 class TraceFile {
  public:
-  // Creates the file named by MALLOC_TRACE_FILE (default
-  // "malloctrace.%p.pb", %p = pid) and writes the header. An existing file
+  // Creates the file named by info.path_pattern or MALLOC_TRACE_FILE
+  // (default "malloctrace.%p.pb", %p = pid) and writes the header. An existing file
   // is never overwritten: ".1", ".2", ... are tried. Returns false (after one
   // line on stderr) if no file can be created.
   bool Open(const TraceFileInfo& info);
