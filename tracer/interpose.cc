@@ -122,48 +122,52 @@ void ChildHandler() { ChildAfterFork(g_fork_seq); }
 inline uint64_t Addr(const void* p) { return reinterpret_cast<uint64_t>(p); }
 
 // Records an allocation-like call (stamped after the real call returned).
-void RecordResult(Event& e) {
+void RecordResult(RecordingScope& scope, Event& e) {
   Stamp(&e);
-  Record(e);
+  scope.Record(e);
 }
 
 // Records a call that returned block p for (alignment, size); returns p.
-void* RecordAllocation(Kind kind, void* p, uint64_t size, uint64_t alignment = 0) {
+void* RecordAllocation(RecordingScope& scope, Kind kind, void* p, uint64_t size, uint64_t alignment = 0) {
   Event e;
   e.kind = kind;
   e.alignment = alignment;
   e.size = size;
   e.out = Addr(p);
-  RecordResult(e);
+  RecordResult(scope, e);
   return p;
 }
 
-// A plain free(p) of a block, after Enter: stamped before the real free (see
-// recorder.h).
-inline void FreeAndRecord(void* p) {
+// A plain free(p) of a block, in an entered scope: stamped before the real
+// free (see recorder.h).
+[[gnu::always_inline]] inline void FreeAndRecord(RecordingScope& scope, void* p) {
   const Stamped s = Now();
   g_real.free(p);
-  RecordFree(s, Addr(p));
+  scope.RecordFree(s, Addr(p));
 }
 
 }  // namespace
 
 void TracedFree(void* p, Kind kind, uint64_t size, uint64_t alignment) {
   if (p == nullptr || IsBootstrap(p)) {
-    if (p == nullptr && Resolve() && Enter()) {
+    if (p == nullptr && Resolve()) {
+      RecordingScope scope;
+      if (!scope.entered()) return;
       Event e;
       e.kind = kind;
       e.size = size;
       e.alignment = alignment;
-      RecordResult(e);
+      RecordResult(scope, e);
     }
     return;
   }
-  if (!Resolve() || !Enter()) {
+  if (!Resolve()) {
     if (g_real.free != nullptr) g_real.free(p);
     return;
   }
-  if (kind == Kind::kFree) return FreeAndRecord(p);
+  RecordingScope scope;
+  if (!scope.entered()) return g_real.free(p);
+  if (kind == Kind::kFree) return FreeAndRecord(scope, p);
   Event e;
   e.kind = kind;
   e.in = Addr(p);
@@ -171,18 +175,18 @@ void TracedFree(void* p, Kind kind, uint64_t size, uint64_t alignment) {
   e.alignment = alignment;
   Stamp(&e);
   g_real.free(p);
-  Record(e);
+  scope.Record(e);
 }
 
 }  // namespace alloclab::tracer
 
 using alloclab::tracer::Addr;
 using alloclab::tracer::BootstrapAlloc;
-using alloclab::tracer::Enter;
 using alloclab::tracer::FreeAndRecord;
 using alloclab::tracer::g_real;
 using alloclab::tracer::IsBootstrap;
 using alloclab::tracer::RecordAllocation;
+using alloclab::tracer::RecordingScope;
 using alloclab::tracer::RecordResult;
 using alloclab::tracer::Resolve;
 using alloclab::trace::Event;
@@ -190,16 +194,21 @@ using alloclab::trace::Kind;
 
 EXPORT void* malloc(size_t size) {
   if (!Resolve()) return BootstrapAlloc(size);
-  if (!Enter()) return g_real.malloc(size);
+  RecordingScope scope;
+  if (!scope.entered()) return g_real.malloc(size);
   void* p = g_real.malloc(size);
-  alloclab::tracer::RecordMalloc(size, Addr(p));
+  scope.RecordMalloc(size, Addr(p));
   return p;
 }
 
 EXPORT void free(void* p) {
   // The common case inline; NULL, bootstrap blocks and untraced calls (inside
   // the tracer, before tracing starts) take TracedFree's full path.
-  if (__builtin_expect(p != nullptr && !IsBootstrap(p) && Resolve() && Enter(), 1)) return FreeAndRecord(p);
+  if (__builtin_expect(p != nullptr && !IsBootstrap(p) && Resolve(), 1)) {
+    RecordingScope scope;
+    if (__builtin_expect(scope.entered(), 1)) return FreeAndRecord(scope, p);
+    return g_real.free(p);  // inside the tracer, or not tracing
+  }
   alloclab::tracer::TracedFree(p, Kind::kFree, 0, 0);
 }
 
@@ -209,14 +218,15 @@ EXPORT void* calloc(size_t count, size_t size) {
     if (__builtin_mul_overflow(count, size, &total)) return nullptr;
     return BootstrapAlloc(total);
   }
-  if (!Enter()) return g_real.calloc(count, size);
+  RecordingScope scope;
+  if (!scope.entered()) return g_real.calloc(count, size);
   void* p = g_real.calloc(count, size);
   Event e;
   e.kind = Kind::kCalloc;
   e.count = count;
   e.size = size;
   e.out = Addr(p);
-  RecordResult(e);
+  RecordResult(scope, e);
   return p;
 }
 
@@ -231,14 +241,15 @@ EXPORT void* realloc(void* p, size_t size) {
     }
     return q;
   }
-  if (!Enter()) return g_real.realloc(p, size);
+  RecordingScope scope;
+  if (!scope.entered()) return g_real.realloc(p, size);
   void* q = g_real.realloc(p, size);
   Event e;
   e.kind = Kind::kRealloc;
   e.in = Addr(p);
   e.size = size;
   e.out = Addr(q);
-  RecordResult(e);
+  RecordResult(scope, e);
   return q;
 }
 
@@ -251,7 +262,8 @@ EXPORT void* reallocarray(void* p, size_t count, size_t size) {
     }
     return realloc(p, total);
   }
-  if (!Enter()) return g_real.reallocarray(p, count, size);
+  RecordingScope scope;
+  if (!scope.entered()) return g_real.reallocarray(p, count, size);
   void* q = g_real.reallocarray(p, count, size);
   Event e;
   e.kind = Kind::kReallocArray;
@@ -259,14 +271,15 @@ EXPORT void* reallocarray(void* p, size_t count, size_t size) {
   e.count = count;
   e.size = size;
   e.out = Addr(q);
-  RecordResult(e);
+  RecordResult(scope, e);
   return q;
 }
 
 EXPORT void* memalign(size_t align, size_t size) {
   if (!Resolve()) return BootstrapAlloc(size, align < 16 ? 16 : align);
-  if (!Enter()) return g_real.memalign(align, size);
-  return RecordAllocation(Kind::kMemalign, g_real.memalign(align, size), size, align);
+  RecordingScope scope;
+  if (!scope.entered()) return g_real.memalign(align, size);
+  return RecordAllocation(scope, Kind::kMemalign, g_real.memalign(align, size), size, align);
 }
 
 EXPORT int posix_memalign(void** out, size_t align, size_t size) {
@@ -274,7 +287,8 @@ EXPORT int posix_memalign(void** out, size_t align, size_t size) {
     *out = BootstrapAlloc(size, align < 16 ? 16 : align);
     return *out != nullptr ? 0 : ENOMEM;
   }
-  if (!Enter()) return g_real.posix_memalign(out, align, size);
+  RecordingScope scope;
+  if (!scope.entered()) return g_real.posix_memalign(out, align, size);
   const int rc = g_real.posix_memalign(out, align, size);
   Event e;
   e.kind = Kind::kPosixMemalign;
@@ -282,37 +296,42 @@ EXPORT int posix_memalign(void** out, size_t align, size_t size) {
   e.size = size;
   e.result = static_cast<uint64_t>(rc);
   e.out = rc == 0 ? Addr(*out) : 0;
-  RecordResult(e);
+  RecordResult(scope, e);
   return rc;
 }
 
 EXPORT void* aligned_alloc(size_t align, size_t size) {
   if (!Resolve()) return BootstrapAlloc(size, align < 16 ? 16 : align);
-  if (!Enter()) return g_real.aligned_alloc(align, size);
-  return RecordAllocation(Kind::kAlignedAlloc, g_real.aligned_alloc(align, size), size, align);
+  RecordingScope scope;
+  if (!scope.entered()) return g_real.aligned_alloc(align, size);
+  return RecordAllocation(scope, Kind::kAlignedAlloc, g_real.aligned_alloc(align, size), size, align);
 }
 
 EXPORT void* valloc(size_t size) {
   if (!Resolve()) return BootstrapAlloc(size, 4096);
-  if (!Enter()) return g_real.valloc(size);
-  return RecordAllocation(Kind::kValloc, g_real.valloc(size), size);
+  RecordingScope scope;
+  if (!scope.entered()) return g_real.valloc(size);
+  return RecordAllocation(scope, Kind::kValloc, g_real.valloc(size), size);
 }
 
 EXPORT void* pvalloc(size_t size) {
   if (!Resolve()) return BootstrapAlloc((size + 4095) & ~size_t{4095}, 4096);
-  if (!Enter()) return g_real.pvalloc(size);
-  return RecordAllocation(Kind::kPvalloc, g_real.pvalloc(size), size);
+  RecordingScope scope;
+  if (!scope.entered()) return g_real.pvalloc(size);
+  return RecordAllocation(scope, Kind::kPvalloc, g_real.pvalloc(size), size);
 }
 
 EXPORT size_t malloc_usable_size(void* p) {
   if (IsBootstrap(p)) return 0;
-  if (!Resolve() || !Enter()) return g_real.malloc_usable_size != nullptr ? g_real.malloc_usable_size(p) : 0;
+  if (!Resolve()) return g_real.malloc_usable_size != nullptr ? g_real.malloc_usable_size(p) : 0;
+  RecordingScope scope;
+  if (!scope.entered()) return g_real.malloc_usable_size(p);
   const size_t n = g_real.malloc_usable_size(p);
   Event e;
   e.kind = Kind::kMallocUsableSize;
   e.in = Addr(p);
   e.result = n;
-  RecordResult(e);
+  RecordResult(scope, e);
   return n;
 }
 
@@ -323,31 +342,28 @@ EXPORT pid_t fork() {
   // header) and the FORK event itself.
   Event e;
   e.kind = Kind::kFork;
-  const bool traced = Enter();
-  if (traced) {
+  RecordingScope scope;
+  if (scope.entered()) {
     alloclab::tracer::Stamp(&e);
     alloclab::tracer::g_fork_seq = e.seq;
   }
   const pid_t pid = g_real.fork();
   if (pid == 0) {
     // The child: its own trace file was opened by the atfork handler.
-    if (traced) alloclab::tracer::Leave();
-    if (Enter()) {
+    scope.Leave();
+    RecordingScope child_scope;
+    if (child_scope.entered()) {
       Event child;
       child.kind = Kind::kFork;  // result 0, as fork returned here
-      RecordResult(child);
+      RecordResult(child_scope, child);
     }
     return 0;
   }
-  if (traced) {
-    if (pid > 0) {
-      e.result = static_cast<uint64_t>(pid);
-      alloclab::tracer::Record(e);
-    } else {
-      alloclab::tracer::Leave();
-    }
+  if (scope.entered() && pid > 0) {
+    e.result = static_cast<uint64_t>(pid);
+    scope.Record(e);
   }
-  return pid;
+  return pid;  // a failed fork records nothing: the scope leaves
 }
 
 // exec: the EXEC event and its details are recorded first (a successful exec
@@ -368,7 +384,9 @@ size_t EnvCount(char* const envp[]) {
 
 void BeforeExec(const char* path, char* const argv[]) {
   alloclab::tracer::ResolveNow();
-  if (alloclab::tracer::InTracedProcess() && Enter()) alloclab::tracer::RecordExec(path, argv);
+  if (!alloclab::tracer::InTracedProcess()) return;
+  RecordingScope scope;
+  if (scope.entered()) alloclab::tracer::RecordExec(scope, path, argv);
 }
 
 // Calls exec(env) with the environment one exec deeper, built in this frame.

@@ -103,7 +103,8 @@ void SetWindowHandler(int sig, void (*handler)(int)) {
 }
 
 // The recording threads' states, so that the exit can tell whether one is
-// still between Enter and its event's commit (inside a long realloc, say).
+// still inside its RecordingScope, before its event's commit (inside a long
+// realloc, say).
 // Registered at a thread's first event, cleared when it exits: the hot path
 // never touches this. Past kMaxTracked threads alive at once the exit can
 // only watch the sequence counter for the others.
@@ -124,7 +125,7 @@ void Untrack(ThreadState* t) {
   }
 }
 
-// Whether another tracked thread is between Enter and commit.
+// Whether another tracked thread is inside a RecordingScope, before commit.
 bool AnotherThreadInside() {
   for (auto& slot : g_tracked) {
     const ThreadState* t = slot.load(std::memory_order_acquire);
@@ -288,7 +289,7 @@ void FinishTracing(void*) {
   if (g_settings.window_signal != 0) SetWindowHandler(g_settings.window_signal, SIG_IGN);  // no switching from here on
   g_tracing.store(false);
   g_trace_open.store(false);
-  // Calls already between Enter and commit finish; no new one starts. A
+  // Calls already inside their scope finish; no new one starts. A
   // thread still inside after 200 ms (a long call, or one stopped) may write
   // into what would be compressed: the trace stays raw.
   struct timespec pause = {0, 1000000};
@@ -324,7 +325,7 @@ __attribute__((destructor)) void AtUnload() {
 
 bool InTracedProcess() { return g_file.OpenedByThisProcess(); }
 
-void RecordExec(const char* path, char* const argv[]) {
+void RecordExec(RecordingScope& scope, const char* path, char* const argv[]) {
   Event e;
   e.kind = Kind::kExec;
   Stamp(&e);
@@ -335,7 +336,7 @@ void RecordExec(const char* path, char* const argv[]) {
   uint8_t buf[8 << 10];  // on the caller's stack: two threads may exec at once
   const size_t n = trace::EncodeExec(t_state.tid, e.seq, path, args, argc, buf, sizeof(buf));
   if (n != 0) g_file.AppendSideRecord(buf, n);
-  Record(e);
+  scope.Record(e);
 }
 
 bool ExecEnvironment(char* const envp[], char** env, size_t env_slots, char* depth_var, size_t depth_bytes) {

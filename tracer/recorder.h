@@ -38,10 +38,10 @@ void StartThread(ThreadState& t);
 void AppendSlow(ThreadState& t, const trace::Event& e);
 }  // namespace recorder_internal
 
-// Whether this thread may record now (tracing on, not inside the tracer).
-// On true the caller must call Record or Leave exactly once.
+namespace recorder_internal {
+// Whether this thread may record now (tracing on, not inside the tracer);
+// on true it is inside until Leave (or a Record* function, which leaves).
 inline bool Enter() {
-  using namespace recorder_internal;
   ThreadState& t = t_state;
   if (t.inside || !g_tracing.load(std::memory_order_relaxed) || t.exited) return false;
   t.inside = true;
@@ -49,7 +49,8 @@ inline bool Enter() {
   return true;
 }
 
-inline void Leave() { recorder_internal::t_state.inside = false; }
+inline void Leave() { t_state.inside = false; }
+}  // namespace recorder_internal
 
 struct Stamped {
   uint64_t seq;
@@ -87,8 +88,8 @@ inline void Record(trace::Event& e) {
 [[gnu::noinline, gnu::cold]] void RecordGeneral(trace::Kind kind, Stamped s, uint64_t size, uint64_t in,
                                                  uint64_t out);
 
-// The two events of nearly every call, without an Event on the way (after
-// Enter; they leave): a malloc that returned out, stamped now, and a free of
+// The two events of nearly every call, without an Event on the way (inside
+// a RecordingScope; they leave): a malloc that returned out, stamped now, and a free of
 // in stamped at s.
 [[gnu::always_inline]] inline void RecordMalloc(uint64_t size, uint64_t out) {
   using namespace recorder_internal;
@@ -113,6 +114,47 @@ inline void Record(trace::Event& e) {
   RecordGeneral(trace::Kind::kFree, s, 0, in, 0);
 }
 
+// One traced call's turn in the recorder, for the call's duration: entered()
+// when this thread may record it (tracing on, not inside the tracer already),
+// and then the tracer's own allocations on this thread are not traced until
+// the call's event is recorded (Record, RecordMalloc, RecordFree: each leaves)
+// or the scope ends without one (it leaves then). A call records at most one
+// event, through its scope.
+class RecordingScope {
+ public:
+  RecordingScope() : entered_(recorder_internal::Enter()) {}
+  ~RecordingScope() {
+    if (entered_) recorder_internal::Leave();
+  }
+  RecordingScope(const RecordingScope&) = delete;
+  RecordingScope& operator=(const RecordingScope&) = delete;
+
+  bool entered() const { return entered_; }
+  // Leaves without recording anything (fork's child, before its own scope).
+  void Leave() {
+    if (entered_) recorder_internal::Leave();
+    entered_ = false;
+  }
+  // e, stamped.
+  void Record(trace::Event& e) {
+    entered_ = false;
+    tracer::Record(e);
+  }
+  // A malloc that returned out, stamped now.
+  [[gnu::always_inline]] void RecordMalloc(uint64_t size, uint64_t out) {
+    entered_ = false;
+    tracer::RecordMalloc(size, out);
+  }
+  // A free of in, stamped at s (before the real free).
+  [[gnu::always_inline]] void RecordFree(Stamped s, uint64_t in) {
+    entered_ = false;
+    tracer::RecordFree(s, in);
+  }
+
+ private:
+  bool entered_;
+};
+
 // Starts tracing the process (called once, from the first traced call).
 void StartTracing();
 
@@ -136,8 +178,8 @@ void ChildAfterFork(uint64_t fork_seq);
 bool InTracedProcess();
 
 // exec support: records the EXEC event and an Exec record with the path and
-// arguments. Call from inside (after Enter), in the traced process only.
-void RecordExec(const char* path, char* const argv[]);
+// arguments through scope (entered), in the traced process only.
+void RecordExec(RecordingScope& scope, const char* path, char* const argv[]);
 
 // The environment to pass to an exec'd image: envp with
 // MALLOC_TRACE_EXEC_DEPTH one deeper (written into depth_var), in env
