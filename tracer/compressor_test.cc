@@ -13,6 +13,7 @@
 #include "trace/chunk_encoder.h"
 #include "trace/event.h"
 #include "trace/trace_reader.h"
+#include "tracer/trace_file_fixture.h"
 #include "tracer/trace_file.h"
 
 namespace alloclab::tracer {
@@ -20,15 +21,10 @@ namespace {
 
 using trace::Event;
 
-class CompressorTest : public testing::Test {
+class CompressorTest : public TraceFileFixture {
  protected:
   void SetUp() override {
-    pattern_ = std::string(getenv("TEST_TMPDIR")) + "/" +
-               testing::UnitTest::GetInstance()->current_test_info()->name() + ".%p.pb";
-    TraceFileInfo info;
-    info.clock_ticks_per_second = 1000000000;
-    info.path_pattern = pattern_.c_str();
-    ASSERT_TRUE(file_.Open(info));
+    TraceFileFixture::SetUp();
     ASSERT_TRUE(compressor_.Open(&file_));
   }
 
@@ -50,8 +46,6 @@ class CompressorTest : public testing::Test {
     return s;
   }
 
-  std::string pattern_;
-  TraceFile file_;
   Compressor compressor_;
 };
 

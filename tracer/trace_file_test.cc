@@ -11,25 +11,12 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "tracer/trace_file_fixture.h"
 
 namespace alloclab::tracer {
 namespace {
 
-class TraceFileTest : public testing::Test {
- protected:
-  void SetUp() override {
-    pattern_ = std::string(getenv("TEST_TMPDIR")) + "/" +
-               testing::UnitTest::GetInstance()->current_test_info()->name() + ".%p.pb";
-    TraceFileInfo info;
-    info.clock_ticks_per_second = 1000000000;
-    info.path_pattern = pattern_.c_str();
-    ASSERT_TRUE(file_.Open(info));
-  }
-  void TearDown() override { close(file_.fd()); }
-
-  std::string pattern_;
-  TraceFile file_;
-};
+using TraceFileTest = TraceFileFixture;
 
 TEST_F(TraceFileTest, SlotsAreListedInTheTableAsTheyAreReservedAndReleased) {
   EXPECT_NE(std::string(file_.path()).find(std::to_string(getpid())), std::string::npos);
