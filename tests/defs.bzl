@@ -2,6 +2,7 @@
 
 load("//malloc:variants.bzl", "RUNTIME_VARIANTS", "allocator_variant_labels")
 load("//tools:allocators.bzl", "ALLOCATOR_NAMES")
+load("//tools:build_defs.bzl", "NO_MALLOC_SANITIZERS")
 
 def allocator_variants():
     """Every allocator variant a suite runs against: name -> (.so label, env).
@@ -35,11 +36,13 @@ def preload_program_variants_test(name, script, size = "medium", **kwargs):
         tests.append(":" + test_name)
     native.test_suite(name = name, tests = tests)
 
-def preload_program_test(name, script, allocator = "//malloc:libbuddymalloc.so", size = "medium", **kwargs):
+def preload_program_test(name, script, allocator = "//malloc:libbuddymalloc.so", size = "medium", tags = [], **kwargs):
     """A real program run under LD_PRELOAD of an allocator.
 
     The script sources tests/lib.sh and gets the allocator's path as $1; it
-    checks the program's output, not only its exit status.
+    checks the program's output, not only its exit status. Not under ASan or
+    TSan: their build of the allocator needs their runtime, which the
+    program (not built with it) does not load.
     """
     native.sh_test(
         name = name,
@@ -47,6 +50,7 @@ def preload_program_test(name, script, allocator = "//malloc:libbuddymalloc.so",
         args = ["$(rootpath %s)" % allocator],
         data = [allocator, "//tests:lib.sh"],
         size = size,
+        tags = tags + NO_MALLOC_SANITIZERS,
         **kwargs
     )
 
@@ -68,8 +72,11 @@ def replay_test(name, trace, allocators = ALL_ALLOCATORS, checksum = "", size = 
     allocators: names replay knows (buddy, glibc, jemalloc, tcmalloc,
     mimalloc) or labels of allocator .so builds (variants).
     variants: also every variant of our allocator (allocator_variants()).
-    The suite `name` holds the tests `name_<allocator>`.
+    The suite `name` holds the tests `name_<allocator>`. Not under ASan or
+    TSan: the runner preloads each allocator, and in a sanitized runner the
+    sanitizer's malloc would win (replay refuses to run).
     """
+    tags = tags + NO_MALLOC_SANITIZERS
     tests = []
     runs = [(a, _allocator_suffix(a), {}) for a in allocators]
     if variants:
