@@ -13,8 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "analysis/call_sites.h"
 #include "analysis/mtrace_import.h"
+#include "analysis/symbolizer.h"
 #include "analysis/trace_stats.h"
 #include "trace/event.h"
 #include "trace/ordered_reader.h"
@@ -28,11 +31,17 @@ using trace::Event;
 int Usage() {
   std::fprintf(stderr,
                "usage: tracetool validate|stats|dump TRACE\n"
+               "       tracetool leaks|peak|temporary|top [--json] [--limit=N] [--window=N] TRACE\n"
                "       tracetool import [--format=mtrace] LOG OUT\n"
                "  validate  exit status 0 if TRACE decodes completely, else the first error\n"
                "  stats     event counts by kind and thread, peak live bytes, size and lifetime\n"
                "            histograms, allocation balance, ordering inversions\n"
                "  dump      one event per line\n"
+               "  leaks     blocks live at the end, by allocating stack (MALLOC_TRACE_STACKS)\n"
+               "  peak      what was live when live bytes peaked, by stack\n"
+               "  temporary blocks freed by their thread within --window=N (16) of its events\n"
+               "  top       allocations and bytes by stack, and by function (inclusive, exclusive)\n"
+               "            --limit=N rows (20; 0: all), --json: every row as JSON\n"
                "  import    convert glibc's mtrace log (the MALLOC_TRACE file) into a trace\n"
                "            written to OUT (\"-\": standard output)\n");
   return 2;
@@ -101,6 +110,44 @@ int Run(const std::string& command, const std::string& path) {
   return r.status().ok() ? 0 : Error(path, r.status());
 }
 
+// leaks|peak|temporary|top [--json] [--limit=N] [--window=N] TRACE
+int CallSites(int argc, char** argv) {
+  const std::string command = argv[1];
+  CallSiteOptions options;
+  options.kind = command == "leaks"       ? CallSiteReportKind::kLeaks
+                 : command == "peak"      ? CallSiteReportKind::kPeak
+                 : command == "temporary" ? CallSiteReportKind::kTemporary
+                                          : CallSiteReportKind::kTop;
+  bool json = false;
+  std::string path;
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    uint64_t v = 0;
+    if (arg == "--json") {
+      json = true;
+    } else if (arg.rfind("--limit=", 0) == 0 && absl::SimpleAtoi(arg.substr(8), &v)) {
+      options.limit = v;
+    } else if (arg.rfind("--window=", 0) == 0 && absl::SimpleAtoi(arg.substr(9), &v) && v > 0) {
+      options.window = v;
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      std::fprintf(stderr, "tracetool: %s: unknown or malformed flag '%s'\n", command.c_str(), arg.c_str());
+      return Usage();
+    } else if (path.empty()) {
+      path = arg;
+    } else {
+      return Usage();
+    }
+  }
+  if (path.empty()) return Usage();
+  auto report = AnalyzeCallSites(path, options);
+  if (!report.ok()) return Error(path, report.status());
+  Symbolizer symbolizer(report->mappings);
+  const std::string out =
+      json ? CallSiteReportJson(*report, symbolizer) : CallSiteReportText(*report, symbolizer, options.limit);
+  std::fputs(out.c_str(), stdout);
+  return 0;
+}
+
 // import [--format=mtrace] LOG OUT
 int Import(int argc, char** argv) {
   std::vector<std::string> paths;
@@ -147,6 +194,9 @@ int main(int argc, char** argv) {
   if (argc < 2) return alloclab::analysis::Usage();
   const std::string command = argv[1];
   if (command == "import") return alloclab::analysis::Import(argc, argv);
+  if (command == "leaks" || command == "peak" || command == "temporary" || command == "top") {
+    return alloclab::analysis::CallSites(argc, argv);
+  }
   if (command != "validate" && command != "stats" && command != "dump") {
     std::fprintf(stderr, "tracetool: unknown command '%s'\n", command.c_str());
     return alloclab::analysis::Usage();

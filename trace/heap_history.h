@@ -118,6 +118,15 @@ class HeapHistory {
   // Events from a block's allocation (or last resize) to its end or resize.
   const Log2Histogram& lifetimes() const { return lifetimes_; }
 
+  // Calls f(address, block) for every block live now (evicted ones too).
+  template <typename F>
+  void ForEachLive(F f) const {
+    for (const auto& [address, b] : live_) f(address, b);
+    for (const auto& [address, blocks] : evicted_) {
+      for (const Block& b : blocks) f(address, b);
+    }
+  }
+
  private:
   Step Allocate(const Event& e, uint64_t address, uint64_t bytes);
   // Removes the block a pointer argument names: the oldest evicted one at

@@ -75,7 +75,10 @@ absl::Status OrderedReader::FlushSpill(Thread& t) {
 absl::Status OrderedReader::SpillAll(TraceReader& reader, const Options& options) {
   const size_t chunk_bytes = std::max(options.spill_chunk_bytes, ChunkEncoder::kMinCapacity);
   absl::flat_hash_map<uint64_t, uint32_t> index;
-  reader.set_record_callback([this](const Record&) { ++other_records_; });
+  reader.set_record_callback([this, on_other = options.on_other_record](const Record& r) {
+    ++other_records_;
+    if (on_other) on_other(r);
+  });
   Event e;
   while (reader.Next(&e)) {
     auto [it, fresh] = index.try_emplace(e.thread_id, static_cast<uint32_t>(threads_.size()));

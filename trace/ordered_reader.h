@@ -10,6 +10,7 @@
 #define ALLOCLAB_TRACE_ORDERED_READER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +34,9 @@ class OrderedReader {
     // corrupt one can name a new thread in every few bytes. The replay runs
     // at most as many (replay/op_stream.h, kMaxPreparedThreads).
     uint64_t max_threads = uint64_t{1} << 20;
+    // Called during Open's pass with each record other than the header and
+    // chunks (stacks, memory maps, execs), in file order.
+    std::function<void(const Record&)> on_other_record;
   };
 
   // Reads (and checks) the whole trace once, spilling it. Errors in the trace
