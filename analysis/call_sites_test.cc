@@ -10,7 +10,10 @@
 #include "analysis/symbolizer.h"
 #include "gtest/gtest.h"
 #include "trace/event.h"
+#include "tools/child_peak_rss.h"
+#include "tools/sanitizers.h"
 #include "trace/io.h"
+#include "trace/synthetic.h"
 #include "trace/test_events.h"
 #include "trace/trace_writer.h"
 
@@ -140,6 +143,41 @@ TEST(CallSites, TopCountsByStackAndByFunctionInclusiveAndExclusive) {
   const std::string json = CallSiteReportJson(r, none);
   EXPECT_NE(json.find("\"report\": \"top\""), std::string::npos);
   EXPECT_NE(json.find("\"inclusive_bytes\": 3100"), std::string::npos) << json;
+}
+
+// Streaming: ten million events (a synthetic program of four threads, 100
+// stacks) and the reports' memory does not grow with them.
+TEST(CallSites, TenMillionEventsInBoundedMemory) {
+  const std::string path = std::string(getenv("TEST_TMPDIR")) + "/ten_million.pb";
+  {
+    auto sink = trace::OpenFileSink(path);
+    ASSERT_TRUE(sink.ok());
+    trace::TraceWriter w(sink->get(), trace::TestHeader());
+    for (uint64_t id = 1; id <= 100; ++id) ASSERT_TRUE(w.AppendStack(id, {0x1000 * id + 1, 0x99001}).ok());
+    trace::SyntheticOptions o;
+    o.events = 10000000;
+    o.threads = 4;
+    bool ok = true;
+    trace::GenerateSynthetic(o, [&](const Event& e) {
+      Event with_stack = e;
+      with_stack.stack_id = 1 + e.seq % 100;
+      ok = ok && w.Append(with_stack).ok();
+    });
+    ASSERT_TRUE(ok);
+    ASSERT_TRUE(w.Flush().ok());
+  }
+  for (CallSiteReportKind kind : {CallSiteReportKind::kTop, CallSiteReportKind::kPeak}) {
+    const long grew_mib = PeakRssGrowthMiBInChild([&] {
+      CallSiteOptions o;
+      o.kind = kind;
+      auto r = AnalyzeCallSites(path, o);
+      if (!r.ok()) std::fprintf(stderr, "report: %s\n", std::string(r.status().message()).c_str());  // why, in the log
+      return r.ok() && r->events >= 10000000 && r->sites.size() == 100;
+    });
+    ASSERT_GE(grew_mib, 0) << "the report failed";
+    if (kSanitizerOwnsHeap) continue;  // its heap is the sanitizer's: the default build checks
+    EXPECT_LT(grew_mib, 64) << "report " << static_cast<int>(kind) << " grew the RSS by " << grew_mib << " MiB";
+  }
 }
 
 TEST(CallSites, ABrokenTraceIsAnError) {

@@ -58,7 +58,8 @@ trace_command() {
   rm -f "$out/$name".*
   local start end
   start=$(date +%s.%N)
-  MALLOC_TRACE_FILE="$out/$name.%p.pb" LD_PRELOAD="$tracer" bash -c "$command" >"$out/$name-output.txt"
+  MALLOC_TRACE_STACKS=${stacks:-} MALLOC_TRACE_FILE="$out/$name.%p.pb" LD_PRELOAD="$tracer" bash -c "$command" \
+    >"$out/$name-output.txt"
   end=$(date +%s.%N)
   echo "   $name: traced in $(echo "$end - $start" | bc) s:" >&2
   ls -l "$out/$name".* | awk '{ printf "     %s  %d bytes\n", $NF, $5 }' >&2
@@ -85,7 +86,8 @@ print("python workload done,", len(d), "objects kept,", len(json.loads(s)), "dec
 PY
   echo "== [1/4] tracing two real programs"
   # PYTHONMALLOC=malloc: every object through malloc, not Python's own pools.
-  traces=("$(trace_command python "PYTHONMALLOC=malloc /usr/bin/python3 $out/workload.py")")
+  # With stacks (16 frames), for the call-site reports below.
+  traces=("$(stacks=16 trace_command python "PYTHONMALLOC=malloc /usr/bin/python3 $out/workload.py")")
   traces+=("$(trace_command threads "$churn --threads=3 --ops=400000")")
 fi
 
@@ -93,6 +95,13 @@ echo "== [2/4] reading the traces back"
 for t in "${traces[@]}"; do
   "$tracetool" validate "$t" | sed 's/^/   /'
   "$tracetool" stats "$t" | sed -n '1,/^threads/p' | sed 's/^/   /'
+  if [[ $(basename "$t") == python.* ]]; then
+    # Which code holds the most at the end, and at the peak (tracetool leaks,
+    # peak: the stacks symbolised from the trace's maps).
+    for report in leaks peak; do
+      "$tracetool" "$report" --limit=1 "$t" | head -12 | sed 's/^/   /'
+    done
+  fi
 done
 
 echo "== [3/4] replaying against $allocators ($repeat interleaved rounds each)"
