@@ -138,15 +138,28 @@ absl::StatusOr<CallSiteReport> AnalyzeCallSites(const std::string& path, const C
                   }
                 });
       break;
-    case CallSiteReportKind::kTop:
+    case CallSiteReportKind::kTop: {
+      uint64_t step = 1, since = 0;
       st = Pass(path, options, 0, &history, &report, true,
                 [&](const Event& e, History::Step& s, uint64_t index) {
                   note_extra(e, s, index);
                   if (s.action == HeapAction::kAllocate || s.action == HeapAction::kResize) {
                     by_stack[e.stack_id].Add(s.block->bytes);
                   }
+                  if (++since < step) return;
+                  since = 0;
+                  auto& points = report.timeline;
+                  if (points.size() == CallSiteReport::kMaxTimelinePoints) {  // every other point, half as often
+                    for (size_t i = 0; i < points.size() / 2; ++i) points[i] = points[2 * i];
+                    points.resize(points.size() / 2);
+                    step *= 2;
+                  }
+                  points.emplace_back(e.seq, history.live_bytes());
                 });
+      report.peak_seq = history.peak_seq();
+      report.peak_live_bytes = history.peak_live_bytes();
       break;
+    }
   }
   if (!st.ok()) return st;
   if (options.kind == CallSiteReportKind::kLeaks) {

@@ -58,6 +58,11 @@ struct CallSiteReport {
   uint64_t window = 0;      // temporary
   SiteTotals total;         // over every site
   std::vector<SiteRow> sites;  // by bytes, largest first
+  // top: live bytes over the trace, (seq, live bytes) after evenly spread
+  // events, at most kMaxTimelinePoints of them; and the peak.
+  static constexpr size_t kMaxTimelinePoints = 2048;
+  std::vector<std::pair<uint64_t, uint64_t>> timeline;
+  uint64_t peak_live_bytes = 0;
   absl::flat_hash_map<uint64_t, std::vector<uint64_t>> stacks;  // id -> frames, innermost first
   std::vector<MappedFile> mappings;
 };

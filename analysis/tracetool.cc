@@ -17,6 +17,7 @@
 #include "absl/strings/str_format.h"
 #include "analysis/call_sites.h"
 #include "analysis/mtrace_import.h"
+#include "analysis/profile_html.h"
 #include "analysis/symbolizer.h"
 #include "analysis/trace_stats.h"
 #include "trace/event.h"
@@ -32,6 +33,7 @@ int Usage() {
   std::fprintf(stderr,
                "usage: tracetool validate|stats|dump TRACE\n"
                "       tracetool leaks|peak|temporary|top [--json] [--limit=N] [--window=N] TRACE\n"
+               "       tracetool html --out=FILE TRACE\n"
                "       tracetool import [--format=mtrace] LOG OUT\n"
                "  validate  exit status 0 if TRACE decodes completely, else the first error\n"
                "  stats     event counts by kind and thread, peak live bytes, size and lifetime\n"
@@ -42,6 +44,8 @@ int Usage() {
                "  temporary blocks freed by their thread within --window=N (16) of its events\n"
                "  top       allocations and bytes by stack, and by function (inclusive, exclusive)\n"
                "            --limit=N rows (20; 0: all), --json: every row as JSON\n"
+               "  html      a self-contained page: flame graphs of allocated, peak-live and leaked\n"
+               "            bytes by stack (click to zoom, search), live bytes over time\n"
                "  import    convert glibc's mtrace log (the MALLOC_TRACE file) into a trace\n"
                "            written to OUT (\"-\": standard output)\n");
   return 2;
@@ -148,6 +152,43 @@ int CallSites(int argc, char** argv) {
   return 0;
 }
 
+// html --out=FILE TRACE
+int Html(int argc, char** argv) {
+  std::string out, path;
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("--out=", 0) == 0 && arg.size() > 6) {
+      out = arg.substr(6);
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      std::fprintf(stderr, "tracetool: html: unknown or malformed flag '%s'\n", arg.c_str());
+      return Usage();
+    } else if (path.empty()) {
+      path = arg;
+    } else {
+      return Usage();
+    }
+  }
+  if (path.empty() || out.empty()) return Usage();
+  CallSiteReport reports[3];
+  const CallSiteReportKind kinds[3] = {CallSiteReportKind::kTop, CallSiteReportKind::kPeak, CallSiteReportKind::kLeaks};
+  for (int k = 0; k < 3; ++k) {
+    CallSiteOptions options;
+    options.kind = kinds[k];
+    auto r = AnalyzeCallSites(path, options);
+    if (!r.ok()) return Error(path, r.status());
+    reports[k] = *std::move(r);
+  }
+  Symbolizer symbolizer(reports[0].mappings);
+  const std::string html = ProfileHtml(path, reports[0], reports[1], reports[2], symbolizer);
+  std::FILE* f = std::fopen(out.c_str(), "w");
+  if (f == nullptr || std::fwrite(html.data(), 1, html.size(), f) != html.size() || std::fclose(f) != 0) {
+    std::fprintf(stderr, "tracetool: cannot write %s\n", out.c_str());
+    return 1;
+  }
+  std::printf("profile: %s\n", out.c_str());
+  return 0;
+}
+
 // import [--format=mtrace] LOG OUT
 int Import(int argc, char** argv) {
   std::vector<std::string> paths;
@@ -194,6 +235,7 @@ int main(int argc, char** argv) {
   if (argc < 2) return alloclab::analysis::Usage();
   const std::string command = argv[1];
   if (command == "import") return alloclab::analysis::Import(argc, argv);
+  if (command == "html") return alloclab::analysis::Html(argc, argv);
   if (command == "leaks" || command == "peak" || command == "temporary" || command == "top") {
     return alloclab::analysis::CallSites(argc, argv);
   }

@@ -1,0 +1,23 @@
+// The allocation profile of a stacked trace as one self-contained HTML page
+// (no network): an icicle graph (a flame graph, root on top) of allocated
+// bytes, of the bytes live at the peak and of the bytes leaked, by stack;
+// click a frame to zoom into it (click the root to zoom out), type in the
+// search box to highlight the frames whose name matches; and live bytes over
+// the trace with the peak marked. `tracetool html TRACE --out=FILE`.
+#ifndef ALLOCLAB_ANALYSIS_PROFILE_HTML_H_
+#define ALLOCLAB_ANALYSIS_PROFILE_HTML_H_
+
+#include <string>
+
+#include "analysis/call_sites.h"
+#include "analysis/symbolizer.h"
+
+namespace alloclab::analysis {
+
+// top, peak and leaks: the three reports of one trace.
+std::string ProfileHtml(const std::string& title, const CallSiteReport& top, const CallSiteReport& peak,
+                        const CallSiteReport& leaks, Symbolizer& symbolizer);
+
+}  // namespace alloclab::analysis
+
+#endif  // ALLOCLAB_ANALYSIS_PROFILE_HTML_H_
