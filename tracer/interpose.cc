@@ -119,6 +119,11 @@ __attribute__((noinline)) bool ResolveSlow() {
 uint64_t g_fork_seq = 0;
 void ChildHandler() { ChildAfterFork(g_fork_seq); }
 
+// The trace opens when the library loads, not at the first call: a program
+// (an exec'd image) that never allocates still leaves its trace. Usually the
+// loader's or libc's first malloc has resolved everything already.
+__attribute__((constructor)) void ResolveAtLoad() { ResolveNow(); }
+
 inline uint64_t Addr(const void* p) { return reinterpret_cast<uint64_t>(p); }
 
 // Records an allocation-like call (stamped after the real call returned).

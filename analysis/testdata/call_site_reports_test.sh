@@ -14,8 +14,8 @@ trace=$(ls -S "$tmp"/t.*.pb | head -1)
 
 # The first row of each report, innermost frame first.
 first_site() { "$tracetool" "$@" "$trace" | sed -n '3p'; }
-# (libstdc++'s emergency exception pool, 72704 bytes never freed, may be the
-# biggest leak: the tracer links the C++ runtime.)
+# (The program, linked by Bazel's C++ toolchain, loads libstdc++, whose
+# 72704-byte exception pool is never freed: that may be the biggest leak.)
 leak=$("$tracetool" leaks "$trace" | grep "leak_one" | head -1)
 peak=$(first_site peak --limit=1)
 temp=$(first_site temporary --limit=1 --window=4)
