@@ -99,7 +99,8 @@ for t in "${traces[@]}"; do
     # Which code holds the most at the end, and at the peak (tracetool leaks,
     # peak: the stacks symbolised from the trace's maps).
     for report in leaks peak; do
-      "$tracetool" "$report" --limit=1 "$t" | head -12 | sed 's/^/   /'
+      sites=$("$tracetool" "$report" --limit=1 "$t")
+      head -12 <<<"$sites" | sed 's/^/   /'
     done
   fi
 done

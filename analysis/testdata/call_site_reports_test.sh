@@ -16,16 +16,20 @@ trace=$(ls -S "$tmp"/t.*.pb | head -1)
 first_site() { "$tracetool" "$@" "$trace" | sed -n '3p'; }
 # (The program, linked by Bazel's C++ toolchain, loads libstdc++, whose
 # 72704-byte exception pool is never freed: that may be the biggest leak.)
-leak=$("$tracetool" leaks "$trace" | grep "leak_one" | head -1)
+leak=$("$tracetool" leaks "$trace" | grep "leak_one" | head -1 || true)
 peak=$(first_site peak --limit=1)
 temp=$(first_site temporary --limit=1 --window=4)
 echo "leaks:     $leak"; echo "peak:      $peak"; echo "temporary: $temp"
 # bytes, blocks, e.g. size, then the innermost frame: leak_one, called by leak_ten.
-[[ $leak =~ ^\ +10000\ +10\ +1000\ +leak_one\ \(known_sites_program.c:[0-9]+\)$ ]] || fail "leaks: $leak"
-"$tracetool" leaks "$trace" | grep -q "leak_ten (known_sites_program.c:" || fail "leak_ten is not the leak's caller"
+# With line info (gcc) "(known_sites_program.c:N)"; elfutils reads none from
+# clang 14's output (the sanitizer builds): "(known_sites_program)".
+[[ $leak =~ ^\ +10000\ +10\ +1000\ +leak_one\ \(known_sites_program(\.c:[0-9]+)?\)$ ]] || fail "leaks: $leak"
+leaks=$("$tracetool" leaks "$trace")  # whole, then searched (grep -q would cut the pipe)
+grep -q "leak_ten (known_sites_program" <<<"$leaks" || fail "leak_ten is not the leak's caller"
 [[ $peak =~ ^\ +1000000\ +100\ +10000\ +hold_the_peak\ \( ]] || fail "peak: $peak"
 [[ $temp =~ ^\ +64000\ +1000\ +64\ +make_temporaries\ \( ]] || fail "temporary: $temp"
-"$tracetool" top --json "$trace" | grep -q '"function": "hold_the_peak", "inclusive_bytes": 1000000' ||
+top=$("$tracetool" top --json "$trace")
+grep -q '"function": "hold_the_peak", "inclusive_bytes": 1000000' <<<"$top" ||
   fail "top --json lacks hold_the_peak's inclusive bytes"
 echo "ok: leaks, peak, temporary and top name the known sites"
 
