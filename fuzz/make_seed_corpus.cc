@@ -247,6 +247,16 @@ void ReplayPlanCorpus(const std::string& traces, const std::string& dir) {
       g_ok = false;
     }
   }
+  // A window (--from): a heap-rebuilding thread the runner runs first.
+  alloclab::replay::TraceWindow window;
+  window.has_from = true;
+  window.from = 200;
+  auto h = alloclab::replay::PrepareTrace(traces + "/synthetic_4_threads", dir + "/synthetic_4_threads_window", "",
+                                          window);
+  if (!h.ok() || h->prologue_thread == 0) {
+    std::fprintf(stderr, "synthetic_4_threads_window: no window\n");
+    g_ok = false;
+  }
 }
 
 }  // namespace

@@ -72,7 +72,7 @@ struct Op {
 static_assert(sizeof(Op) == 16, "ops are two words");
 
 inline constexpr char kPreparedMagic[8] = {'A', 'L', 'R', 'E', 'P', 'L', 'A', 'Y'};
-inline constexpr uint64_t kPreparedVersion = 2;
+inline constexpr uint64_t kPreparedVersion = 3;
 inline constexpr uint64_t kBlockOps = 1024;  // 16 KiB per block
 inline constexpr uint64_t kHeaderBytes = 4096;
 inline constexpr uint64_t kMaxPreparedThreads = uint64_t{1} << 20;
@@ -123,6 +123,15 @@ struct PreparedHeader {
   // frees (unknown_frees).
   uint64_t window_starts;
   uint64_t window_stops;
+  // A window of the trace (prepare's --from/--to): the first and last seq it
+  // replays (0 and 0: the whole trace), and the thread (its index + 1; 0:
+  // none) whose ops allocate the blocks live at the window's start, in the
+  // original program's address order. The runner runs that thread before
+  // the timed replay; the window's ops on those blocks wait for it.
+  uint64_t window_first_seq;
+  uint64_t window_last_seq;
+  uint64_t prologue_thread;
+  uint64_t prologue_blocks;
 };
 static_assert(sizeof(PreparedHeader) <= kHeaderBytes, "header fits its page");
 

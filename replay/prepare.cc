@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/fd_io.h"
 #include "trace/event.h"
@@ -44,7 +45,8 @@ static_assert(kSizeBuckets == trace::Log2Histogram::kBuckets);
 class Preparer {
  public:
   // ticks_per_second: the trace's clock rate (0 if unknown: times stay 0).
-  Preparer(int fd, uint64_t ticks_per_second) : fd_(fd), ticks_per_second_(ticks_per_second) {
+  Preparer(int fd, uint64_t ticks_per_second, const TraceWindow& window)
+      : fd_(fd), ticks_per_second_(ticks_per_second), window_(window) {
     std::memset(&h_, 0, sizeof h_);
     std::memcpy(h_.magic, kPreparedMagic, sizeof h_.magic);
     h_.version = kPreparedVersion;
@@ -53,6 +55,8 @@ class Preparer {
 
   absl::Status Add(const Event& e);
   absl::StatusOr<PreparedHeader> Finish(uint64_t trace_threads);
+  // Past the window's end: the rest of the trace is not read.
+  bool done() const { return done_; }
 
  private:
   // What the replay keeps on a live block: its slot, and the last op that
@@ -96,9 +100,18 @@ class Preparer {
   void Sample();
   // Sets now_ns_ from an event's time; notes an idle stretch before it.
   void Clock(uint64_t ticks);
+  // A window: whether e (timed now_ns_) is before its start, or after its end.
+  bool BeforeWindow(const Event& e) const;
+  bool AfterWindow(const Event& e) const;
+  // At the window's start: a thread of its own allocates every block live
+  // now, in address order.
+  absl::Status RebuildHeap();
 
   int fd_;
   uint64_t ticks_per_second_;
+  TraceWindow window_;
+  bool in_window_ = false;  // the window's first event has been seen
+  bool done_ = false;
   bool clock_started_ = false;
   uint64_t first_ticks_ = 0;
   uint64_t now_ns_ = 0;    // the current event's time, ns since the first event
@@ -256,9 +269,51 @@ void Preparer::Clock(uint64_t ticks) {
   }
 }
 
+bool Preparer::BeforeWindow(const Event& e) const {
+  if (!window_.has_from) return false;
+  return window_.from_unit == TraceWindow::Unit::kSeq ? e.seq < window_.from : now_ns_ < window_.from;
+}
+
+bool Preparer::AfterWindow(const Event& e) const {
+  if (!window_.has_to) return false;
+  return window_.to_unit == TraceWindow::Unit::kSeq ? e.seq > window_.to : now_ns_ > window_.to;
+}
+
+absl::Status Preparer::RebuildHeap() {
+  std::vector<std::pair<uint64_t, History::Block*>> live;
+  heap_.ForEachLive([&](uint64_t address, History::Block& b) { live.emplace_back(address, &b); });
+  std::sort(live.begin(), live.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  // Above any traced thread id (those are tids, and the window thread's 2^32).
+  const uint32_t t = ThreadIndex(uint64_t{1} << 33);
+  for (auto& [address, b] : live) {
+    if (absl::Status st = NewBlock(t, address, OpKind::kMalloc, b->bytes, 0, &b->extra); !st.ok()) return st;
+  }
+  h_.prologue_thread = t + 1;
+  h_.prologue_blocks = live.size();
+  heap_.RestartStatistics();  // the header describes the window
+  return absl::OkStatus();
+}
+
 absl::Status Preparer::Add(const Event& e) {
   ++h_.trace_events;
   Clock(e.time);
+  if (window_.active()) {
+    if (AfterWindow(e)) {
+      done_ = true;
+      return absl::OkStatus();
+    }
+    if (!in_window_) {
+      if (BeforeWindow(e)) {
+        heap_.Add(e);  // only the history: which blocks are live at the start
+        return absl::OkStatus();
+      }
+      in_window_ = true;
+      h_.window_first_seq = e.seq;
+      if (absl::Status st = RebuildHeap(); !st.ok()) return st;
+    }
+    h_.window_last_seq = e.seq;
+  }
   if (threads_.size() >= kMaxPreparedThreads && !thread_index_.contains(e.thread_id)) {
     return absl::ResourceExhaustedError(
         absl::StrCat("the trace has more than ", kMaxPreparedThreads, " threads; the replay runs one thread each"));
@@ -392,10 +447,31 @@ absl::StatusOr<PreparedHeader> Preparer::Finish(uint64_t trace_threads) {
 
 }  // namespace
 
-absl::StatusOr<PreparedHeader> PrepareFromReader(trace::OrderedReader& reader, int out_fd) {
-  Preparer p(out_fd, reader.header().clock_ticks_per_second());
+bool ParseWindowBound(const std::string& text, TraceWindow::Unit* unit, uint64_t* value) {
+  static constexpr struct {
+    const char* suffix;
+    double ns;
+  } kUnits[] = {{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}};
+  for (const auto& u : kUnits) {
+    const size_t n = std::strlen(u.suffix);
+    if (text.size() > n && text.compare(text.size() - n, n, u.suffix) == 0) {
+      // "ms" also ends in "s": the number before the unit must parse whole.
+      double v;
+      if (!absl::SimpleAtod(text.substr(0, text.size() - n), &v) || !(v >= 0) || v * u.ns > 1.8e19) continue;
+      *unit = TraceWindow::Unit::kTimeNs;
+      *value = static_cast<uint64_t>(v * u.ns);
+      return true;
+    }
+  }
+  *unit = TraceWindow::Unit::kSeq;
+  return absl::SimpleAtoi(text, value);
+}
+
+absl::StatusOr<PreparedHeader> PrepareFromReader(trace::OrderedReader& reader, int out_fd,
+                                                 const TraceWindow& window) {
+  Preparer p(out_fd, reader.header().clock_ticks_per_second(), window);
   Event e;
-  while (reader.Next(&e)) {
+  while (!p.done() && reader.Next(&e)) {
     if (absl::Status st = p.Add(e); !st.ok()) return st;
   }
   if (!reader.status().ok()) return reader.status();
@@ -403,7 +479,7 @@ absl::StatusOr<PreparedHeader> PrepareFromReader(trace::OrderedReader& reader, i
 }
 
 absl::StatusOr<PreparedHeader> PrepareTrace(const std::string& trace_path, const std::string& out_path,
-                                            const std::string& temp_dir) {
+                                            const std::string& temp_dir, const TraceWindow& window) {
   trace::OrderedReader::Options options;
   options.temp_dir = temp_dir;
   auto reader = trace::OrderedReader::Open(trace_path, options);
@@ -415,7 +491,7 @@ absl::StatusOr<PreparedHeader> PrepareTrace(const std::string& trace_path, const
   if (fd < 0) {
     return absl::InvalidArgumentError(absl::StrCat("cannot create ", tmp, ": ", std::strerror(errno)));
   }
-  auto h = PrepareFromReader(**reader, fd);
+  auto h = PrepareFromReader(**reader, fd, window);
   if (close(fd) != 0 && h.ok()) {
     h = absl::InternalError(absl::StrCat("cannot write ", tmp, ": ", std::strerror(errno)));
   }

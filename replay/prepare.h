@@ -21,13 +21,30 @@
 
 namespace alloclab::replay {
 
+// A window of the trace to replay: from the first event at or after `from`
+// to the last at or before `to`, each a seq or a time (ns since the trace's
+// first event); unset ends are the trace's. The heap live at the window's
+// start is rebuilt first (PreparedHeader::prologue_thread), untimed.
+struct TraceWindow {
+  enum class Unit { kSeq, kTimeNs };
+  bool has_from = false, has_to = false;
+  Unit from_unit = Unit::kSeq, to_unit = Unit::kSeq;
+  uint64_t from = 0, to = 0;
+  bool active() const { return has_from || has_to; }
+};
+
+// Parses "SEQ" or a time with a unit ("2.5s", "300ms", "40us", "1000ns").
+bool ParseWindowBound(const std::string& text, TraceWindow::Unit* unit, uint64_t* value);
+
 // Prepares the trace at trace_path into out_path (created or truncated).
 absl::StatusOr<PreparedHeader> PrepareTrace(const std::string& trace_path,
                                             const std::string& out_path,
-                                            const std::string& temp_dir = "");
+                                            const std::string& temp_dir = "",
+                                            const TraceWindow& window = TraceWindow());
 
 // Prepares from an open ordered reader into the file descriptor out_fd.
-absl::StatusOr<PreparedHeader> PrepareFromReader(trace::OrderedReader& reader, int out_fd);
+absl::StatusOr<PreparedHeader> PrepareFromReader(trace::OrderedReader& reader, int out_fd,
+                                                 const TraceWindow& window = TraceWindow());
 
 }  // namespace alloclab::replay
 

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "replay/op_stream.h"
 #include "replay/prepared_file.h"
+#include "trace/heap_history.h"
 #include "trace/ordered_reader.h"
 #include "trace/synthetic.h"
 #include "trace/test_events.h"
@@ -33,11 +35,12 @@ struct Prepared {
 
 std::string TempPath(const std::string& name) { return std::string(getenv("TEST_TMPDIR")) + "/" + name; }
 
-Prepared PrepareEvents(const std::vector<Event>& events, const std::string& name = "t") {
+Prepared PrepareEvents(const std::vector<Event>& events, const std::string& name = "t",
+                       const TraceWindow& window = TraceWindow()) {
   const std::string trace_path = TempPath(name + ".trace");
   std::ofstream(trace_path, std::ios::binary) << trace::WriteTestTrace(events, {});
   const std::string out = TempPath(name + ".prepared");
-  auto h = PrepareTrace(trace_path, out);
+  auto h = PrepareTrace(trace_path, out, "", window);
   EXPECT_TRUE(h.ok()) << h.status();
   Prepared p;
   PreparedView v;
@@ -258,6 +261,75 @@ TEST(PreparedFile, CorruptionIsDetected) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes.substr(0, bytes.size() - 8);
   EXPECT_FALSE(MapPrepared(path.c_str(), &v, error, sizeof error));
   EXPECT_NE(std::string(error).find("truncated"), std::string::npos) << error;
+}
+
+// A window [from, to] of a four-thread synthetic trace: the heap live just
+// before `from` is rebuilt by a thread of its own (one malloc per block, in
+// address order, the sizes as recorded), and the window's events are exactly
+// its other threads' calls.
+TEST(PrepareWindow, RebuildsTheLiveHeapThenReplaysTheWindow) {
+  trace::SyntheticOptions o;
+  o.events = 60000;
+  o.threads = 4;
+  o.cross_thread_free_fraction = 0.2;
+  std::vector<Event> events;
+  trace::GenerateSynthetic(o, [&](const Event& e) { events.push_back(e); });
+  const uint64_t from = events[20000].seq, to = events[40000].seq;
+  // The reference: the heap history up to the window, and the window's calls.
+  trace::HeapHistory<trace::NoExtra> history;
+  std::vector<std::pair<uint64_t, uint64_t>> live;  // (address, bytes) just before the window
+  uint64_t window_calls = 0;  // events in it that the replay issues as calls
+  for (const Event& e : events) {
+    if (e.seq == from) history.ForEachLive([&](uint64_t a, const auto& b) { live.emplace_back(a, b.bytes); });
+    if (e.seq > to) break;
+    const trace::HeapAction a = history.Add(e).action;
+    if (e.seq >= from && (a == trace::HeapAction::kAllocate || a == trace::HeapAction::kFree ||
+                          a == trace::HeapAction::kResize || a == trace::HeapAction::kQuery ||
+                          a == trace::HeapAction::kFreeNull)) {
+      ++window_calls;
+    }
+  }
+  std::sort(live.begin(), live.end());
+  ASSERT_GT(live.size(), 100u);
+
+  TraceWindow w;
+  w.has_from = w.has_to = true;
+  w.from = from;
+  w.to = to;
+  const Prepared p = PrepareEvents(events, "window", w);
+  ASSERT_NE(p.header.prologue_thread, 0u);
+  EXPECT_EQ(p.header.window_first_seq, from);
+  EXPECT_EQ(p.header.window_last_seq, to);
+  EXPECT_EQ(p.header.prologue_blocks, live.size());
+  const std::vector<Op>& rebuild = p.threads[p.header.prologue_thread - 1];
+  ASSERT_EQ(rebuild.size(), live.size());
+  for (size_t i = 0; i < live.size(); ++i) {
+    EXPECT_EQ(rebuild[i].kind, OpKind::kMalloc) << i;
+    EXPECT_EQ(rebuild[i].size, live[i].second) << i;  // address order: sizes in the same order
+  }
+  uint64_t calls = 0;
+  for (size_t t = 0; t < p.threads.size(); ++t) {
+    if (t + 1 == p.header.prologue_thread) continue;
+    for (const Op& op : p.threads[t]) calls += IsCall(op.kind) ? 1 : 0;
+  }
+  EXPECT_EQ(calls, window_calls);
+  EXPECT_EQ(p.header.unknown_frees, 0u) << "a free in the window of a block from before it must find its block";
+}
+
+TEST(PrepareWindow, ParsesSeqsAndTimes) {
+  TraceWindow::Unit unit;
+  uint64_t v = 0;
+  ASSERT_TRUE(ParseWindowBound("12345", &unit, &v));
+  EXPECT_EQ(unit, TraceWindow::Unit::kSeq);
+  EXPECT_EQ(v, 12345u);
+  ASSERT_TRUE(ParseWindowBound("2.5s", &unit, &v));
+  EXPECT_EQ(unit, TraceWindow::Unit::kTimeNs);
+  EXPECT_EQ(v, 2500000000u);
+  ASSERT_TRUE(ParseWindowBound("300ms", &unit, &v));
+  EXPECT_EQ(v, 300000000u);
+  ASSERT_TRUE(ParseWindowBound("40us", &unit, &v));
+  EXPECT_EQ(v, 40000u);
+  for (const char* bad : {"", "abc", "-5", "5x", "ms", "1.5"}) EXPECT_FALSE(ParseWindowBound(bad, &unit, &v)) << bad;
 }
 
 }  // namespace

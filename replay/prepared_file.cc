@@ -54,7 +54,8 @@ bool CheckThread(const PreparedView& v, uint64_t t, uint64_t* calls_by_kind, cha
         return Fail(error, n, "corrupt prepared file: bad op kind at op %llu of thread %llu", ops + i, t);
       }
       if (o.kind == OpKind::kWait) {
-        if (o.slot >= h.threads || o.slot == t || o.size > v.threads[o.slot].ops) {
+        // The heap-rebuilding thread runs alone, before the others start.
+        if (o.slot >= h.threads || o.slot == t || o.size > v.threads[o.slot].ops || t + 1 == h.prologue_thread) {
           return Fail(error, n, "corrupt prepared file: bad wait at op %llu of thread %llu", ops + i, t);
         }
         continue;
@@ -165,6 +166,8 @@ bool MapPrepared(const char* path, PreparedView* view, char* error, size_t n) {
     snprintf(error, n, "corrupt prepared file %s: %llu ops, %llu calls and %llu slots cannot fit in %zu bytes", path,
              static_cast<unsigned long long>(h.ops), static_cast<unsigned long long>(h.calls),
              static_cast<unsigned long long>(h.slots), size);
+  } else if (h.prologue_thread > h.threads || h.window_first_seq > h.window_last_seq) {
+    snprintf(error, n, "corrupt prepared file %s: its window or heap-rebuilding thread is impossible", path);
   } else {
     view->threads = reinterpret_cast<const ThreadEntry*>(view->base + h.thread_table_offset);
     view->timeline = reinterpret_cast<const TimelinePoint*>(view->base + h.timeline_offset);

@@ -18,6 +18,7 @@
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -54,6 +55,10 @@ ABSL_FLAG(bool, verify, false,
 ABSL_FLAG(std::string, expect_checksum, "", "fail unless the prepared ops have this checksum (hex)");
 ABSL_FLAG(bool, progress, false, "report each run on stderr (on by default when stderr is a terminal)");
 ABSL_FLAG(std::string, temp_dir, "", "where preparation spills (default $TMPDIR or /tmp)");
+ABSL_FLAG(std::string, from, "",
+          "replay a window of the trace from this seq, or time since its first event (2.5s, 300ms); the heap live "
+          "there is rebuilt first, untimed");
+ABSL_FLAG(std::string, to, "", "the window's last seq or time (default: the end of the trace)");
 ABSL_FLAG(std::string, pace, "none",
           "none|recorded: as fast as possible, or each op at its recorded time (idle gaps capped by --max_gap)");
 ABSL_FLAG(std::string, max_gap, "10s", "--pace=recorded: recorded idle gaps longer than this (1ms..1h) are shortened "
@@ -83,6 +88,25 @@ struct Prepared {
   }
 };
 
+// --from/--to as a window of the trace (none when neither is given).
+absl::StatusOr<TraceWindow> WindowFromFlags() {
+  TraceWindow w;
+  for (const auto& [flag, has, unit, value] :
+       {std::make_tuple("from", &w.has_from, &w.from_unit, &w.from), std::make_tuple("to", &w.has_to, &w.to_unit, &w.to)}) {
+    const std::string text = flag == std::string("from") ? absl::GetFlag(FLAGS_from) : absl::GetFlag(FLAGS_to);
+    if (text.empty()) continue;
+    if (!ParseWindowBound(text, unit, value)) {
+      return absl::InvalidArgumentError(absl::StrCat("--", flag, " must be a seq or a time since the trace's first "
+                                                     "event (2.5s, 300ms, 40us), not '", text, "'"));
+    }
+    *has = true;
+  }
+  if (w.has_from && w.has_to && w.from_unit == w.to_unit && w.from > w.to) {
+    return absl::InvalidArgumentError("--from is after --to");
+  }
+  return w;
+}
+
 absl::Status Prepare(Prepared* p, std::string* described) {
   const std::string trace = absl::GetFlag(FLAGS_trace);
   const std::string given = absl::GetFlag(FLAGS_prepared);
@@ -106,7 +130,9 @@ absl::Status Prepare(Prepared* p, std::string* described) {
     p->temporary = true;
   }
   p->path = out;
-  auto h = PrepareTrace(trace, out, absl::GetFlag(FLAGS_temp_dir));
+  auto window = WindowFromFlags();
+  if (!window.ok()) return window.status();
+  auto h = PrepareTrace(trace, out, absl::GetFlag(FLAGS_temp_dir), *window);
   if (!h.ok()) return absl::Status(h.status().code(), absl::StrCat(trace, ": ", h.status().message()));
   return absl::OkStatus();
 }
@@ -144,7 +170,7 @@ absl::Status CheckFlagsBelong(const std::string& command) {
       {"json", "run compare"},       {"report", "run compare"}, {"sample_shift", "run compare"},
       {"rss_interval_us", "run compare"}, {"verify", "run compare"}, {"expect_checksum", "run compare"},
       {"save_prepared", "run compare"},   {"prepared", "run compare"}, {"pace", "run compare"},
-      {"max_gap", "run compare"},
+      {"max_gap", "run compare"},         {"from", "run compare prepare"}, {"to", "run compare prepare"},
   };
   for (const Owned& o : kOwned) {
     const std::vector<std::string> commands = absl::StrSplit(o.commands, ' ');
@@ -322,7 +348,9 @@ int PrepareOnly() {
   const std::string trace = absl::GetFlag(FLAGS_trace);
   const std::string out = absl::GetFlag(FLAGS_out);
   if (trace.empty() || out.empty()) return Fail("prepare needs --trace and --out");
-  auto h = PrepareTrace(trace, out, absl::GetFlag(FLAGS_temp_dir));
+  auto window = WindowFromFlags();
+  if (!window.ok()) return Fail(window.status());
+  auto h = PrepareTrace(trace, out, absl::GetFlag(FLAGS_temp_dir), *window);
   if (!h.ok()) return Fail(absl::Status(h.status().code(), absl::StrCat(trace, ": ", h.status().message())));
   std::printf("%s: %llu events -> %llu calls in %llu threads, %llu slots, checksum %016llx\n", out.c_str(),
               static_cast<unsigned long long>(h->trace_events), static_cast<unsigned long long>(h->calls),

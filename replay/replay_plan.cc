@@ -106,6 +106,7 @@ bool DryRun(const PreparedView& v, uint32_t workers, const uint32_t* first, cons
   uint32_t* runnable = c.Take<uint32_t>(workers);
   size_t nrunnable = 0;
   for (uint64_t t = 0; t < threads; ++t) waiters[t] = kNoThread;
+  if (v.header->prologue_thread != 0) done[v.header->prologue_thread - 1] = v.threads[v.header->prologue_thread - 1].ops;
   for (uint32_t w = 0; w < workers; ++w) {
     cur[w] = Cursor{first[w], kNoThread, 0, 0, 0, 0};
     runnable[nrunnable++] = w;
@@ -204,7 +205,8 @@ bool MakeReplayPlan(const PreparedView& v, ReplayPlan* plan, char* error, size_t
   size_t active = 0;
   for (uint64_t t = 0; t < threads; ++t) {
     next[t] = kNoThread;
-    if (v.threads[t].ops != 0) order[active++] = static_cast<uint32_t>(t);
+    // The heap-rebuilding thread of a window runs before the workers start.
+    if (v.threads[t].ops != 0 && t + 1 != v.header->prologue_thread) order[active++] = static_cast<uint32_t>(t);
   }
   SortByFirstOp(order, active, v.threads);
   WorkerHeap workers(heap, ends);

@@ -276,6 +276,12 @@ std::string FormatText(const Report& r) {
                           "while recording was off are among the unknown frees\n",
                           h.window_starts, h.window_stops);
   }
+  if (h.prologue_thread != 0 || h.window_last_seq != 0) {
+    absl::StrAppendFormat(&s,
+                          "window      seq %d to %d of the trace; the %d blocks live at its start were allocated "
+                          "first, untimed\n",
+                          h.window_first_seq, h.window_last_seq, h.prologue_blocks);
+  }
   for (const std::string& note : r.notes) absl::StrAppend(&s, "note        ", note, "\n");
   if (r.pace_max_gap_ns != 0) {
     absl::StrAppendFormat(&s,
@@ -339,11 +345,13 @@ std::string FormatJson(const Report& r) {
                         "\"peak_live_blocks\": %d, \"final_live_bytes\": %d, \"inversions\": %d, "
                         "\"unknown_frees\": %d, \"failed_allocations\": %d, \"realloc_zero_frees\": %d, "
                         "\"untraced_reallocs\": %d, \"waits\": %d, \"reuse_waits\": %d, \"skipped_other\": %d, "
-                        "\"window_starts\": %d, \"window_stops\": %d},\n",
+                        "\"window_starts\": %d, \"window_stops\": %d, \"window_first_seq\": %d, "
+                        "\"window_last_seq\": %d, \"window_rebuilt_blocks\": %d},\n",
                         h.checksum, h.trace_events, h.trace_threads, h.threads, h.ops, h.calls, h.slots,
                         h.peak_live_bytes, h.peak_live_blocks, h.final_live_bytes, h.inversions, h.unknown_frees,
                         h.failed_allocations, h.realloc_zero_frees, h.untraced_reallocs, h.waits, h.reuse_waits,
-                        h.skipped_other, h.window_starts, h.window_stops);
+                        h.skipped_other, h.window_starts, h.window_stops, h.window_first_seq, h.window_last_seq,
+                        h.prologue_blocks);
   absl::StrAppendFormat(&s, "  \"paced\": %s, \"max_gap_ns\": %d,\n  \"notes\": [",
                         r.pace_max_gap_ns != 0 ? "true" : "false", r.pace_max_gap_ns);
   for (size_t i = 0; i < r.notes.size(); ++i) absl::StrAppend(&s, i ? ", " : "", JsonString(r.notes[i]));

@@ -240,6 +240,16 @@ int Main(int argc, char** argv) {
     }
     pthread_attr_destroy(&attr);
   }
+  // A window of the trace: the heap live at its start is rebuilt here, by
+  // the thread preparation made for it, before the clock starts (the
+  // window's ops on those blocks wait for it; the plan left it out).
+  if (h.prologue_thread != 0) {
+    static WorkerStats rebuild;  // its calls are not the window's: not reported
+    const uint32_t p = static_cast<uint32_t>(h.prologue_thread - 1);
+    if (!(verify ? VerifyThread(g.config, p, &rebuild) : ReplayThread(g.config, p, &rebuild))) {
+      Die(5, "rebuilding the heap at the window's start failed");
+    }
+  }
   const uint64_t base = memory.AnonResident() - own_bytes - stack_bytes();
 
   // Sampling: RSS and progress every interval while the workers run.

@@ -118,12 +118,31 @@ class HeapHistory {
   // Events from a block's allocation (or last resize) to its end or resize.
   const Log2Histogram& lifetimes() const { return lifetimes_; }
 
+  // From now on the statistics describe what follows (a window of the trace):
+  // the peak starts at what is live now, the counts and histograms at zero.
+  // The live set stays.
+  void RestartStatistics() {
+    peak_bytes_ = live_bytes_;
+    peak_blocks_ = live_blocks_;
+    peak_seq_ = 0;
+    inversions_ = unknown_frees_ = untraced_reallocs_ = realloc_zero_frees_ = failed_allocations_ = 0;
+    sizes_ = Log2Histogram();
+    lifetimes_ = Log2Histogram();
+  }
+
   // Calls f(address, block) for every block live now (evicted ones too).
   template <typename F>
   void ForEachLive(F f) const {
     for (const auto& [address, b] : live_) f(address, b);
     for (const auto& [address, blocks] : evicted_) {
       for (const Block& b : blocks) f(address, b);
+    }
+  }
+  template <typename F>
+  void ForEachLive(F f) {
+    for (auto& [address, b] : live_) f(address, b);
+    for (auto& [address, blocks] : evicted_) {
+      for (Block& b : blocks) f(address, b);
     }
   }
 

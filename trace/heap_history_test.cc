@@ -167,6 +167,21 @@ TEST(HeapHistory, UsableSizeFindsOnlyLiveBlocks) {
   EXPECT_EQ(steps[3].step.action, HeapAction::kOther);
 }
 
+TEST(HeapHistory, RestartingTheStatisticsKeepsTheLiveSet) {
+  History h;
+  EventSequence s;
+  s.Malloc(1, 0x1000, 100).Malloc(1, 0x2000, 300).Free(1, 0x2000).Free(1, 0x9000);
+  Apply(h, s);
+  h.RestartStatistics();
+  EXPECT_EQ(h.peak_live_bytes(), 100u);  // what is live now
+  EXPECT_EQ(h.unknown_frees(), 0u);
+  EXPECT_EQ(h.sizes().total(), 0u);
+  EXPECT_EQ(h.live_blocks(), 1u);
+  EventSequence more;
+  more.Free(1, 0x1000);
+  for (const Event& e : more.events()) EXPECT_EQ(h.Add(e).action, HeapAction::kFree);  // still known
+}
+
 TEST(Log2Histogram, Buckets) {
   EXPECT_EQ(Log2Histogram::Bucket(0), 0);
   EXPECT_EQ(Log2Histogram::Bucket(1), 0);
