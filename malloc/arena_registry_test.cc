@@ -316,4 +316,32 @@ TEST(Arenas, AnIdleBinGivesItsChunksBackWhenOtherClassesAreBusy) {
   }).join();
 }
 
+TEST(Arenas, AThreadThatOnlyFreesAClassKeepsNoneOfIt) {
+  // A consumer frees what a producer allocated: its bin must neither grow
+  // nor stay full (the chunks are the producer's to reuse), while the
+  // producer's own bin, which refills, still grows with a burst.
+  const int cls = alloclab::malloc::SizeToClass(256);
+  std::vector<void*> blocks;
+  for (int k = 0; k < 8192; ++k) blocks.push_back(malloc(256));
+  std::thread([&] {
+    for (void* p : blocks) free(p);
+    ThreadCache* tc = ActiveCache();
+    ASSERT_NE(tc, nullptr);
+    const ThreadCache::Bin& bin = tc->bins[cls];
+    EXPECT_LE(static_cast<size_t>(bin.limit - bin.base), size_t{alloclab::malloc::ClassInfo(cls).cache_max})
+        << "the consumer's bin grew";
+    EXPECT_LE(static_cast<size_t>(bin.top - bin.base), size_t{alloclab::malloc::ClassInfo(cls).cache_max})
+        << "chunks held";
+    EXPECT_EQ(tc->grown_bytes, 0u);
+  }).join();
+  std::thread([] {
+    std::vector<void*> own;
+    for (int k = 0; k < 4096; ++k) own.push_back(malloc(256));
+    for (void* p : own) free(p);
+    ThreadCache* tc = ActiveCache();
+    ASSERT_NE(tc, nullptr);
+    EXPECT_GT(tc->grown_bytes, 0u) << "a thread that allocates the class keeps its burst";
+  }).join();
+}
+
 }  // namespace

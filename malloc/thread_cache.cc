@@ -136,7 +136,7 @@ void OnThreadExit(void*) {
   Unregister(&t_cache);
   GiveBackStorage(t_cache.storage);
   t_cache.state = ThreadCache::kOff;
-  for (int c = 1; c < kNumClasses; ++c) t_cache.bins[c] = {nullptr, nullptr, nullptr, nullptr};
+  for (int c = 1; c < kNumClasses; ++c) t_cache.bins[c] = {nullptr, nullptr, nullptr, nullptr, false};
 }
 
 // See ThreadCache::kSweepInterval. An idle bin keeps a quarter of its chunks
@@ -195,7 +195,7 @@ ThreadCache* ActiveCache() {
   tc->events_to_sweep = ThreadCache::kSweepInterval;
   for (int c = 1; c < kNumClasses; ++c) {
     void** base = tc->storage + kLayout.start[c];
-    tc->bins[c] = {base, base + ClassInfo(c).cache_max, base, nullptr};
+    tc->bins[c] = {base, base + ClassInfo(c).cache_max, base, nullptr, false};
   }
   Register(tc);
   tc->state = ThreadCache::kActive;
@@ -208,6 +208,7 @@ void* CacheRefill(ThreadCache* tc, int cls) {
   // Called when the bin is empty; it has room for two batches at least.
   CountSlowEvent(tc, cls);
   ThreadCache::Bin& b = tc->bins[cls];
+  b.refilled = true;
   const int got = ArenaForOperation(tc->arena)->AllocBatch(cls, b.base, ClassInfo(cls).batch);
   if (got == 0) return nullptr;
   b.top = b.base + got - 1;
@@ -235,6 +236,12 @@ void CacheFlush(ThreadCache* tc, int cls) {
   ThreadCache::Bin& b = tc->bins[cls];
   const SizeClass& c = ClassInfo(cls);
   const uint32_t capacity = static_cast<uint32_t>(b.limit - b.base);
+  if (!b.refilled) {
+    // Only ever freed here: holding the chunks helps no allocation of this
+    // thread, and keeps them from the threads that do allocate them.
+    DrainBin(tc, cls, 0);
+    return;
+  }
   const uint32_t grow = capacity / 4 > c.batch ? capacity / 4 : c.batch;
   const size_t grow_bytes = size_t{grow} * c.size;
   if (capacity + grow <= MaxBinLength(cls) && tc->grown_bytes + grow_bytes <= ThreadCache::kGrowthBudgetBytes) {

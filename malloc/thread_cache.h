@@ -30,6 +30,11 @@ struct ThreadCache {
     // The top when the idle-bin sweep last looked, or nullptr when the bin
     // has refilled or flushed since: a bin found where it was left is idle.
     void** swept_top;
+    // Whether this thread ever refilled the bin (allocated the class beyond
+    // what it had freed). One that never did only frees chunks of the class
+    // (a consumer of blocks other threads allocate): its bin does not grow,
+    // and a full one goes back whole.
+    bool refilled;
   };
   // kOff: exited, or no memory could be mapped for its bins.
   enum State : uint32_t { kInactive = 0, kActive, kOff };
