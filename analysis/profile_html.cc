@@ -75,9 +75,10 @@ std::string Escape(const std::string& s) {
   return absl::StrReplaceAll(s, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
 }
 
+constexpr char kPageStyle[] = "body{font-family:sans-serif;margin:24px;color:#222} h1{font-size:20px}";
+
 constexpr char kStyle[] = R"css(
-body{font-family:sans-serif;margin:24px;color:#222}
-h1{font-size:20px} h2{font-size:16px;margin-top:28px}
+#callsites h2{font-size:16px;margin-top:28px}
 .bar{margin:8px 0} .bar button{margin-right:6px} .bar input{width:260px}
 #flame rect{stroke:#fff;stroke-width:0.5;cursor:pointer}
 #flame text{font-size:11px;pointer-events:none;fill:#222}
@@ -188,8 +189,8 @@ if (location.hash === "#selftest") {
 
 }  // namespace
 
-std::string ProfileHtml(const std::string& title, const CallSiteReport& top, const CallSiteReport& peak,
-                        const CallSiteReport& leaks, Symbolizer& symbolizer) {
+std::string ProfileSection(const CallSiteReport& top, const CallSiteReport& peak, const CallSiteReport& leaks,
+                           Symbolizer& symbolizer) {
   Node root;
   root.name = "all";
   AddSites(top, 0, &root, symbolizer);
@@ -209,8 +210,7 @@ std::string ProfileHtml(const std::string& title, const CallSiteReport& top, con
     if (it != top.stacks.end() && !it->second.empty()) search = symbolizer.Symbolize(it->second[0]).ToString();
   }
   return absl::StrCat(
-      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>allocations: ", Escape(title),
-      "</title>\n<style>", kStyle, "</style></head>\n<body>\n<h1>Allocations by stack: ", Escape(title), "</h1>\n",
+      "<section id=\"callsites\">\n<style>", kStyle, "</style>\n<h2>Allocations by stack</h2>\n",
       absl::StrFormat("<p>%u allocations, %u bytes allocated; %u bytes live at the peak (seq %u); %u bytes leaked "
                       "(live at the end).</p>\n",
                       top.total.blocks, top.total.bytes, peak.total.bytes, peak.peak_seq, leaks.total.bytes),
@@ -218,10 +218,17 @@ std::string ProfileHtml(const std::string& title, const CallSiteReport& top, con
       "</button><button data-metric=\"2\">leaked</button><input id=\"search\" placeholder=\"search frames\"></div>\n"
       "<div id=\"status\"></div>\n<svg id=\"flame\" width=\"1200\" height=\"18\"></svg>\n"
       "<h2>Live bytes over the trace (by seq), the peak marked</h2>\n"
-      "<svg id=\"timeline\" width=\"1200\" height=\"220\"></svg>\n<script>\nconst DATA = ",
+      "<svg id=\"timeline\" width=\"1200\" height=\"220\"></svg>\n<script>\n(function(){\nconst DATA = ",
       data, ";\nconst TIMELINE = ", timeline, ";\n",
       absl::StrFormat("const PEAK = [%u,%u];\n", top.peak_seq, top.peak_live_bytes), "const SEARCH = ",
-      JsonString(search), ";\n", kScript, "</script>\n</body></html>\n");
+      JsonString(search), ";\n", kScript, "})();\n</script>\n</section>\n");
+}
+
+std::string ProfileHtml(const std::string& title, const CallSiteReport& top, const CallSiteReport& peak,
+                        const CallSiteReport& leaks, Symbolizer& symbolizer) {
+  return absl::StrCat("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>allocations: ", Escape(title),
+                      "</title>\n<style>", kPageStyle, "</style></head>\n<body>\n<h1>Allocations by stack: ",
+                      Escape(title), "</h1>\n", ProfileSection(top, peak, leaks, symbolizer), "</body></html>\n");
 }
 
 }  // namespace alloclab::analysis

@@ -18,6 +18,11 @@ namespace alloclab::analysis {
 std::string ProfileHtml(const std::string& title, const CallSiteReport& top, const CallSiteReport& peak,
                         const CallSiteReport& leaks, Symbolizer& symbolizer);
 
+// The same as a section to put in another page (replay's report): its own
+// style, elements and script, ids of its own (flame, timeline, search).
+std::string ProfileSection(const CallSiteReport& top, const CallSiteReport& peak, const CallSiteReport& leaks,
+                           Symbolizer& symbolizer);
+
 }  // namespace alloclab::analysis
 
 #endif  // ALLOCLAB_ANALYSIS_PROFILE_HTML_H_

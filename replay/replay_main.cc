@@ -23,14 +23,17 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "analysis/call_sites.h"
+#include "analysis/profile_html.h"
+#include "analysis/symbolizer.h"
 #include "replay/allocators.h"
 #include "replay/prepare.h"
 #include "replay/prepared_file.h"
@@ -87,6 +90,25 @@ struct Prepared {
     if (temporary) unlink(path.c_str());
   }
 };
+
+// A trace recorded with stacks: its allocation profile by call site for the
+// HTML report (the whole trace, whatever the window); "" without stacks.
+std::string CallSitesHtml(const std::string& trace) {
+  analysis::CallSiteReport reports[3];
+  const analysis::CallSiteReportKind kinds[3] = {analysis::CallSiteReportKind::kTop,
+                                                 analysis::CallSiteReportKind::kPeak,
+                                                 analysis::CallSiteReportKind::kLeaks};
+  for (int k = 0; k < 3; ++k) {
+    analysis::CallSiteOptions options;
+    options.kind = kinds[k];
+    options.temp_dir = absl::GetFlag(FLAGS_temp_dir);
+    auto r = analysis::AnalyzeCallSites(trace, options);
+    if (!r.ok() || r->stacks.empty()) return "";
+    reports[k] = *std::move(r);
+  }
+  analysis::Symbolizer symbolizer(reports[0].mappings);
+  return analysis::ProfileSection(reports[0], reports[1], reports[2], symbolizer);
+}
 
 // --from/--to as a window of the trace (none when neither is given).
 absl::StatusOr<TraceWindow> WindowFromFlags() {
@@ -333,6 +355,9 @@ int RunOrCompare(bool compare) {
       if (absl::Status st = CheckIssued(report, *r); !st.ok()) return Fail(st);
       report.allocators[i].runs.push_back(*std::move(r));
     }
+  }
+  if (!html_path.empty() && !absl::GetFlag(FLAGS_trace).empty()) {
+    report.call_sites_html = CallSitesHtml(absl::GetFlag(FLAGS_trace));
   }
   if (!html_path.empty() && !WriteFile(html_path, FormatHtml(report))) {
     return Fail("cannot write the report to " + html_path);

@@ -451,6 +451,7 @@ std::string FormatHtml(const Report& r) {
   html += LinePlot("latency-free", "free latency (cumulative share of sampled calls)", "ns (log scale)",
                    "share of calls", lat_free, true);
   html += BarPlot("sizes", "requested sizes (allocations per power-of-two bucket)", sizes);
+  html += r.call_sites_html;
   // Marks the page with how many plots drew something, for tests and for a
   // reader who wonders whether the page is complete.
   html +=

@@ -35,6 +35,9 @@ struct Report {
   uint64_t pace_max_gap_ns = 0;       // paced replay: idle gaps shortened to this; 0 = not paced
   std::vector<std::string> notes;     // e.g. an allocator name an environment variable redirects
   std::vector<AllocatorRuns> allocators;
+  // A trace with stacks: the allocation profile by call site (flame graphs,
+  // analysis/profile_html.h), put in the HTML report as it is.
+  std::string call_sites_html;
 };
 
 // Whether one run issued exactly the prepared ops: per traced thread, the

@@ -2,9 +2,9 @@
 # The call-site reports on a real traced program whose answers are known
 # (testdata/known_sites_program.c), symbolised from the trace's maps, and the
 # HTML profile in headless Chromium.
-#   call_site_reports_test.sh TRACER TRACETOOL PROGRAM
+#   call_site_reports_test.sh TRACER TRACETOOL PROGRAM REPLAY
 set -euo pipefail
-tracer=$(readlink -f "$1") tracetool=$(readlink -f "$2") program=$(readlink -f "$3")
+tracer=$(readlink -f "$1") tracetool=$(readlink -f "$2") program=$(readlink -f "$3") replay=$(readlink -f "$4")
 tmp=${TEST_TMPDIR:-$(mktemp -d)}
 fail() { echo "FAIL: $*"; exit 1; }
 
@@ -51,3 +51,16 @@ echo "$body"
 [[ $body =~ data-timeline-points=\"([0-9]+)\" ]] && ((BASH_REMATCH[1] > 10)) || fail "no timeline"
 grep -q 'id="peak-marker"' "$tmp/dom.html" || fail "the peak is not marked"
 echo "ok: the profile draws, a click zooms, the search finds, the peak is marked"
+
+# The same profile inside replay's HTML report (a trace with stacks), beside
+# its own plots.
+"$replay" compare --trace="$trace" --allocators=glibc,buddy --report="$tmp/report.html" >/dev/null
+HOME=$tmp timeout 120 chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-sync \
+  --disable-background-networking --disable-component-update --user-data-dir="$tmp/profile-dir2" \
+  --dump-dom "file://$tmp/report.html#selftest" >"$tmp/report-dom.html" 2>>"$tmp/chrome.log"
+body=$(grep -o '<body[^>]*>' "$tmp/report-dom.html")
+echo "$body"
+[[ $body =~ data-plots-rendered=\"4/4\" ]] || fail "the report's own plots did not render"
+[[ $body =~ data-flame-drawn=\"([0-9]+)\" ]] && ((BASH_REMATCH[1] > 3)) || fail "no flame graph in the report"
+[[ $body =~ data-selftest=\"zoomed:([^:]*): ]] && [[ ${BASH_REMATCH[1]} != all ]] || fail "the report's flame graph does not zoom"
+echo "ok: replay's report holds the profile, and it draws and zooms"
