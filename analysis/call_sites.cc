@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "analysis/json.h"
 #include "trace/event.h"
 #include "trace/heap_history.h"
 #include "trace/ordered_reader.h"
@@ -90,23 +91,6 @@ std::vector<const SymbolizedFrame*> Frames(const CallSiteReport& r, uint64_t sta
   if (it == r.stacks.end()) return out;
   for (uint64_t a : it->second) out.push_back(&symbolizer.Symbolize(a));
   return out;
-}
-
-// A JSON string: quotes, backslashes and control characters escaped; other
-// bytes (UTF-8 in names and paths) as they are.
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned char>(c));
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
 }
 
 }  // namespace

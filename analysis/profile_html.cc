@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
+#include "analysis/json.h"
 
 namespace alloclab::analysis {
 namespace {
@@ -39,24 +40,6 @@ void AddSites(const CallSiteReport& r, int metric, Node* root, Symbolizer& symbo
       n->value[metric] += site.totals.bytes;
     }
   }
-}
-
-// JSON with "</" written "<\/": safe inside a <script> element.
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned char>(c));
-    } else if (c == '/' && !out.empty() && out.back() == '<') {
-      out += "\\/";
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
 }
 
 void AppendJson(const Node& n, std::string* out) {
