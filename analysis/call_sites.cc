@@ -63,7 +63,7 @@ absl::Status Pass(const std::string& path, const CallSiteOptions& options, uint6
   return absl::OkStatus();
 }
 
-void Sort(absl::flat_hash_map<uint64_t, SiteTotals>& by_stack, CallSiteReport* report) {
+void Sort(const absl::flat_hash_map<uint64_t, SiteTotals>& by_stack, CallSiteReport* report) {
   for (const auto& [stack, totals] : by_stack) {
     report->sites.push_back(SiteRow{stack, totals});
     report->total.blocks += totals.blocks;
@@ -95,70 +95,117 @@ std::vector<const SymbolizedFrame*> Frames(const CallSiteReport& r, uint64_t sta
 
 }  // namespace
 
+namespace {
+
+using SiteMap = absl::flat_hash_map<uint64_t, SiteTotals>;
+
+// Every report needs each block's stack and allocating thread.
+void NoteExtra(const Event& e, History::Step& s, uint64_t index) {
+  if (s.action == HeapAction::kAllocate || s.action == HeapAction::kResize) {
+    s.block->extra = SiteExtra{e.stack_id, e.thread_id, index};
+  }
+}
+
+// top's pass: allocations by stack, live bytes over the trace and the peak;
+// history ends with the blocks live at the end (leaks).
+absl::Status TopPass(const std::string& path, const CallSiteOptions& options, History* history,
+                     CallSiteReport* report, SiteMap* by_stack) {
+  uint64_t step = 1, since = 0;
+  const absl::Status st =
+      Pass(path, options, 0, history, report, true, [&](const Event& e, History::Step& s, uint64_t index) {
+        NoteExtra(e, s, index);
+        if (s.action == HeapAction::kAllocate || s.action == HeapAction::kResize) {
+          (*by_stack)[e.stack_id].Add(s.block->bytes);
+        }
+        if (++since < step) return;
+        since = 0;
+        auto& points = report->timeline;
+        if (points.size() == CallSiteReport::kMaxTimelinePoints) {  // every other point, half as often
+          for (size_t i = 0; i < points.size() / 2; ++i) points[i] = points[2 * i];
+          points.resize(points.size() / 2);
+          step *= 2;
+        }
+        points.emplace_back(e.seq, history->live_bytes());
+      });
+  report->peak_seq = history->peak_seq();
+  report->peak_live_bytes = history->peak_live_bytes();
+  return st;
+}
+
+void AddLive(const History& history, SiteMap* by_stack) {
+  history.ForEachLive([&](uint64_t, const History::Block& b) { (*by_stack)[b.extra.stack].Add(b.bytes); });
+}
+
+// What was live after the event with seq peak_seq (a pass that stops there).
+absl::Status AddLiveAt(const std::string& path, const CallSiteOptions& options, uint64_t peak_seq,
+                       CallSiteReport* report, SiteMap* by_stack) {
+  History at_peak;
+  if (peak_seq != 0) {
+    if (absl::Status st = Pass(path, options, peak_seq, &at_peak, report, false, NoteExtra); !st.ok()) return st;
+  }
+  AddLive(at_peak, by_stack);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<CallSiteReport> AnalyzeCallSites(const std::string& path, const CallSiteOptions& options) {
   CallSiteReport report;
   report.kind = options.kind;
   report.window = options.window;
-  absl::flat_hash_map<uint64_t, SiteTotals> by_stack;
+  SiteMap by_stack;
   History history;
-  const auto note_extra = [](const Event& e, History::Step& s, uint64_t index) {
-    if (s.action == HeapAction::kAllocate || s.action == HeapAction::kResize) {
-      s.block->extra = SiteExtra{e.stack_id, e.thread_id, index};
-    }
-  };
   absl::Status st;
   switch (options.kind) {
     case CallSiteReportKind::kLeaks:
+      st = Pass(path, options, 0, &history, &report, true, NoteExtra);
+      if (st.ok()) AddLive(history, &by_stack);
+      break;
     case CallSiteReportKind::kPeak:
-      st = Pass(path, options, 0, &history, &report, true, note_extra);
+      st = Pass(path, options, 0, &history, &report, true, NoteExtra);
+      report.peak_seq = history.peak_seq();
+      if (st.ok()) st = AddLiveAt(path, options, report.peak_seq, &report, &by_stack);
       break;
     case CallSiteReportKind::kTemporary:
-      st = Pass(path, options, 0, &history, &report, true,
-                [&](const Event& e, History::Step& s, uint64_t index) {
-                  note_extra(e, s, index);
-                  if (s.action == HeapAction::kFree && s.old.extra.thread == e.thread_id &&
-                      index - s.old.extra.thread_event <= options.window) {
-                    by_stack[s.old.extra.stack].Add(s.old.bytes);
-                  }
-                });
+      st = Pass(path, options, 0, &history, &report, true, [&](const Event& e, History::Step& s, uint64_t index) {
+        NoteExtra(e, s, index);
+        if (s.action == HeapAction::kFree && s.old.extra.thread == e.thread_id &&
+            index - s.old.extra.thread_event <= options.window) {
+          by_stack[s.old.extra.stack].Add(s.old.bytes);
+        }
+      });
       break;
-    case CallSiteReportKind::kTop: {
-      uint64_t step = 1, since = 0;
-      st = Pass(path, options, 0, &history, &report, true,
-                [&](const Event& e, History::Step& s, uint64_t index) {
-                  note_extra(e, s, index);
-                  if (s.action == HeapAction::kAllocate || s.action == HeapAction::kResize) {
-                    by_stack[e.stack_id].Add(s.block->bytes);
-                  }
-                  if (++since < step) return;
-                  since = 0;
-                  auto& points = report.timeline;
-                  if (points.size() == CallSiteReport::kMaxTimelinePoints) {  // every other point, half as often
-                    for (size_t i = 0; i < points.size() / 2; ++i) points[i] = points[2 * i];
-                    points.resize(points.size() / 2);
-                    step *= 2;
-                  }
-                  points.emplace_back(e.seq, history.live_bytes());
-                });
-      report.peak_seq = history.peak_seq();
-      report.peak_live_bytes = history.peak_live_bytes();
+    case CallSiteReportKind::kTop:
+      st = TopPass(path, options, &history, &report, &by_stack);
       break;
-    }
   }
   if (!st.ok()) return st;
-  if (options.kind == CallSiteReportKind::kLeaks) {
-    history.ForEachLive([&](uint64_t, const History::Block& b) { by_stack[b.extra.stack].Add(b.bytes); });
-  } else if (options.kind == CallSiteReportKind::kPeak) {
-    report.peak_seq = history.peak_seq();
-    History at_peak;
-    if (report.peak_seq != 0) {
-      st = Pass(path, options, report.peak_seq, &at_peak, &report, false, note_extra);
-      if (!st.ok()) return st;
-    }
-    at_peak.ForEachLive([&](uint64_t, const History::Block& b) { by_stack[b.extra.stack].Add(b.bytes); });
-  }
   Sort(by_stack, &report);
   return report;
+}
+
+absl::StatusOr<ProfileReports> AnalyzeProfile(const std::string& path, const std::string& temp_dir) {
+  CallSiteOptions options;
+  options.temp_dir = temp_dir;
+  ProfileReports r;
+  SiteMap top, leaks, peak;
+  History history;
+  r.top.kind = CallSiteReportKind::kTop;
+  if (absl::Status st = TopPass(path, options, &history, &r.top, &top); !st.ok()) return st;
+  AddLive(history, &leaks);  // the same history, at its end
+  r.leaks.kind = CallSiteReportKind::kLeaks;
+  r.peak.kind = CallSiteReportKind::kPeak;
+  r.peak.peak_seq = r.top.peak_seq;
+  for (CallSiteReport* other : {&r.leaks, &r.peak}) {
+    other->events = r.top.events;
+    other->stacks = r.top.stacks;
+    other->mappings = r.top.mappings;
+  }
+  if (absl::Status st = AddLiveAt(path, options, r.peak.peak_seq, &r.peak, &peak); !st.ok()) return st;
+  Sort(top, &r.top);
+  Sort(leaks, &r.leaks);
+  Sort(peak, &r.peak);
+  return r;
 }
 
 std::vector<FunctionRow> ByFunction(const CallSiteReport& report, Symbolizer& symbolizer) {

@@ -70,6 +70,16 @@ struct CallSiteReport {
 // Reads the trace at path and makes the report.
 absl::StatusOr<CallSiteReport> AnalyzeCallSites(const std::string& path, const CallSiteOptions& options);
 
+// top, peak and leaks of one trace, as AnalyzeCallSites makes each, in two
+// passes over the trace instead of four (leaks come from top's history at
+// its end, the peak's seq from its peak).
+struct ProfileReports {
+  CallSiteReport top;
+  CallSiteReport peak;
+  CallSiteReport leaks;
+};
+absl::StatusOr<ProfileReports> AnalyzeProfile(const std::string& path, const std::string& temp_dir = "");
+
 // top's second table: allocations by function, inclusive (each function on a
 // stack counts the stack's allocations once) and exclusive (the innermost
 // frame's function), by inclusive bytes, largest first.

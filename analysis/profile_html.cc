@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "analysis/json.h"
+#include "analysis/symbolizer.h"
 
 namespace alloclab::analysis {
 namespace {
@@ -172,8 +173,11 @@ if (location.hash === "#selftest") {
 
 }  // namespace
 
-std::string ProfileSection(const CallSiteReport& top, const CallSiteReport& peak, const CallSiteReport& leaks,
-                           Symbolizer& symbolizer) {
+std::string ProfileSection(const ProfileReports& reports) {
+  const CallSiteReport& top = reports.top;
+  const CallSiteReport& peak = reports.peak;
+  const CallSiteReport& leaks = reports.leaks;
+  Symbolizer symbolizer(top.mappings);
   Node root;
   root.name = "all";
   AddSites(top, 0, &root, symbolizer);
@@ -207,11 +211,10 @@ std::string ProfileSection(const CallSiteReport& top, const CallSiteReport& peak
       JsonString(search), ";\n", kScript, "})();\n</script>\n</section>\n");
 }
 
-std::string ProfileHtml(const std::string& title, const CallSiteReport& top, const CallSiteReport& peak,
-                        const CallSiteReport& leaks, Symbolizer& symbolizer) {
+std::string ProfileHtml(const std::string& title, const ProfileReports& reports) {
   return absl::StrCat("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>allocations: ", Escape(title),
                       "</title>\n<style>", kPageStyle, "</style></head>\n<body>\n<h1>Allocations by stack: ",
-                      Escape(title), "</h1>\n", ProfileSection(top, peak, leaks, symbolizer), "</body></html>\n");
+                      Escape(title), "</h1>\n", ProfileSection(reports), "</body></html>\n");
 }
 
 }  // namespace alloclab::analysis

@@ -10,18 +10,16 @@
 #include <string>
 
 #include "analysis/call_sites.h"
-#include "analysis/symbolizer.h"
 
 namespace alloclab::analysis {
 
-// top, peak and leaks: the three reports of one trace.
-std::string ProfileHtml(const std::string& title, const CallSiteReport& top, const CallSiteReport& peak,
-                        const CallSiteReport& leaks, Symbolizer& symbolizer);
+// The three reports of one trace (AnalyzeProfile), frames symbolised from
+// its maps.
+std::string ProfileHtml(const std::string& title, const ProfileReports& reports);
 
 // The same as a section to put in another page (replay's report): its own
 // style, elements and script, ids of its own (flame, timeline, search).
-std::string ProfileSection(const CallSiteReport& top, const CallSiteReport& peak, const CallSiteReport& leaks,
-                           Symbolizer& symbolizer);
+std::string ProfileSection(const ProfileReports& reports);
 
 }  // namespace alloclab::analysis
 

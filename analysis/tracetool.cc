@@ -169,17 +169,9 @@ int Html(int argc, char** argv) {
     }
   }
   if (path.empty() || out.empty()) return Usage();
-  CallSiteReport reports[3];
-  const CallSiteReportKind kinds[3] = {CallSiteReportKind::kTop, CallSiteReportKind::kPeak, CallSiteReportKind::kLeaks};
-  for (int k = 0; k < 3; ++k) {
-    CallSiteOptions options;
-    options.kind = kinds[k];
-    auto r = AnalyzeCallSites(path, options);
-    if (!r.ok()) return Error(path, r.status());
-    reports[k] = *std::move(r);
-  }
-  Symbolizer symbolizer(reports[0].mappings);
-  const std::string html = ProfileHtml(path, reports[0], reports[1], reports[2], symbolizer);
+  auto reports = AnalyzeProfile(path);
+  if (!reports.ok()) return Error(path, reports.status());
+  const std::string html = ProfileHtml(path, *reports);
   std::FILE* f = std::fopen(out.c_str(), "w");
   if (f == nullptr || std::fwrite(html.data(), 1, html.size(), f) != html.size() || std::fclose(f) != 0) {
     std::fprintf(stderr, "tracetool: cannot write %s\n", out.c_str());

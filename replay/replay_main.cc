@@ -18,7 +18,6 @@
 #include <cstring>
 #include <fstream>
 #include <string>
-#include <tuple>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -33,7 +32,6 @@
 #include "absl/strings/strip.h"
 #include "analysis/call_sites.h"
 #include "analysis/profile_html.h"
-#include "analysis/symbolizer.h"
 #include "replay/allocators.h"
 #include "replay/prepare.h"
 #include "replay/prepared_file.h"
@@ -94,35 +92,29 @@ struct Prepared {
 // A trace recorded with stacks: its allocation profile by call site for the
 // HTML report (the whole trace, whatever the window); "" without stacks.
 std::string CallSitesHtml(const std::string& trace) {
-  analysis::CallSiteReport reports[3];
-  const analysis::CallSiteReportKind kinds[3] = {analysis::CallSiteReportKind::kTop,
-                                                 analysis::CallSiteReportKind::kPeak,
-                                                 analysis::CallSiteReportKind::kLeaks};
-  for (int k = 0; k < 3; ++k) {
-    analysis::CallSiteOptions options;
-    options.kind = kinds[k];
-    options.temp_dir = absl::GetFlag(FLAGS_temp_dir);
-    auto r = analysis::AnalyzeCallSites(trace, options);
-    if (!r.ok() || r->stacks.empty()) return "";
-    reports[k] = *std::move(r);
-  }
-  analysis::Symbolizer symbolizer(reports[0].mappings);
-  return analysis::ProfileSection(reports[0], reports[1], reports[2], symbolizer);
+  auto reports = analysis::AnalyzeProfile(trace, absl::GetFlag(FLAGS_temp_dir));
+  if (!reports.ok() || reports->top.stacks.empty()) return "";
+  return analysis::ProfileSection(*reports);
 }
 
 // --from/--to as a window of the trace (none when neither is given).
 absl::StatusOr<TraceWindow> WindowFromFlags() {
   TraceWindow w;
-  for (const auto& [flag, has, unit, value] :
-       {std::make_tuple("from", &w.has_from, &w.from_unit, &w.from), std::make_tuple("to", &w.has_to, &w.to_unit, &w.to)}) {
-    const std::string text = flag == std::string("from") ? absl::GetFlag(FLAGS_from) : absl::GetFlag(FLAGS_to);
-    if (text.empty()) continue;
+  // One bound: a flag's text into has/unit/value; an error for bad text.
+  auto bound = [](const char* flag, const std::string& text, bool* has, TraceWindow::Unit* unit,
+                  uint64_t* value) -> absl::Status {
+    if (text.empty()) return absl::OkStatus();
     if (!ParseWindowBound(text, unit, value)) {
       return absl::InvalidArgumentError(absl::StrCat("--", flag, " must be a seq or a time since the trace's first "
                                                      "event (2.5s, 300ms, 40us), not '", text, "'"));
     }
     *has = true;
+    return absl::OkStatus();
+  };
+  if (absl::Status st = bound("from", absl::GetFlag(FLAGS_from), &w.has_from, &w.from_unit, &w.from); !st.ok()) {
+    return st;
   }
+  if (absl::Status st = bound("to", absl::GetFlag(FLAGS_to), &w.has_to, &w.to_unit, &w.to); !st.ok()) return st;
   if (w.has_from && w.has_to && w.from_unit == w.to_unit && w.from > w.to) {
     return absl::InvalidArgumentError("--from is after --to");
   }
