@@ -3,11 +3,14 @@
 //   tracetool stats TRACE      event counts by kind and by thread, peak live bytes,
 //                              histograms, inversions, live blocks at the end
 //   tracetool dump TRACE       one event per line
+//   tracetool leaks|peak|temporary|top TRACE   by call site (analysis/call_sites)
+//   tracetool html --out=FILE TRACE           the profile page (analysis/profile_html)
 //   tracetool import [--format=mtrace] LOG OUT   glibc mtrace log -> trace
-// All stream: validate and dump hold one chunk; stats replays the allocation
-// history in global seq order (trace/ordered_reader, analysis/trace_stats),
-// holding a spill chunk per thread and the live set; import reads a line at
-// a time (analysis/mtrace_import).
+// All stream: validate and dump hold one chunk; stats and the call-site
+// reports replay the allocation history in global seq order
+// (trace/ordered_reader, trace/heap_history), holding a spill chunk per
+// thread, the live set and a line per stack; import reads a line at a time
+// (analysis/mtrace_import).
 #include <cstdio>
 #include <cstring>
 #include <string>

@@ -12,21 +12,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "tools/allocator_list.h"
 
 extern char** environ;
 
 namespace alloclab::replay {
 namespace {
-
-// The comparison allocators (tools/allocators.bzl).
-struct Listed {
-  const char* name;
-  const char* so;       // "" for glibc; workspace-relative for buddy
-  const char* package;  // Debian's
-};
-constexpr Listed kListed[] = {
-#include "tools/allocators.inc"
-};
 
 bool Exists(const std::string& p) { return access(p.c_str(), R_OK) == 0; }
 
@@ -52,19 +43,12 @@ absl::Status CheckSharedObject(const std::string& name, const std::string& path)
   return absl::OkStatus();
 }
 
-const Listed* FindListed(const std::string& name) {
-  for (const Listed& l : kListed) {
-    if (name == l.name) return &l;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 const std::vector<std::string>& KnownAllocators() {
   static const auto* names = [] {
     auto* v = new std::vector<std::string>;
-    for (const Listed& l : kListed) v->push_back(l.name);
+    for (const ListedAllocator& l : kListedAllocators) v->push_back(l.name);
     return v;
   }();
   return *names;
@@ -102,11 +86,11 @@ absl::StatusOr<Allocator> ResolveAllocator(const std::string& name) {
       path = env;
       a.redirected_by = "BUDDYMALLOC_SO";
     } else {
-      auto found = FindDataFile(FindListed("buddy")->so);
+      auto found = FindDataFile(FindListedAllocator("buddy")->so);
       if (!found.ok()) return found.status();
       path = *found;
     }
-  } else if (const Listed* l = FindListed(name); l != nullptr) {
+  } else if (const ListedAllocator* l = FindListedAllocator(name); l != nullptr) {
     path = l->so;
     if (!Exists(path)) {
       return absl::NotFoundError(

@@ -37,14 +37,11 @@ for build in glob.glob(root+'/**/BUILD',recursive=True):
         deps=[('//%s%s'%(pkg,d) if d.startswith(':') else d) for d in deps]
         rules[label]=dict(pkg=pkg,srcs=[os.path.join(pkg,s) for s in srcs if not s.startswith(':')],hdrs=[os.path.join(pkg,h) for h in hdrs if not h.startswith(':')],deps=deps,kind=m.group(1))
         for h in rules[label]['hdrs']: hdr_owner.setdefault(h,label)
-# Deps that are there to be linked in, or whose headers are generated and
-# included textually: (rule, dep).
+# Deps that are there to be linked in: (rule, dep).
 LINK_ONLY = {
     ("//malloc:libbuddymalloc.so", "//malloc:malloc"),
     ("//malloc:linked_in_test", "//malloc:malloc"),
     ("//tracer:libmalloctrace.so", "//tracer:tracer"),
-    ("//replay:run_result", "//tools:allocator_list"),
-    ("//tracer:tracer_test", "//tools:allocator_list"),
 }
 bad = 0
 for label,r in sorted(rules.items()):

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tools/allocator_list.h"
 #include "trace/io.h"
 #include "trace/trace_reader.h"
 
@@ -79,29 +80,13 @@ bool IsFree(Kind k) {
   return k == Kind::kFree || k == Kind::kFreeSized || k == Kind::kFreeAligned || k == Kind::kFreeSizedAligned;
 }
 
-// A comparison allocator's shared object (tools/allocators.bzl).
-std::string ListedSharedObject(const std::string& name) {
-  struct Listed {
-    const char* name;
-    const char* so;
-    const char* package;
-  };
-  static constexpr Listed kListed[] = {
-#include "tools/allocators.inc"
-  };
-  for (const Listed& l : kListed) {
-    if (name == l.name) return l.so;
-  }
-  return "";
-}
-
 // The allocator underneath the tracer: glibc's, ours, jemalloc (which, like
 // ours, defines operator new and delete itself).
 class CountingTest : public testing::TestWithParam<std::string> {
  protected:
   std::string Under() const {
     if (GetParam() == "buddy") return Runfile("malloc/libbuddymalloc.so");
-    if (GetParam() == "jemalloc") return ListedSharedObject("jemalloc");
+    if (GetParam() == "jemalloc") return alloclab::FindListedAllocator("jemalloc")->so;
     return "";
   }
 };
