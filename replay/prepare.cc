@@ -447,21 +447,26 @@ absl::StatusOr<PreparedHeader> Preparer::Finish(uint64_t trace_threads) {
 
 }  // namespace
 
+bool ParseDurationNs(const std::string& text, uint64_t* ns) {
+  // "ms" and "min" before "s", which they also end in.
+  static constexpr std::pair<const char*, double> kUnits[] = {
+      {"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"min", 6e10}, {"s", 1e9}};
+  for (const auto& [suffix, scale] : kUnits) {
+    const size_t n = std::strlen(suffix);
+    if (text.size() <= n || text.compare(text.size() - n, n, suffix) != 0) continue;
+    double v;
+    // Refused past 2^64 ns (the conversion would overflow).
+    if (!absl::SimpleAtod(text.substr(0, text.size() - n), &v) || !(v >= 0) || v * scale > 1.8e19) return false;
+    *ns = static_cast<uint64_t>(v * scale);
+    return true;
+  }
+  return false;
+}
+
 bool ParseWindowBound(const std::string& text, TraceWindow::Unit* unit, uint64_t* value) {
-  static constexpr struct {
-    const char* suffix;
-    double ns;
-  } kUnits[] = {{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}};
-  for (const auto& u : kUnits) {
-    const size_t n = std::strlen(u.suffix);
-    if (text.size() > n && text.compare(text.size() - n, n, u.suffix) == 0) {
-      // "ms" also ends in "s": the number before the unit must parse whole.
-      double v;
-      if (!absl::SimpleAtod(text.substr(0, text.size() - n), &v) || !(v >= 0) || v * u.ns > 1.8e19) continue;
-      *unit = TraceWindow::Unit::kTimeNs;
-      *value = static_cast<uint64_t>(v * u.ns);
-      return true;
-    }
+  if (ParseDurationNs(text, value)) {
+    *unit = TraceWindow::Unit::kTimeNs;
+    return true;
   }
   *unit = TraceWindow::Unit::kSeq;
   return absl::SimpleAtoi(text, value);

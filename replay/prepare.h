@@ -33,7 +33,11 @@ struct TraceWindow {
   bool active() const { return has_from || has_to; }
 };
 
-// Parses "SEQ" or a time with a unit ("2.5s", "300ms", "40us", "1000ns").
+// A duration with its unit ("10s", "250ms", "500us", "1000000ns", "2min") in
+// ns; false if malformed, negative or past 2^64 ns.
+bool ParseDurationNs(const std::string& text, uint64_t* ns);
+
+// Parses "SEQ" or a time with a unit (a duration since the first event).
 bool ParseWindowBound(const std::string& text, TraceWindow::Unit* unit, uint64_t* value);
 
 // Prepares the trace at trace_path into out_path (created or truncated).

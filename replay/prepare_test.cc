@@ -329,7 +329,11 @@ TEST(PrepareWindow, ParsesSeqsAndTimes) {
   EXPECT_EQ(v, 300000000u);
   ASSERT_TRUE(ParseWindowBound("40us", &unit, &v));
   EXPECT_EQ(v, 40000u);
-  for (const char* bad : {"", "abc", "-5", "5x", "ms", "1.5"}) EXPECT_FALSE(ParseWindowBound(bad, &unit, &v)) << bad;
+  ASSERT_TRUE(ParseWindowBound("2min", &unit, &v));
+  EXPECT_EQ(v, 120000000000u);
+  for (const char* bad : {"", "abc", "-5", "5x", "ms", "1.5", "-1s", "1e30s"}) {
+    EXPECT_FALSE(ParseWindowBound(bad, &unit, &v)) << bad;
+  }
 }
 
 }  // namespace

@@ -24,7 +24,6 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -194,22 +193,6 @@ absl::Status CheckFlagsBelong(const std::string& command) {
     }
   }
   return absl::OkStatus();
-}
-
-// "10s", "250ms", "500us", "1000000ns", "2min" -> ns; false if malformed.
-bool ParseDurationNs(const std::string& text, uint64_t* ns) {
-  static constexpr std::pair<const char*, uint64_t> kUnits[] = {
-      {"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"min", 60000000000ull}, {"s", 1000000000}};
-  for (const auto& [suffix, scale] : kUnits) {
-    if (!absl::EndsWith(text, suffix)) continue;
-    double v;
-    if (!absl::SimpleAtod(text.substr(0, text.size() - std::strlen(suffix)), &v) || !(v >= 0) || v > 1e13) {
-      return false;
-    }
-    *ns = static_cast<uint64_t>(v * static_cast<double>(scale));
-    return true;
-  }
-  return false;
 }
 
 // Whether the directory that would hold `path` exists and takes new files.
