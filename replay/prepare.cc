@@ -324,7 +324,7 @@ absl::Status Preparer::Add(const Event& e) {
   switch (step.action) {
     case trace::HeapAction::kAllocate: {
       const uint32_t t = ThreadIndex(e.thread_id);
-      if (step.untraced || k == Kind::kRealloc || k == Kind::kReallocArray) {
+      if (k == Kind::kRealloc || k == Kind::kReallocArray) {
         // realloc(NULL, n), or of a block allocated before tracing began:
         // the replay has nothing to resize, so the block is made from nothing.
         st = NewBlock(t, e.out, OpKind::kReallocNull, step.block->bytes, 0, &step.block->extra);
