@@ -11,6 +11,7 @@
 //   BlockRef[blocks]          per thread, at ThreadEntry.block_table_offset
 //   TimelinePoint[samples]    at header.timeline_offset
 //   IdleGap[idle_gaps]        at header.idle_gaps_offset
+//   uint64_t[sites]           at header.sites_offset: each call site's stack id
 // Allocation-free and dependency-free: the runner includes it.
 #ifndef ALLOCLAB_REPLAY_OP_STREAM_H_
 #define ALLOCLAB_REPLAY_OP_STREAM_H_
@@ -65,14 +66,27 @@ inline const char* OpKindName(OpKind k) {
 
 struct Op {
   OpKind kind;
-  uint8_t reserved[3];
+  // An op that makes or resizes a block: its call site, an index into the
+  // site table (little-endian, 24 bits; 0: no stack recorded). 0 otherwise.
+  uint8_t site[3];
   uint32_t slot;  // kWait: the thread index waited for
   uint64_t size;  // bytes requested; kWait: op count; kArg: the value
 };
 static_assert(sizeof(Op) == 16, "ops are two words");
 
+// Distinct call sites an op can name; a trace's further stacks share site 0.
+inline constexpr uint32_t kMaxSites = 1u << 24;
+inline uint32_t OpSite(const Op& o) {
+  return uint32_t{o.site[0]} | uint32_t{o.site[1]} << 8 | uint32_t{o.site[2]} << 16;
+}
+inline void SetOpSite(Op* o, uint32_t site) {
+  o->site[0] = static_cast<uint8_t>(site);
+  o->site[1] = static_cast<uint8_t>(site >> 8);
+  o->site[2] = static_cast<uint8_t>(site >> 16);
+}
+
 inline constexpr char kPreparedMagic[8] = {'A', 'L', 'R', 'E', 'P', 'L', 'A', 'Y'};
-inline constexpr uint64_t kPreparedVersion = 3;
+inline constexpr uint64_t kPreparedVersion = 4;
 inline constexpr uint64_t kBlockOps = 1024;  // 16 KiB per block
 inline constexpr uint64_t kHeaderBytes = 4096;
 inline constexpr uint64_t kMaxPreparedThreads = uint64_t{1} << 20;
@@ -132,6 +146,13 @@ struct PreparedHeader {
   uint64_t window_last_seq;
   uint64_t prologue_thread;
   uint64_t prologue_blocks;
+  // Call sites (MALLOC_TRACE_STACKS): entry i is the trace's stack id of the
+  // ops whose site is i; entry 0 is 0 (no stack). No table (sites 0) when the
+  // trace recorded no stacks. Stacks past kMaxSites - 1 distinct ones are
+  // counted here and named by site 0.
+  uint64_t sites_offset;
+  uint64_t sites;
+  uint64_t stacks_beyond_sites;
 };
 static_assert(sizeof(PreparedHeader) <= kHeaderBytes, "header fits its page");
 

@@ -66,6 +66,7 @@ class Preparer {
     uint32_t slot = 0;
     uint32_t thread = 0;
     uint64_t pos = 0;
+    uint32_t site = 0;  // the call site that gave the block its size
   };
   using History = trace::HeapHistory<SlotRef>;
   struct Ref {
@@ -86,14 +87,16 @@ class Preparer {
   };
 
   uint32_t ThreadIndex(uint64_t trace_id);
-  absl::Status Emit(uint32_t t, OpKind kind, uint32_t slot, uint64_t size);
-  absl::Status EmitWithArg(uint32_t t, OpKind kind, uint32_t slot, uint64_t size, uint64_t arg);
+  absl::Status Emit(uint32_t t, OpKind kind, uint32_t slot, uint64_t size, uint32_t site = 0);
+  absl::Status EmitWithArg(uint32_t t, OpKind kind, uint32_t slot, uint64_t size, uint64_t arg, uint32_t site);
+  // The site index of a recorded stack (0 for none, or past kMaxSites).
+  uint32_t SiteOf(uint64_t stack_id);
   absl::Status FlushBlock(Thread& th);
   absl::Status WaitFor(uint32_t t, uint32_t other, uint64_t pos, bool reuse);
   absl::StatusOr<uint32_t> TakeSlot(uint32_t t);
   // Before a block appears at address: waits for its last free elsewhere.
   absl::Status WaitForReuse(uint32_t t, uint64_t address);
-  absl::Status NewBlock(uint32_t t, uint64_t address, OpKind kind, uint64_t size, uint64_t arg,
+  absl::Status NewBlock(uint32_t t, uint64_t address, OpKind kind, uint64_t size, uint64_t arg, uint32_t site,
                         SlotRef* ref);
   // Frees the block that ended (a free, or realloc(p, 0)).
   absl::Status FreeBlock(uint32_t t, uint64_t address, const SlotRef& ref);
@@ -128,7 +131,24 @@ class Preparer {
   std::vector<TimelinePoint> timeline_;
   uint64_t sample_step_ = 1024;
   uint64_t next_sample_ = 0;
+  absl::flat_hash_map<uint64_t, uint32_t> site_index_;  // stack id -> site
+  std::vector<uint64_t> site_stacks_{0};                // site -> stack id
 };
+
+uint32_t Preparer::SiteOf(uint64_t stack_id) {
+  if (stack_id == 0) return 0;
+  auto it = site_index_.find(stack_id);
+  if (it != site_index_.end()) return it->second;
+  if (site_stacks_.size() == kMaxSites) {
+    ++h_.stacks_beyond_sites;
+    site_index_.emplace(stack_id, 0);
+    return 0;
+  }
+  const uint32_t site = static_cast<uint32_t>(site_stacks_.size());
+  site_stacks_.push_back(stack_id);
+  site_index_.emplace(stack_id, site);
+  return site;
+}
 
 uint32_t Preparer::ThreadIndex(uint64_t trace_id) {
   auto [it, fresh] = thread_index_.try_emplace(trace_id, static_cast<uint32_t>(threads_.size()));
@@ -154,7 +174,7 @@ absl::Status Preparer::FlushBlock(Thread& th) {
   return absl::OkStatus();
 }
 
-absl::Status Preparer::Emit(uint32_t t, OpKind kind, uint32_t slot, uint64_t size) {
+absl::Status Preparer::Emit(uint32_t t, OpKind kind, uint32_t slot, uint64_t size, uint32_t site) {
   Thread& th = threads_[t];
   if (th.buf.size() == kBlockOps) {
     if (absl::Status st = FlushBlock(th); !st.ok()) return st;
@@ -163,6 +183,7 @@ absl::Status Preparer::Emit(uint32_t t, OpKind kind, uint32_t slot, uint64_t siz
   op.kind = kind;
   op.slot = slot;
   op.size = size;
+  SetOpSite(&op, site);
   th.buf.push_back(op);
   th.times.push_back(now_ns_);
   th.hash = HashOp(th.hash, op);
@@ -178,13 +199,13 @@ absl::Status Preparer::Emit(uint32_t t, OpKind kind, uint32_t slot, uint64_t siz
   return absl::OkStatus();
 }
 
-absl::Status Preparer::EmitWithArg(uint32_t t, OpKind kind, uint32_t slot, uint64_t size,
-                                   uint64_t arg) {
+absl::Status Preparer::EmitWithArg(uint32_t t, OpKind kind, uint32_t slot, uint64_t size, uint64_t arg,
+                                   uint32_t site) {
   Thread& th = threads_[t];
   if (th.buf.size() + 2 > kBlockOps) {
     if (absl::Status st = FlushBlock(th); !st.ok()) return st;
   }
-  if (absl::Status st = Emit(t, kind, slot, size); !st.ok()) return st;
+  if (absl::Status st = Emit(t, kind, slot, size, site); !st.ok()) return st;
   return Emit(t, OpKind::kArg, 0, arg);
 }
 
@@ -222,13 +243,13 @@ absl::Status Preparer::WaitForReuse(uint32_t t, uint64_t address) {
 }
 
 absl::Status Preparer::NewBlock(uint32_t t, uint64_t address, OpKind kind, uint64_t size, uint64_t arg,
-                                SlotRef* ref) {
+                                uint32_t site, SlotRef* ref) {
   if (absl::Status st = WaitForReuse(t, address); !st.ok()) return st;
   auto slot = TakeSlot(t);
   if (!slot.ok()) return slot.status();
-  absl::Status st = HasArg(kind) ? EmitWithArg(t, kind, *slot, size, arg) : Emit(t, kind, *slot, size);
+  absl::Status st = HasArg(kind) ? EmitWithArg(t, kind, *slot, size, arg, site) : Emit(t, kind, *slot, size, site);
   if (!st.ok()) return st;
-  *ref = SlotRef{*slot, t, threads_[t].ops};
+  *ref = SlotRef{*slot, t, threads_[t].ops, site};
   return absl::OkStatus();
 }
 
@@ -287,7 +308,9 @@ absl::Status Preparer::RebuildHeap() {
   // Above any traced thread id (those are tids, and the window thread's 2^32).
   const uint32_t t = ThreadIndex(uint64_t{1} << 33);
   for (auto& [address, b] : live) {
-    if (absl::Status st = NewBlock(t, address, OpKind::kMalloc, b->bytes, 0, &b->extra); !st.ok()) return st;
+    if (absl::Status st = NewBlock(t, address, OpKind::kMalloc, b->bytes, 0, b->extra.site, &b->extra); !st.ok()) {
+      return st;
+    }
   }
   h_.prologue_thread = t + 1;
   h_.prologue_blocks = live.size();
@@ -305,7 +328,12 @@ absl::Status Preparer::Add(const Event& e) {
     }
     if (!in_window_) {
       if (BeforeWindow(e)) {
-        heap_.Add(e);  // only the history: which blocks are live at the start
+        // Only the history: which blocks are live at the start, and the
+        // call sites that gave them their size.
+        const History::Step step = heap_.Add(e);
+        if (step.action == trace::HeapAction::kAllocate || step.action == trace::HeapAction::kResize) {
+          step.block->extra.site = SiteOf(e.stack_id);
+        }
         return absl::OkStatus();
       }
       in_window_ = true;
@@ -327,10 +355,10 @@ absl::Status Preparer::Add(const Event& e) {
       if (k == Kind::kRealloc || k == Kind::kReallocArray) {
         // realloc(NULL, n), or of a block allocated before tracing began:
         // the replay has nothing to resize, so the block is made from nothing.
-        st = NewBlock(t, e.out, OpKind::kReallocNull, step.block->bytes, 0, &step.block->extra);
+        st = NewBlock(t, e.out, OpKind::kReallocNull, step.block->bytes, 0, SiteOf(e.stack_id), &step.block->extra);
       } else {
         st = NewBlock(t, e.out, AllocationOp(k), e.size, k == Kind::kCalloc ? e.count : e.alignment,
-                      &step.block->extra);
+                      SiteOf(e.stack_id), &step.block->extra);
       }
       break;
     }
@@ -347,9 +375,10 @@ absl::Status Preparer::Add(const Event& e) {
       if (e.out != e.in) {
         if (st = WaitForReuse(t, e.out); !st.ok()) break;
       }
-      if (st = Emit(t, OpKind::kRealloc, old.slot, step.block->bytes); !st.ok()) break;
+      const uint32_t site = SiteOf(e.stack_id);
+      if (st = Emit(t, OpKind::kRealloc, old.slot, step.block->bytes, site); !st.ok()) break;
       if (e.out != e.in) freed_[e.in] = Ref{t, threads_[t].ops};
-      step.block->extra = SlotRef{old.slot, t, threads_[t].ops};
+      step.block->extra = SlotRef{old.slot, t, threads_[t].ops, site};
       break;
     }
     case trace::HeapAction::kQuery: {
@@ -435,7 +464,15 @@ absl::StatusOr<PreparedHeader> Preparer::Finish(uint64_t trace_threads) {
       !st.ok()) {
     return st;
   }
-  h_.file_size = h_.idle_gaps_offset + idle_gaps_.size() * sizeof(IdleGap);
+  // The site table only when some op names a stack.
+  if (site_stacks_.size() == 1) site_stacks_.clear();
+  h_.sites_offset = h_.idle_gaps_offset + idle_gaps_.size() * sizeof(IdleGap);
+  h_.sites = site_stacks_.size();
+  if (absl::Status st = WriteAt(fd_, site_stacks_.data(), site_stacks_.size() * sizeof(uint64_t), h_.sites_offset);
+      !st.ok()) {
+    return st;
+  }
+  h_.file_size = h_.sites_offset + site_stacks_.size() * sizeof(uint64_t);
   std::vector<char> page(kHeaderBytes, 0);
   std::memcpy(page.data(), &h_, sizeof h_);
   if (absl::Status st = WriteAt(fd_, page.data(), page.size(), 0); !st.ok()) return st;
@@ -484,9 +521,11 @@ absl::StatusOr<PreparedHeader> PrepareFromReader(trace::OrderedReader& reader, i
 }
 
 absl::StatusOr<PreparedHeader> PrepareTrace(const std::string& trace_path, const std::string& out_path,
-                                            const std::string& temp_dir, const TraceWindow& window) {
+                                            const std::string& temp_dir, const TraceWindow& window,
+                                            std::function<void(const trace::Record&)> on_record) {
   trace::OrderedReader::Options options;
   options.temp_dir = temp_dir;
+  options.on_other_record = std::move(on_record);
   auto reader = trace::OrderedReader::Open(trace_path, options);
   if (!reader.ok()) return reader.status();
   // Written beside the destination and renamed: a failed preparation never

@@ -12,6 +12,7 @@
 #ifndef ALLOCLAB_REPLAY_PREPARE_H_
 #define ALLOCLAB_REPLAY_PREPARE_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -41,10 +42,13 @@ bool ParseDurationNs(const std::string& text, uint64_t* ns);
 bool ParseWindowBound(const std::string& text, TraceWindow::Unit* unit, uint64_t* value);
 
 // Prepares the trace at trace_path into out_path (created or truncated).
+// on_record, if given, sees the records other than events (stacks, memory
+// maps) as they are read.
 absl::StatusOr<PreparedHeader> PrepareTrace(const std::string& trace_path,
                                             const std::string& out_path,
                                             const std::string& temp_dir = "",
-                                            const TraceWindow& window = TraceWindow());
+                                            const TraceWindow& window = TraceWindow(),
+                                            std::function<void(const trace::Record&)> on_record = nullptr);
 
 // Prepares from an open ordered reader into the file descriptor out_fd.
 absl::StatusOr<PreparedHeader> PrepareFromReader(trace::OrderedReader& reader, int out_fd,

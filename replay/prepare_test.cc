@@ -31,6 +31,7 @@ struct Prepared {
   PreparedHeader header;
   std::vector<std::vector<Op>> threads;  // ops of each replay thread
   std::vector<uint64_t> trace_ids;
+  std::vector<uint64_t> site_stacks;
 };
 
 std::string TempPath(const std::string& name) { return std::string(getenv("TEST_TMPDIR")) + "/" + name; }
@@ -48,6 +49,7 @@ Prepared PrepareEvents(const std::vector<Event>& events, const std::string& name
   EXPECT_TRUE(MapPrepared(out.c_str(), &v, error, sizeof error)) << error;
   if (v.header == nullptr) return p;
   p.header = *v.header;
+  p.site_stacks.assign(v.site_stacks, v.site_stacks + v.header->sites);
   for (uint64_t t = 0; t < v.header->threads; ++t) {
     p.trace_ids.push_back(v.threads[t].trace_thread_id);
     std::vector<Op> ops;
@@ -267,6 +269,37 @@ TEST(PreparedFile, CorruptionIsDetected) {
 // before `from` is rebuilt by a thread of its own (one malloc per block, in
 // address order, the sizes as recorded), and the window's events are exactly
 // its other threads' calls.
+TEST(Prepare, OpsNameTheCallSiteOfTheirStack) {
+  Events ev;
+  ev.Malloc(1, 0x1000, 10).Malloc(1, 0x2000, 20).Add(1, Kind::kRealloc, 0x1000, 0x3000, 30).Malloc(1, 0x4000, 40);
+  ev.Free(1, 0x2000).Malloc(2, 0x5000, 50);
+  std::vector<Event> events = ev.events();
+  const uint64_t stacks[] = {7, 9, 11, 0, 9, 7};  // the free's stack names nothing
+  for (size_t i = 0; i < events.size(); ++i) events[i].stack_id = stacks[i];
+  Prepared p = PrepareEvents(events, "sites");
+  EXPECT_EQ(p.site_stacks, (std::vector<uint64_t>{0, 7, 9, 11}));
+  ASSERT_EQ(p.threads.size(), 2u);
+  std::vector<uint32_t> sites;
+  for (const Op& o : p.threads[0]) sites.push_back(OpSite(o));
+  EXPECT_EQ(sites, (std::vector<uint32_t>{1, 2, 3, 0, 0}));
+  EXPECT_EQ(OpSite(p.threads[1][0]), 1u);
+  // A window's rebuilt blocks keep the site that allocated them.
+  TraceWindow w;
+  w.has_from = true;
+  w.from = events[4].seq;
+  Prepared win = PrepareEvents(events, "sites_window", w);
+  ASSERT_NE(win.header.prologue_thread, 0u);
+  std::vector<std::pair<uint64_t, uint32_t>> rebuilt;  // size, site stack
+  for (const Op& o : win.threads[win.header.prologue_thread - 1]) {
+    rebuilt.emplace_back(o.size, win.site_stacks[OpSite(o)]);
+  }
+  EXPECT_EQ(rebuilt, (std::vector<std::pair<uint64_t, uint32_t>>{{20, 9}, {30, 11}, {40, 0}}));
+  // Without stacks there is no table.
+  Events plain;
+  plain.Malloc(1, 0x1000, 10).Free(1, 0x1000);
+  EXPECT_EQ(PrepareEvents(plain.events(), "no_sites").header.sites, 0u);
+}
+
 TEST(PrepareWindow, RebuildsTheLiveHeapThenReplaysTheWindow) {
   trace::SyntheticOptions o;
   o.events = 60000;

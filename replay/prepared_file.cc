@@ -60,6 +60,9 @@ bool CheckThread(const PreparedView& v, uint64_t t, uint64_t* calls_by_kind, cha
         }
         continue;
       }
+      if (OpSite(o) != 0 && OpSite(o) >= h.sites) {
+        return Fail(error, n, "corrupt prepared file: call site out of range at op %llu of thread %llu", ops + i, t);
+      }
       ++calls;
       ++calls_by_kind[k];
       if (o.kind != OpKind::kFreeNull && o.slot >= h.slots) {
@@ -159,7 +162,8 @@ bool MapPrepared(const char* path, PreparedView* view, char* error, size_t n) {
              h.thread_table_offset % sizeof(uint64_t) != 0 || h.timeline_samples > kMaxTimeline + 1 ||
              !Inside(h.timeline_offset, h.timeline_samples, sizeof(TimelinePoint), size) ||
              h.timeline_offset % sizeof(uint64_t) != 0 || h.idle_gaps_offset % sizeof(uint64_t) != 0 ||
-             !Inside(h.idle_gaps_offset, h.idle_gaps, sizeof(IdleGap), size)) {
+             !Inside(h.idle_gaps_offset, h.idle_gaps, sizeof(IdleGap), size) || h.sites > kMaxSites ||
+             h.sites_offset % sizeof(uint64_t) != 0 || !Inside(h.sites_offset, h.sites, sizeof(uint64_t), size)) {
     snprintf(error, n, "corrupt prepared file %s: tables outside the file", path);
   } else if (h.ops > size / sizeof(Op) || h.calls > h.ops || h.slots > h.ops) {
     // Every op takes file space; a slot is only made by an op.
@@ -172,6 +176,7 @@ bool MapPrepared(const char* path, PreparedView* view, char* error, size_t n) {
     view->threads = reinterpret_cast<const ThreadEntry*>(view->base + h.thread_table_offset);
     view->timeline = reinterpret_cast<const TimelinePoint*>(view->base + h.timeline_offset);
     view->idle_gaps = reinterpret_cast<const IdleGap*>(view->base + h.idle_gaps_offset);
+    view->site_stacks = reinterpret_cast<const uint64_t*>(view->base + h.sites_offset);
     ok = CheckOps(*view, error, n);
   }
   if (!ok) UnmapPrepared(view);

@@ -20,6 +20,7 @@ struct PreparedView {
   const ThreadEntry* threads = nullptr;
   const TimelinePoint* timeline = nullptr;
   const IdleGap* idle_gaps = nullptr;
+  const uint64_t* site_stacks = nullptr;  // [header->sites]: each site's stack id
 
   const BlockRef* Blocks(uint64_t thread) const {
     return reinterpret_cast<const BlockRef*>(base + threads[thread].block_table_offset);

@@ -31,6 +31,9 @@
 #include "absl/strings/strip.h"
 #include "analysis/call_sites.h"
 #include "analysis/profile_html.h"
+#include "analysis/symbolizer.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "replay/allocators.h"
 #include "replay/prepare.h"
 #include "replay/prepared_file.h"
@@ -61,6 +64,9 @@ ABSL_FLAG(std::string, from, "",
 ABSL_FLAG(std::string, to, "", "the window's last seq or time (default: the end of the trace)");
 ABSL_FLAG(std::string, pace, "none",
           "none|recorded: as fast as possible, or each op at its recorded time (idle gaps capped by --max_gap)");
+ABSL_FLAG(bool, site_waste, true,
+          "a trace recorded with stacks: one more, untimed run per allocator that charges the memory it holds "
+          "beyond the live bytes at its RSS peak to the call sites whose blocks occupy those pages");
 ABSL_FLAG(std::string, max_gap, "10s", "--pace=recorded: recorded idle gaps longer than this (1ms..1h) are shortened "
                                        "to it; a number with ns, us, ms, s or min");
 
@@ -87,6 +93,50 @@ struct Prepared {
     if (temporary) unlink(path.c_str());
   }
 };
+
+// The trace's stacks and memory maps, kept as preparation reads them: the
+// names of the call sites in the waste-by-site table.
+struct TraceStacks {
+  absl::flat_hash_map<uint64_t, std::vector<uint64_t>> frames;  // innermost first
+  std::vector<analysis::MappedFile> mappings;
+  void Note(const trace::Record& r) {
+    if (r.has_stack()) {
+      frames[r.stack().id()].assign(r.stack().frames().begin(), r.stack().frames().end());
+    } else if (r.has_memory_maps()) {
+      mappings.clear();  // a later one supersedes it
+      for (const auto& m : r.memory_maps().mappings()) {
+        mappings.push_back(analysis::MappedFile{m.start(), m.end(), m.file_offset(), m.path()});
+      }
+    }
+  }
+};
+
+// Names for the sites that appear in the attribution runs: their three
+// innermost frames' functions ("stack N" when the trace is not at hand).
+void NameSites(const TraceStacks& stacks, Report* report) {
+  absl::flat_hash_set<uint32_t> used;
+  for (const AllocatorRuns& a : report->allocators) {
+    for (const RunResult& x : a.attribution) {
+      for (const RunResult::SiteWasteRow& w : x.site_waste) used.insert(w.site);
+    }
+  }
+  analysis::Symbolizer symbolizer(stacks.mappings);
+  report->site_names.assign(report->site_stacks.size(), "");
+  for (uint32_t site : used) {
+    if (site == 0 || site >= report->site_stacks.size()) continue;
+    const uint64_t id = report->site_stacks[site];
+    auto it = stacks.frames.find(id);
+    if (it == stacks.frames.end()) {
+      report->site_names[site] = absl::StrCat("stack ", id);
+      continue;
+    }
+    std::string name;
+    for (size_t i = 0; i < it->second.size() && i < 3; ++i) {
+      absl::StrAppend(&name, i ? " < " : "", symbolizer.Symbolize(it->second[i]).Name());
+    }
+    report->site_names[site] = name.empty() ? absl::StrCat("stack ", id) : name;
+  }
+}
 
 // A trace recorded with stacks: its allocation profile by call site for the
 // HTML report (the whole trace, whatever the window); "" without stacks.
@@ -120,7 +170,7 @@ absl::StatusOr<TraceWindow> WindowFromFlags() {
   return w;
 }
 
-absl::Status Prepare(Prepared* p, std::string* described) {
+absl::Status Prepare(Prepared* p, std::string* described, TraceStacks* stacks) {
   const std::string trace = absl::GetFlag(FLAGS_trace);
   const std::string given = absl::GetFlag(FLAGS_prepared);
   if (trace.empty() == given.empty()) {
@@ -145,7 +195,8 @@ absl::Status Prepare(Prepared* p, std::string* described) {
   p->path = out;
   auto window = WindowFromFlags();
   if (!window.ok()) return window.status();
-  auto h = PrepareTrace(trace, out, absl::GetFlag(FLAGS_temp_dir), *window);
+  auto h = PrepareTrace(trace, out, absl::GetFlag(FLAGS_temp_dir), *window,
+                        [stacks](const trace::Record& r) { stacks->Note(r); });
   if (!h.ok()) return absl::Status(h.status().code(), absl::StrCat(trace, ": ", h.status().message()));
   return absl::OkStatus();
 }
@@ -184,6 +235,7 @@ absl::Status CheckFlagsBelong(const std::string& command) {
       {"rss_interval_us", "run compare"}, {"verify", "run compare"}, {"expect_checksum", "run compare"},
       {"save_prepared", "run compare"},   {"prepared", "run compare"}, {"pace", "run compare"},
       {"max_gap", "run compare"},         {"from", "run compare prepare"}, {"to", "run compare prepare"},
+      {"site_waste", "run compare"},
   };
   for (const Owned& o : kOwned) {
     const std::vector<std::string> commands = absl::StrSplit(o.commands, ' ');
@@ -277,7 +329,8 @@ int RunOrCompare(bool compare) {
     std::fprintf(stderr, "replay: preparing %s\n",
                  absl::GetFlag(FLAGS_prepared).empty() ? absl::GetFlag(FLAGS_trace).c_str() : "(prepared already)");
   }
-  if (absl::Status st = Prepare(&prepared, &report.trace); !st.ok()) return Fail(st);
+  TraceStacks stacks;
+  if (absl::Status st = Prepare(&prepared, &report.trace, &stacks); !st.ok()) return Fail(st);
   PreparedView view;
   char error[512];
   if (!MapPrepared(prepared.path.c_str(), &view, error, sizeof error)) return Fail(std::string(error));
@@ -285,6 +338,7 @@ int RunOrCompare(bool compare) {
   report.threads.assign(view.threads, view.threads + view.header->threads);
   report.timeline.assign(view.timeline, view.timeline + view.header->timeline_samples);
   report.idle_gaps.assign(view.idle_gaps, view.idle_gaps + view.header->idle_gaps);
+  report.site_stacks.assign(view.site_stacks, view.site_stacks + view.header->sites);
   UnmapPrepared(&view);
   if (!want_checksum.empty()) {
     const std::string have = absl::StrFormat("%016x", report.prepared.checksum);
@@ -308,7 +362,7 @@ int RunOrCompare(bool compare) {
   report.touch = touch;
   report.baseline = baseline;
   report.sample_every = 1 << shift;
-  for (const Allocator& a : allocators) report.allocators.push_back(AllocatorRuns{a.name, {}});
+  for (const Allocator& a : allocators) report.allocators.push_back(AllocatorRuns{a.name, {}, {}});
 
   // Progress on stderr for runs long enough to wonder about (tables go to stdout).
   const bool progress = isatty(STDERR_FILENO) || absl::GetFlag(FLAGS_progress);
@@ -330,6 +384,20 @@ int RunOrCompare(bool compare) {
       if (absl::Status st = CheckIssued(report, *r); !st.ok()) return Fail(st);
       report.allocators[i].runs.push_back(*std::move(r));
     }
+  }
+  // Waste by call site: one more run per allocator, untimed (site_waste.h).
+  if (absl::GetFlag(FLAGS_site_waste) && report.prepared.sites != 0 && !options.verify &&
+      options.pace_max_gap_ns == 0) {
+    RunOptions attribute = options;
+    attribute.attribute = true;
+    for (size_t i = 0; i < allocators.size(); ++i) {
+      if (progress) std::fprintf(stderr, "replay: waste by call site, %s\n", allocators[i].name.c_str());
+      auto r = RunReplay(attribute, prepared.path, allocators[i]);
+      if (!r.ok()) return Fail(r.status());
+      if (absl::Status st = CheckIssued(report, *r); !st.ok()) return Fail(st);
+      report.allocators[i].attribution.push_back(*std::move(r));
+    }
+    NameSites(stacks, &report);
   }
   if (!html_path.empty() && !absl::GetFlag(FLAGS_trace).empty()) {
     report.call_sites_html = CallSitesHtml(absl::GetFlag(FLAGS_trace));

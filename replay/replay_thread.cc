@@ -503,4 +503,68 @@ bool VerifyThread(const ReplayConfig& config, uint32_t t, WorkerStats* stats) {
   return Leave(progress, pos, calls, hash, true);
 }
 
+bool AttributeThread(const ReplayConfig& config, uint32_t t, WorkerStats* stats, TakingTurns* turns) {
+  const PreparedView& v = *config.view;
+  ThreadProgress* const progress = &config.progress[t];
+  void** const slots = config.slots;
+  uint64_t* const sizes = config.sizes;
+  uint32_t* const sites = turns->sites;
+  uint64_t hash = kHashBasis, calls = 0, pos = 0;
+  uint32_t countdown = turns->check_every;
+  const BlockRef* blocks = v.Blocks(t);
+  turns->turn.Lock();
+  for (uint64_t b = 0; b < v.threads[t].blocks; ++b) {
+    const Op* ops = v.BlockOps(blocks[b]);
+    for (uint64_t i = 0; i < blocks[b].ops; ++i) {
+      const Op& o = ops[i];
+      if (o.kind == OpKind::kWait) {
+        if (config.progress[o.slot].done.load(std::memory_order_acquire) < o.size) {
+          turns->turn.Unlock();
+          const bool ok = WaitFor(stats, &config.progress[o.slot], o.size, config.abandoned);
+          turns->turn.Lock();
+          if (!ok) {
+            turns->turn.Unlock();
+            return Leave(progress, pos, calls, hash, false);
+          }
+        }
+        hash = HashOp(hash, o);
+        Publish(progress, ++pos);
+        continue;
+      }
+      const uint64_t arg = HasArg(o.kind) ? ops[i + 1].size : 0;
+      const uint64_t old_size = UsesSlot(o.kind) ? sizes[o.slot] : 0;
+      void* p = Issue(o, arg, slots);
+      AfterCall(stats, o, arg, p, config.touch);
+      const uint64_t size = Requested(o, arg);
+      if (Allocates(o.kind) || (o.kind == OpKind::kRealloc && (p != nullptr || o.size == 0))) {
+        turns->live_bytes -= old_size;  // a realloc's old block is gone
+        sizes[o.slot] = p != nullptr ? size : 0;
+        sites[o.slot] = OpSite(o);
+        if (p != nullptr) turns->live_bytes += size;
+      } else if (o.kind == OpKind::kFree) {
+        turns->live_bytes -= old_size;
+        sizes[o.slot] = 0;
+      }
+      ++calls;
+      ++turns->calls;
+      hash = HashOp(hash, o);
+      if (HasArg(o.kind)) {
+        hash = HashOp(hash, ops[++i]);
+        ++pos;
+      }
+      Publish(progress, ++pos);
+      if (--countdown == 0) {
+        countdown = turns->check_every;
+        turns->checkpoint(turns->context);
+      }
+    }
+    stats->ops_done.fetch_add(blocks[b].ops, std::memory_order_relaxed);
+    turns->turn.Unlock();
+    sched_yield();  // the others' turn
+    turns->turn.Lock();
+  }
+  turns->turn.Unlock();
+  return Leave(progress, pos, calls, hash, true);
+}
+
 }  // namespace alloclab::replay

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "base/spin_lock.h"
 #include "replay/latency_histogram.h"
 #include "replay/op_stream.h"
 #include "replay/pacing.h"
@@ -89,6 +90,25 @@ bool ReplayThread(const ReplayConfig& config, uint32_t t, WorkerStats* stats);
 // is resized, queried or freed (two live blocks that overlap destroy each
 // other's tags); alignment, usable size >= requested, calloc's zeroing.
 bool VerifyThread(const ReplayConfig& config, uint32_t t, WorkerStats* stats);
+
+// The attribution run (replay/site_waste.h): the traced threads take turns,
+// one at a time, so that between two ops of any thread the whole heap holds
+// still. The thread holding the turn keeps each live block's requested size
+// (config.sizes) and call site (sites), and after every check_every calls
+// runs checkpoint, which may look at every live block. A thread gives up its
+// turn to wait for another, and after each block of its ops.
+struct TakingTurns {
+  base::SpinLock turn;
+  uint64_t live_bytes = 0;  // requested bytes of the live blocks
+  uint64_t calls = 0;       // issued so far, by all threads
+  uint32_t* sites = nullptr;  // [slots]
+  uint32_t check_every = 256;
+  void (*checkpoint)(void* context) = nullptr;
+  void* context = nullptr;
+};
+
+// As ReplayThread, but in turns with the other threads, untimed.
+bool AttributeThread(const ReplayConfig& config, uint32_t t, WorkerStats* stats, TakingTurns* turns);
 
 }  // namespace alloclab::replay
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -180,6 +181,82 @@ std::string SizeLabel(int bucket) {
 }
 
 // The substitutions (calls an allocator lacks) that this trace needed.
+std::string SiteName(const Report& r, uint32_t site) {
+  if (site < r.site_names.size() && !r.site_names[site].empty()) return r.site_names[site];
+  return site == 0 ? "(no stack)" : absl::StrCat("site ", site);
+}
+
+// Waste by call site, side by side: each allocator's snapshot, then the
+// sites by the most waste any allocator has for them.
+std::string SiteWasteText(const Report& r, size_t limit) {
+  std::vector<const AllocatorRuns*> with;
+  for (const AllocatorRuns& a : r.allocators) {
+    if (!a.attribution.empty()) with.push_back(&a);
+  }
+  if (with.empty()) return "";
+  std::string s =
+      "\nwaste by call site: at each allocator's RSS peak in a run of its own (untimed, threads taking turns),\n"
+      "the resident memory beyond the live bytes on each page goes to the call sites of the live blocks on it,\n"
+      "split by their bytes; resident pages holding no live block belong to no site (README: Waste by call site)\n";
+  absl::StrAppendFormat(&s, "%-34s", "MiB");
+  for (const AllocatorRuns* a : with) absl::StrAppendFormat(&s, " %10s", a->name);
+  s += "\n";
+  auto row = [&](const char* label, auto value) {
+    absl::StrAppendFormat(&s, "%-34s", label);
+    for (const AllocatorRuns* a : with) absl::StrAppendFormat(&s, " %10.2f", value(a->attribution[0]) / kMiB);
+    s += "\n";
+  };
+  row("peak RSS (this run)", [](const RunResult& x) { return double(x.attribution_peak_rss_bytes); });
+  row("RSS at the snapshot", [](const RunResult& x) { return double(x.attribution_rss_bytes); });
+  row("  live bytes", [](const RunResult& x) { return double(x.attribution_live_bytes); });
+  row("  waste on pages holding blocks", [](const RunResult& x) {
+    return double(x.attribution_block_page_bytes) - double(x.attribution_live_resident_bytes);
+  });
+  row("  pages holding no live block", [](const RunResult& x) {
+    const double rest = double(x.attribution_rss_bytes) - double(x.attribution_block_page_bytes);
+    return rest > 0 ? rest : 0.0;
+  });
+  // Sites by the largest waste any allocator charges them.
+  absl::flat_hash_map<uint32_t, std::vector<double>> by_site;
+  for (size_t i = 0; i < with.size(); ++i) {
+    for (const RunResult::SiteWasteRow& w : with[i]->attribution[0].site_waste) {
+      auto& v = by_site[w.site];
+      v.resize(with.size(), 0);
+      v[i] = static_cast<double>(w.waste_bytes);
+    }
+  }
+  std::vector<std::pair<uint32_t, double>> order;
+  for (auto& [site, v] : by_site) {
+    v.resize(with.size(), 0);
+    const double most = *std::max_element(v.begin(), v.end());
+    if (most > 0) order.emplace_back(site, most);  // sites with live bytes but no waste anywhere: left out
+  }
+  std::sort(order.begin(), order.end(),
+            [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
+  s += "waste on the pages of each call site's blocks:\n";
+  for (size_t k = 0; k < order.size() && k < limit; ++k) {
+    absl::StrAppendFormat(&s, "%-34s", "");
+    for (double w : by_site[order[k].first]) absl::StrAppendFormat(&s, " %10.2f", w / kMiB);
+    absl::StrAppend(&s, "  ", SiteName(r, order[k].first), "\n");
+  }
+  if (order.size() > limit) absl::StrAppendFormat(&s, "  ... and %d more sites\n", order.size() - limit);
+  // The headline per allocator: where most of its waste sits.
+  for (size_t i = 0; i < with.size(); ++i) {
+    const RunResult& x = with[i]->attribution[0];
+    const RunResult::SiteWasteRow* top = nullptr;
+    for (const RunResult::SiteWasteRow& w : x.site_waste) {
+      if (top == nullptr || w.waste_bytes > top->waste_bytes) top = &w;
+    }
+    const double on_pages = double(x.attribution_block_page_bytes) - double(x.attribution_live_resident_bytes);
+    if (top == nullptr || top->waste_bytes == 0 || on_pages <= 0) continue;
+    absl::StrAppendFormat(&s, "under %s, %.2f MiB of the peak's waste sits in pages holding blocks from %s "
+                          "(%.0f%% of the waste on block pages)\n",
+                          with[i]->name, top->waste_bytes / kMiB, SiteName(r, top->site),
+                          100.0 * top->waste_bytes / on_pages);
+  }
+  return s;
+}
+
 std::vector<std::string> UsedSubstitutions(const PreparedHeader& h, const RunResult& r) {
   std::vector<std::string> used;
   for (const std::string& sub : r.substitutions) {
@@ -328,6 +405,7 @@ std::string FormatText(const Report& r) {
     s += "verify: every block of every run checked (tags, alignment, usable size, calloc zeroing): no errors;\n"
          "        times above include the checks and are not measurements\n";
   }
+  s += SiteWasteText(r, 12);
   absl::StrAppendFormat(&s, "determinism: %s\n",
                         ChecksumsAgree(r) ? "every run issued the prepared ops (counted and hashed per thread "
                                             "as they were issued; checksums agree)"
@@ -387,7 +465,27 @@ std::string FormatJson(const Report& r) {
     for (size_t j = 0; j < a.runs.size(); ++j) absl::StrAppend(&s, j ? ", " : "", a.runs[j].calls);
     s += "], \"checksums\": [";
     for (size_t j = 0; j < a.runs.size(); ++j) absl::StrAppendFormat(&s, "%s\"%016x\"", j ? ", " : "", a.runs[j].checksum);
-    absl::StrAppend(&s, "]}", i + 1 < r.allocators.size() ? "," : "", "\n");
+    s += "]";
+    if (!a.attribution.empty()) {
+      const RunResult& x = a.attribution[0];
+      absl::StrAppendFormat(&s,
+                            ", \"site_waste\": {\"peak_rss_bytes\": %d, \"rss_bytes\": %d, \"live_bytes\": %d, "
+                            "\"block_page_bytes\": %d, \"live_resident_bytes\": %d, \"live_unresident_bytes\": %d, "
+                            "\"calls_before\": %d, \"sites\": [",
+                            x.attribution_peak_rss_bytes, x.attribution_rss_bytes, x.attribution_live_bytes,
+                            x.attribution_block_page_bytes, x.attribution_live_resident_bytes,
+                            x.attribution_live_unresident_bytes, x.attribution_calls);
+      for (size_t j = 0; j < x.site_waste.size(); ++j) {
+        const RunResult::SiteWasteRow& w = x.site_waste[j];
+        absl::StrAppendFormat(&s, "%s{\"site\": %d, \"stack_id\": %d, \"name\": %s, \"live_bytes\": %d, "
+                              "\"waste_bytes\": %d}",
+                              j ? ", " : "", w.site,
+                              w.site < r.site_stacks.size() ? r.site_stacks[w.site] : 0,
+                              JsonString(SiteName(r, w.site)), w.live_bytes, w.waste_bytes);
+      }
+      s += "]}";
+    }
+    absl::StrAppend(&s, "}", i + 1 < r.allocators.size() ? "," : "", "\n");
   }
   return s + "  ]\n}\n";
 }

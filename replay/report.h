@@ -17,6 +17,8 @@ namespace alloclab::replay {
 struct AllocatorRuns {
   std::string name;
   std::vector<RunResult> runs;
+  // The attribution run, one or none: waste by call site (site_waste.h).
+  std::vector<RunResult> attribution;
   // The median of a metric over the runs.
   double Median(double (*metric)(const RunResult&)) const;
   // The run with the median wall time (its curves represent the allocator).
@@ -38,6 +40,11 @@ struct Report {
   // A trace with stacks: the allocation profile by call site (flame graphs,
   // analysis/profile_html.h), put in the HTML report as it is.
   std::string call_sites_html;
+  // The prepared file's call sites, by site index: what each is called in
+  // the waste-by-site table (its innermost frames; "stack N" without the
+  // trace's symbols).
+  std::vector<std::string> site_names;
+  std::vector<uint64_t> site_stacks;  // by site index: the trace's stack id
 };
 
 // Whether one run issued exactly the prepared ops: per traced thread, the

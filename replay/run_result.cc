@@ -81,6 +81,8 @@ absl::StatusOr<RunResult> ParseRunnerOutput(const std::string& text) {
       r.rss_points.push_back(RunResult::RssPoint{v[1], v[2], v[3]});
     } else if (f[0] == key::kLatency && f.size() == 4 && v[1] >= 1 && v[1] <= kMaxOpKind) {
       r.latency[static_cast<int>(v[1])].emplace_back(v[2], v[3]);
+    } else if (f[0] == key::kSiteWaste && f.size() == 4 && v[1] < kMaxSites) {
+      r.site_waste.push_back(RunResult::SiteWasteRow{static_cast<uint32_t>(v[1]), v[2], v[3]});
     } else if (f[0] == key::kEnd && f.size() == 2) {
       ended = true;
     } else {
@@ -109,6 +111,7 @@ absl::StatusOr<RunResult> RunReplay(const RunOptions& options, const std::string
                                    absl::StrCat("--rss-interval-us=", options.rss_interval_us),
                                    absl::StrCat("--expect=", a.preload.empty() ? "glibc" : a.preload)};
   if (options.verify) args.push_back("--verify");
+  if (options.attribute) args.push_back("--attribute");
   if (options.pace_max_gap_ns != 0) args.push_back(absl::StrCat("--pace-max-gap-ns=", options.pace_max_gap_ns));
   auto child = RunCapturingStdout(args, EnvironmentWithPreload(a.preload));
   if (!child.ok()) return child.status();

@@ -44,6 +44,14 @@ struct RunResult : RunnerScalars {
   std::vector<RssPoint> rss_points;
   // By op kind: (bucket floor in cycles, count), ascending.
   std::map<int, std::vector<std::pair<uint64_t, uint64_t>>> latency;
+  // --attribute: the snapshot's live and waste bytes by call site (the
+  // prepared file's site index), sites with neither left out.
+  struct SiteWasteRow {
+    uint32_t site;
+    uint64_t live_bytes;
+    uint64_t waste_bytes;
+  };
+  std::vector<SiteWasteRow> site_waste;
 
   // The time the report's timing figures stand for: the whole replay, or in a
   // paced one only the calls (the rest is waiting for recorded gaps).
@@ -69,6 +77,7 @@ struct RunOptions {
   int sample_shift = 6;
   int rss_interval_us = 500;
   bool verify = false;
+  bool attribute = false;        // the attribution run (replay/site_waste.h)
   uint64_t pace_max_gap_ns = 0;  // 0: not paced
 };
 

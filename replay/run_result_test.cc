@@ -23,6 +23,7 @@ std::string FullReport() {
   ALLOCLAB_RUNNER_SCALARS(ALLOCLAB_LINE)
 #undef ALLOCLAB_LINE
   absl::StrAppend(&s, key::kRssPoint, " 100 2000 4096\n", key::kLatency, " 1 64 7\n");
+  absl::StrAppend(&s, key::kSiteWaste, " 3 65536 983040\n");
   absl::StrAppend(&s, key::kSubstituted, " reallocarray by realloc\n", key::kVerifyError, " slot 3 lost its bytes\n");
   absl::StrAppend(&s, key::kEnd, " 1\n");
   return s;
@@ -49,6 +50,10 @@ TEST(ParseRunnerOutput, ReadsEveryKeyTheRunnerWrites) {
   ASSERT_EQ(r->rss_points.size(), 1u);
   EXPECT_EQ(r->rss_points[0].bytes, 4096u);
   EXPECT_EQ(r->LatencySamples(1), 7u);
+  ASSERT_EQ(r->site_waste.size(), 1u);
+  EXPECT_EQ(r->site_waste[0].site, 3u);
+  EXPECT_EQ(r->site_waste[0].live_bytes, 65536u);
+  EXPECT_EQ(r->site_waste[0].waste_bytes, 983040u);
 }
 
 TEST(ParseRunnerOutput, ATruncatedReportIsAnError) {
@@ -60,7 +65,8 @@ TEST(ParseRunnerOutput, ATruncatedReportIsAnError) {
 }
 
 TEST(ParseRunnerOutput, UnknownKeysAndBadNumbersAreErrors) {
-  for (const char* bad : {"frobs 1\n", "ops x\n", "checksum zz\n", "thread 5 1 1 1 1 1\n"}) {
+  for (const char* bad : {"frobs 1\n", "ops x\n", "checksum zz\n", "thread 5 1 1 1 1 1\n", "site_waste 1 2\n",
+                          "site_waste 16777216 1 1\n"}) {
     auto r = ParseRunnerOutput(absl::StrCat(bad, FullReport()));
     EXPECT_FALSE(r.ok()) << bad;
   }

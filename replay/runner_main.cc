@@ -6,10 +6,13 @@
 //
 //   replay_runner PREPARED [--touch=none|first|all] [--sample-shift=K]
 //                 [--rss-interval-us=N] [--expect=glibc|PATH.so] [--verify]
-//                 [--pace-max-gap-ns=N]
+//                 [--pace-max-gap-ns=N] [--attribute]
 //
 // --verify checks every result (replay/replay_thread.h, VerifyThread) instead
 // of timing; the report then carries verify_errors and the first of them.
+// --attribute replays untimed, the threads taking turns (AttributeThread),
+// and at the RSS peak charges the allocator's waste to the call sites whose
+// blocks occupy its pages (replay/site_waste.h): site_waste lines.
 // --pace-max-gap-ns paces the replay by the recorded times (Pacing).
 // The report's checksum, ops and calls are what the workers issued, hashed
 // and counted as they went (per traced thread on the `thread` lines), not
@@ -45,6 +48,7 @@
 #include "replay/replay_plan.h"
 #include "replay/replay_thread.h"
 #include "replay/runner_report.h"
+#include "replay/site_waste.h"
 
 namespace alloclab::replay {
 namespace {
@@ -106,8 +110,77 @@ struct Shared {
   std::atomic<bool> go{false};
   std::atomic<bool> abandoned{false};
   bool verify = false;
+  TakingTurns* turns = nullptr;  // --attribute
 };
 Shared g;
+
+// Runs traced thread t as the run's mode asks.
+bool RunThread(uint32_t t, WorkerStats* stats) {
+  if (g.turns != nullptr) return AttributeThread(g.config, t, stats, g.turns);
+  return g.verify ? VerifyThread(g.config, t, stats) : ReplayThread(g.config, t, stats);
+}
+
+// --attribute: the snapshot at the RSS peak. Its checkpoint runs while one
+// thread holds the turn (or after all have ended), so the slots hold still.
+struct Attribution {
+  const ProcessMemory* memory;
+  uint64_t own_bytes;  // the runner's resident memory but the workers' stacks
+  const char* stacks;
+  size_t stacks_bytes;
+  void** slots;
+  const uint64_t* sizes;
+  const uint32_t* sites;
+  uint64_t slot_count;
+  LiveBlock* blocks;  // [slot_count]
+  SiteWaste* site_waste;  // [nsites]: the snapshot kept
+  SiteWaste* scratch;     // [nsites]: the moment being evaluated
+  uint32_t nsites;
+  TakingTurns* turns;
+  PeakSnapshotPolicy policy;
+  // The snapshot kept.
+  uint64_t snapshots = 0;
+  uint64_t rss = 0;
+  uint64_t live = 0;
+  uint64_t calls = 0;
+  uint64_t peak_rss = 0;  // the highest sampled
+  PageTotals totals = {};
+};
+
+uint64_t CountResidentPages(void*, uint64_t page_address, uint64_t pages) {
+  const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  return ResidentBytes(reinterpret_cast<const void*>(page_address), pages * page) / page;
+}
+
+// A moment of the replay: the snapshot kept if it is the peak's best.
+// (final: the end of the replay, evaluated whatever the sample says.)
+void Evaluate(Attribution& a, bool final) {
+  const uint64_t anon = a.memory->AnonResident();
+  const uint64_t own = a.own_bytes + ResidentBytes(a.stacks, a.stacks_bytes);
+  const uint64_t rss = anon > own ? anon - own : 0;
+  if (rss > a.peak_rss) a.peak_rss = rss;
+  const uint64_t live = a.turns->live_bytes;
+  if (!a.policy.Want(rss, live) && !final) return;
+  size_t n = 0;
+  for (uint64_t s = 0; s < a.slot_count; ++s) {
+    if (a.slots[s] != nullptr && a.sizes[s] != 0) {
+      a.blocks[n++] = LiveBlock{reinterpret_cast<uint64_t>(a.slots[s]), a.sizes[s], a.sites[s]};
+    }
+  }
+  memset(static_cast<void*>(a.scratch), 0, a.nsites * sizeof(SiteWaste));
+  const PageTotals totals = AttributeWasteByPage(a.blocks, n, static_cast<uint64_t>(sysconf(_SC_PAGESIZE)),
+                                                 CountResidentPages, nullptr, a.scratch, a.nsites);
+  ++a.snapshots;
+  if (!a.policy.Keep(rss, live, totals.block_page_bytes - totals.live_resident_bytes)) return;
+  SiteWaste* kept = a.scratch;
+  a.scratch = a.site_waste;
+  a.site_waste = kept;
+  a.totals = totals;
+  a.rss = rss;
+  a.live = live;
+  a.calls = a.turns->calls;
+}
+
+void Checkpoint(void* context) { Evaluate(*static_cast<Attribution*>(context), false); }
 
 // Counts a worker out however it ends. An allocator can unwind a replay
 // thread from inside a call (pthread_exit, a longjmp-like forced unwind):
@@ -127,7 +200,7 @@ void* WorkerMain(void* p) {
   while (!g.go.load(std::memory_order_acquire)) sched_yield();
   bool ok = true;
   for (uint32_t t = g.plan->first_thread[w]; ok && t != kNoThread; t = g.plan->next_thread[t]) {
-    ok = g.verify ? VerifyThread(g.config, t, &g.stats[w]) : ReplayThread(g.config, t, &g.stats[w]);
+    ok = RunThread(t, &g.stats[w]);
   }
   exit.finished = ok;
   return nullptr;
@@ -140,13 +213,15 @@ bool ParseNumber(const char* a, uint64_t min, uint64_t max, uint64_t* out) {
 
 int Main(int argc, char** argv) {
   if (argc < 2) Die(2, "usage: replay_runner PREPARED [--touch=none|first|all] [--sample-shift=K] "
-                       "[--rss-interval-us=N] [--expect=glibc|PATH.so] [--verify] [--pace-max-gap-ns=N]");
+                       "[--rss-interval-us=N] [--expect=glibc|PATH.so] [--verify] [--pace-max-gap-ns=N] "
+                       "[--attribute]");
   const char* path = argv[1];
   Touch touch = Touch::kFirst;
   uint64_t sample_shift = 6;
   uint64_t interval_us = 500;
   const char* expect = nullptr;
   bool verify = false;
+  bool attribute = false;
   bool paced = false;
   uint64_t max_gap_ns = 0;
   for (int i = 2; i < argc; ++i) {
@@ -168,6 +243,8 @@ int Main(int argc, char** argv) {
       paced = true;
     } else if (strcmp(a, "--verify") == 0) {
       verify = true;
+    } else if (strcmp(a, "--attribute") == 0) {
+      attribute = true;
     } else if (strncmp(a, "--expect=", 9) == 0) {
       expect = a + 9;
     } else {
@@ -175,6 +252,7 @@ int Main(int argc, char** argv) {
     }
   }
   if (paced && verify) Die(2, "--verify replays as fast as it can; it cannot be paced");
+  if (attribute && (paced || verify)) Die(2, "--attribute is a run of its own: not with --verify or pacing");
   // A preload that failed (ld.so only warns) must not silently measure glibc.
   char error[512];
   if (!ResolveEntryPoints(expect != nullptr ? expect : "glibc", error, sizeof error)) Die(4, error);
@@ -204,9 +282,18 @@ int Main(int argc, char** argv) {
   auto* points = static_cast<RssPoint*>(MapResident(points_bytes));
   auto* workers = static_cast<pthread_t*>(MapResident((nworkers + 1) * sizeof(pthread_t)));
   auto* cut_before = paced ? static_cast<uint64_t*>(MapResident(gaps_bytes)) : nullptr;
-  uint64_t* sizes = verify ? static_cast<uint64_t*>(MapResident(plan.slots_bytes)) : nullptr;
-  if ((verify && sizes == nullptr) || (paced && cut_before == nullptr) || !slots || !progress || !stats ||
-      !stacks || !points || !workers) {
+  uint64_t* sizes = verify || attribute ? static_cast<uint64_t*>(MapResident(plan.slots_bytes)) : nullptr;
+  // --attribute: each slot's site, the snapshot's blocks, the sites' waste.
+  const uint64_t nsites = h.sites == 0 ? 1 : h.sites;
+  const size_t sites_bytes = h.slots * sizeof(uint32_t);
+  const size_t blocks_bytes = h.slots * sizeof(LiveBlock);
+  const size_t waste_bytes = 2 * nsites * sizeof(SiteWaste);  // kept and scratch
+  auto* slot_sites = attribute ? static_cast<uint32_t*>(MapResident(sites_bytes)) : nullptr;
+  auto* live_blocks = attribute ? static_cast<LiveBlock*>(MapResident(blocks_bytes)) : nullptr;
+  auto* site_waste = attribute ? static_cast<SiteWaste*>(MapResident(waste_bytes)) : nullptr;
+  if (((verify || attribute) && sizes == nullptr) || (paced && cut_before == nullptr) || !slots || !progress ||
+      !stats || !stacks || !points || !workers ||
+      (attribute && (slot_sites == nullptr || live_blocks == nullptr || site_waste == nullptr))) {
     Die(5, "out of memory for the replay's own state");
   }
   for (uint64_t t = 0; t < nthreads; ++t) {
@@ -222,7 +309,10 @@ int Main(int argc, char** argv) {
                              ResidentBytes(slots, plan.slots_bytes) + ResidentBytes(progress, plan.progress_bytes) +
                              ResidentBytes(stats, stats_bytes) + ResidentBytes(points, points_bytes) +
                              ResidentBytes(plan.mapping, plan.mapping_bytes) +
-                             (cut_before ? ResidentBytes(cut_before, gaps_bytes) : 0);
+                             (cut_before ? ResidentBytes(cut_before, gaps_bytes) : 0) +
+                             (attribute ? ResidentBytes(slot_sites, sites_bytes) + ResidentBytes(live_blocks, blocks_bytes) +
+                                              ResidentBytes(site_waste, waste_bytes)
+                                        : 0);
   auto stack_bytes = [&] { return ResidentBytes(stacks, stacks_bytes); };
 
   g.config = ReplayConfig{&view, progress, slots, touch, static_cast<uint32_t>((1ull << sample_shift) - 1),
@@ -230,6 +320,27 @@ int Main(int argc, char** argv) {
   g.plan = &plan;
   g.stats = stats;
   g.verify = verify;
+  static TakingTurns turns;
+  static Attribution attribution;
+  if (attribute) {
+    turns.sites = slot_sites;
+    turns.checkpoint = Checkpoint;
+    turns.context = &attribution;
+    attribution.memory = &memory;
+    attribution.own_bytes = own_bytes;
+    attribution.stacks = stacks;
+    attribution.stacks_bytes = stacks_bytes;
+    attribution.slots = slots;
+    attribution.sizes = sizes;
+    attribution.sites = slot_sites;
+    attribution.slot_count = h.slots;
+    attribution.blocks = live_blocks;
+    attribution.site_waste = site_waste;
+    attribution.scratch = site_waste + nsites;
+    attribution.nsites = static_cast<uint32_t>(nsites);
+    attribution.turns = &turns;
+    g.turns = &turns;
+  }
   g.running.store(nworkers);
   for (uint32_t w = 0; w < nworkers; ++w) {
     pthread_attr_t attr;
@@ -246,7 +357,7 @@ int Main(int argc, char** argv) {
   if (h.prologue_thread != 0) {
     static WorkerStats rebuild;  // its calls are not the window's: not reported
     const uint32_t p = static_cast<uint32_t>(h.prologue_thread - 1);
-    if (!(verify ? VerifyThread(g.config, p, &rebuild) : ReplayThread(g.config, p, &rebuild))) {
+    if (!RunThread(p, &rebuild)) {
       Die(5, "rebuilding the heap at the window's start failed");
     }
   }
@@ -283,6 +394,7 @@ int Main(int argc, char** argv) {
     points[npoints++] = RssPoint{ops, NowNs(CLOCK_MONOTONIC) - wall0, rss};
   }
   for (uint32_t w = 0; w < nworkers; ++w) pthread_join(workers[w], nullptr);
+  if (attribute) Evaluate(attribution, true);  // the heap at the end
   const uint64_t tsc1 = __rdtsc();
   const uint64_t wall1 = NowNs(CLOCK_MONOTONIC);
   const uint64_t cpu1 = ProcessCpuNs();
@@ -359,6 +471,23 @@ int Main(int argc, char** argv) {
     r.verify_errors += stats[w].verify_errors;
   }
   r.verified = verify ? 1 : 0;
+  if (attribute) {
+    r.attributed = 1;
+    r.attribution_snapshots = attribution.snapshots;
+    r.attribution_calls = attribution.calls;
+    r.attribution_peak_rss_bytes = attribution.peak_rss;
+    r.attribution_rss_bytes = attribution.rss;
+    r.attribution_live_bytes = attribution.live;
+    r.attribution_block_page_bytes = attribution.totals.block_page_bytes;
+    r.attribution_live_resident_bytes = attribution.totals.live_resident_bytes;
+    r.attribution_live_unresident_bytes = attribution.totals.live_unresident_bytes;
+    for (uint32_t s = 0; s < nsites; ++s) {
+      const SiteWaste& w = attribution.site_waste[s];
+      if (w.live_bytes != 0 || w.waste_bytes != 0) {
+        OutNumbers(key::kSiteWaste, {s, w.live_bytes, static_cast<uint64_t>(w.waste_bytes + 0.5)});
+      }
+    }
+  }
 #define ALLOCLAB_OUT_SCALAR(name) OutNumbers(#name, {r.name});
   ALLOCLAB_RUNNER_SCALARS(ALLOCLAB_OUT_SCALAR)
 #undef ALLOCLAB_OUT_SCALAR

@@ -32,7 +32,16 @@ namespace alloclab::replay {
   X(alloc_failures)                                                             \
   X(waits_slept)     /* cross-thread waits that had to sleep */                 \
   X(verified)        /* 1 when run with --verify */                             \
-  X(verify_errors)
+  X(verify_errors)                                                              \
+  X(attributed)      /* 1 when run with --attribute: the snapshot's figures */  \
+  X(attribution_snapshots)     /* moments near the peak evaluated */            \
+  X(attribution_calls)         /* issued when the snapshot was taken */         \
+  X(attribution_peak_rss_bytes)  /* the highest RSS the run sampled */          \
+  X(attribution_rss_bytes)     /* the allocator's resident bytes then */        \
+  X(attribution_live_bytes)    /* requested bytes live then */                  \
+  X(attribution_block_page_bytes)  /* resident pages holding live bytes */      \
+  X(attribution_live_resident_bytes)                                            \
+  X(attribution_live_unresident_bytes)
 
 struct RunnerScalars {
 #define ALLOCLAB_RUNNER_SCALAR_FIELD(key) uint64_t key = 0;
@@ -51,6 +60,7 @@ inline constexpr char kRssPoint[] = "rss_point";       // ops ns bytes
 inline constexpr char kLatency[] = "latency";          // op-kind bucket-floor-cycles count
 inline constexpr char kSubstituted[] = "substituted";  // text: a call the allocator lacks, made another way
 inline constexpr char kVerifyError[] = "verify_error";  // text: the first one
+inline constexpr char kSiteWaste[] = "site_waste";      // site live-bytes waste-bytes (--attribute)
 inline constexpr char kEnd[] = "end";                   // "end 1", the last line
 
 }  // namespace runner_report
