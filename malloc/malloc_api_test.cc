@@ -12,6 +12,7 @@
 #include <new>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -94,6 +95,20 @@ TEST(Malloc, BlocksDoNotOverlap) {
     EXPECT_TRUE(Check(blocks[i].first, blocks[i].second, static_cast<uint8_t>(i))) << i;
   }
   for (auto& b : blocks) free(b.first);
+}
+
+// A fresh thread's blocks of one size come out in ascending address order
+// (pool.h: a batch is handed over highest first), so that objects allocated
+// one after another and walked in that order are walked forwards.
+TEST(Malloc, ConsecutiveBlocksAscend) {
+  std::vector<uintptr_t> addresses;
+  std::thread([&] {
+    for (int i = 0; i < 200; ++i) addresses.push_back(reinterpret_cast<uintptr_t>(malloc(208)));
+  }).join();
+  int ascending = 0;
+  for (size_t i = 1; i < addresses.size(); ++i) ascending += addresses[i] > addresses[i - 1];
+  EXPECT_GE(ascending, 190) << "a new batch or slab may start lower; within one they ascend";
+  for (uintptr_t a : addresses) free(reinterpret_cast<void*>(a));
 }
 
 TEST(Malloc, FailsWithEnomem) {

@@ -61,6 +61,13 @@ int Pool::AllocBatch(BuddyAllocator& buddy, void** out, int n) {
     }
     if (slab->used == c.capacity) ListRemove(&partial_, slab);
   }
+  // Highest address first: a thread cache pops from the end of its bin, so
+  // it hands the chunks out in ascending address order (see pool.h).
+  for (int i = 0, j = got - 1; i < j; ++i, --j) {
+    void* t = out[i];
+    out[i] = out[j];
+    out[j] = t;
+  }
   in_use_ += static_cast<size_t>(got);
   return got;
 }

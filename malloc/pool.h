@@ -6,7 +6,12 @@
 // header. A batch is taken lowest address first from the bitmap: no chunk is
 // read (a free list threaded through the chunks costs a cache miss per chunk,
 // one after the other, when a thread cache refills from cold memory), and
-// untouched pages of a fresh slab stay untouched. Not thread-safe: its
+// untouched pages of a fresh slab stay untouched. The batch is handed over
+// highest address first, so that a thread cache (a stack) gives its chunks
+// out lowest first: objects a program allocates one after another lie in
+// ascending order, and walking them in that order walks memory forwards, as
+// the hardware prefetchers expect (python3's json round trip: 2.62 -> 2.22 s,
+// mimalloc 2.31; the other order was 15% slower). Not thread-safe: its
 // arena's lock guards it.
 #ifndef ALLOCLAB_MALLOC_POOL_H_
 #define ALLOCLAB_MALLOC_POOL_H_

@@ -58,26 +58,31 @@ TEST_F(PoolTest, ChunksAreDistinctAlignedAndInsideTheirSlab) {
   }
 }
 
-TEST_F(PoolTest, TheLowestFreeChunksAreReusedFirstAndNoChunkIsRead) {
+TEST_F(PoolTest, TheLowestFreeChunksAreReusedFirstHandedOutHighestFirstAndNoChunkIsRead) {
   Pool pool;
   pool.Init(3);
   void* chunks[10];
   ASSERT_EQ(pool.AllocBatch(buddy_, chunks, 10), 10);
-  for (int i = 1; i < 10; ++i) EXPECT_EQ(static_cast<char*>(chunks[i]) - static_cast<char*>(chunks[0]), i * 48);
+  // The ten lowest chunks, the highest first (a thread cache pops from the
+  // end: it hands them out lowest first).
+  char* const lowest = static_cast<char*>(chunks[9]);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(static_cast<char*>(chunks[i]) - lowest, (9 - i) * 48);
   // Freed chunks filled with garbage: the pool keeps its state out of band.
-  memset(chunks[7], 0xA5, 48);
-  memset(chunks[4], 0x5A, 48);
-  pool.Free(buddy_, seg_, chunks[7]);
-  pool.Free(buddy_, seg_, chunks[4]);
-  EXPECT_TRUE(Pool::IsFree(seg_, chunks[4], 3));
-  EXPECT_FALSE(Pool::IsFree(seg_, chunks[5], 3));
-  memset(chunks[7], 0xFF, 48);
+  void* const fourth = lowest + 4 * 48;
+  void* const seventh = lowest + 7 * 48;
+  memset(seventh, 0xA5, 48);
+  memset(fourth, 0x5A, 48);
+  pool.Free(buddy_, seg_, seventh);
+  pool.Free(buddy_, seg_, fourth);
+  EXPECT_TRUE(Pool::IsFree(seg_, fourth, 3));
+  EXPECT_FALSE(Pool::IsFree(seg_, lowest + 5 * 48, 3));
+  memset(seventh, 0xFF, 48);
   void* again[3];
   ASSERT_EQ(pool.AllocBatch(buddy_, again, 3), 3);
-  EXPECT_EQ(again[0], chunks[4]);
-  EXPECT_EQ(again[1], chunks[7]);
-  EXPECT_EQ(again[2], static_cast<char*>(chunks[9]) + 48) << "then the slab's untouched chunks";
-  EXPECT_FALSE(Pool::IsFree(seg_, chunks[4], 3));
+  EXPECT_EQ(again[2], fourth);
+  EXPECT_EQ(again[1], seventh);
+  EXPECT_EQ(again[0], lowest + 10 * 48) << "then the slab's untouched chunks";
+  EXPECT_FALSE(Pool::IsFree(seg_, fourth, 3));
 }
 
 TEST_F(PoolTest, EmptySlabsReturnPagesToTheBuddy) {
