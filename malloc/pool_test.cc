@@ -85,6 +85,31 @@ TEST_F(PoolTest, TheLowestFreeChunksAreReusedFirstHandedOutHighestFirstAndNoChun
   EXPECT_FALSE(Pool::IsFree(seg_, fourth, 3));
 }
 
+TEST_F(PoolTest, AFreshSlabsFirstBatchStartsAtAClassDependentOffset) {
+  // Fresh slabs are page-aligned: their first chunks, handed out first, would
+  // all sit at page offset 0, whatever the class. The first batch starts
+  // (cls x 320) mod 4096 bytes in instead, and wraps.
+  std::set<uint64_t> offsets;
+  for (int cls : {1, 2, 3, 4}) {
+    Pool pool;
+    pool.Init(cls);
+    void* chunks[64];
+    const int n = pool.AllocBatch(buddy_, chunks, 64);
+    ASSERT_EQ(n, 64);
+    const uint64_t size = ClassInfo(cls).size;
+    // Popped from the end: chunks[n - 1] goes out first.
+    const uint64_t first = reinterpret_cast<uintptr_t>(chunks[n - 1]) % kPageSize;
+    EXPECT_EQ(first, (static_cast<uint64_t>(cls) * 320 % 4096) / size * size) << cls;
+    offsets.insert(first);
+    // Then ascending, with one wrap back to the slab's start.
+    int descents = 0;
+    for (int i = n - 1; i > 0; --i) descents += chunks[i - 1] < chunks[i];
+    EXPECT_EQ(descents, 1) << cls;
+    for (int i = 0; i < n; ++i) pool.Free(buddy_, seg_, chunks[i]);
+  }
+  EXPECT_EQ(offsets.size(), 4u);
+}
+
 TEST_F(PoolTest, EmptySlabsReturnPagesToTheBuddy) {
   const size_t before = buddy_.free_pages();
   Pool pool;
