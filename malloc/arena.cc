@@ -305,7 +305,9 @@ ArenaStats Arena::Stats() {
     s.slab_pages += pools_[c].slabs() * ClassInfo(c).slab_pages;
     s.chunks_in_use += pools_[c].chunks_in_use();
     s.chunk_bytes_in_use += pools_[c].chunks_in_use() * ClassInfo(c).size;
+    s.transfer_bytes += size_t{static_cast<uint32_t>(transfer_[c].count)} * ClassInfo(c).size;
   }
+  for (int order = 0; order <= kMaxOrder; ++order) s.free_blocks[order] = buddy_.FreeBlocks(order);
   return s;
 }
 

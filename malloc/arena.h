@@ -26,6 +26,10 @@ struct ArenaStats {
   size_t slab_pages = 0;
   size_t chunks_in_use = 0;    // pool chunks handed out (cached ones included)
   size_t chunk_bytes_in_use = 0;
+  size_t transfer_bytes = 0;   // chunks parked in the transfer caches (counted in use)
+  // Free buddy blocks of each order (2^order pages): whether free memory is
+  // in pieces too small for what is asked.
+  size_t free_blocks[kMaxOrder + 1] = {};
 };
 
 class Arena {

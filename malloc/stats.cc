@@ -88,6 +88,11 @@ size_t FormatStats(const HeapStats& s, char* buf, size_t cap) {
     t << "  arena " << i << (i == 0 ? " (sbrk)" : " (mmap)") << ": " << static_cast<size_t>(s.arena[i].threads)
       << " threads, " << a.segments << " segments, " << a.chunk_bytes_in_use << " bytes in chunks, "
       << a.run_pages * kPageSize << " in runs, " << a.free_pages * kPageSize << " free\n";
+    t << "    " << a.transfer_bytes << " bytes of the chunks in transfer caches; free blocks by pages:";
+    for (int order = 0; order <= kMaxOrder; ++order) {
+      if (a.free_blocks[order] != 0) t << " " << (size_t{1} << order) << "x" << a.free_blocks[order];
+    }
+    t << "\n";
   }
   return t.Finish();
 }
