@@ -17,16 +17,16 @@ void BuddyAllocator::Push(SegmentMeta* seg, uint32_t page, int order, bool dirty
   head->order = static_cast<uint8_t>(order);
   head->dirty = dirty;
   head->dirty_since = since;
-  ListPush(&free_[order], head);
-  nonempty_ |= 1u << order;
+  ListPush(&free_[dirty][order], head);
+  nonempty_[dirty] |= 1u << order;
   free_pages_ += uint32_t{1} << order;
   if (dirty) dirty_pages_ += uint32_t{1} << order;
 }
 
 void BuddyAllocator::Unlink(PageInfo* head) {
   const int order = head->order;
-  ListRemove(&free_[order], head);
-  if (free_[order] == nullptr) nonempty_ &= ~(1u << order);
+  ListRemove(&free_[head->dirty][order], head);
+  if (free_[head->dirty][order] == nullptr) nonempty_[head->dirty] &= ~(1u << order);
   head->kind = PageKind::kInterior;
   free_pages_ -= uint32_t{1} << order;
   if (head->dirty) dirty_pages_ -= uint32_t{1} << order;
@@ -36,18 +36,23 @@ void BuddyAllocator::AddSegment(SegmentMeta* seg) { Push(seg, 0, kMaxOrder, fals
 
 void BuddyAllocator::PurgeBlock(PageInfo* head) {
   if (head->kind != PageKind::kFree || !head->dirty) return;
-  PurgePages(SegmentMeta::Of(head)->PageAddress(head->index), kPageSize << head->order);
-  head->dirty = false;
-  dirty_pages_ -= uint32_t{1} << head->order;
+  SegmentMeta* seg = SegmentMeta::Of(head);
+  PurgePages(seg->PageAddress(head->index), kPageSize << head->order);
+  const int order = head->order;
+  Unlink(head);
+  Push(seg, head->index, order, false, 0);
 }
 
 size_t BuddyAllocator::PurgeDirty(uint32_t now_ms, uint32_t min_age_ms) {
   size_t purged = 0;
   for (int order = 0; order <= kMaxOrder && dirty_pages_ != 0; ++order) {
-    for (PageInfo* head = free_[order]; head != nullptr; head = head->next) {
-      if (!head->dirty || now_ms - head->dirty_since < min_age_ms) continue;
-      PurgeBlock(head);
-      purged += uint32_t{1} << order;
+    for (PageInfo* head = free_[1][order]; head != nullptr;) {
+      PageInfo* next = head->next;  // a purged block moves to the clean list
+      if (now_ms - head->dirty_since >= min_age_ms) {
+        PurgeBlock(head);
+        purged += uint32_t{1} << order;
+      }
+      head = next;
     }
   }
   return purged;
@@ -57,7 +62,9 @@ void BuddyAllocator::RemoveSegment(SegmentMeta* seg) { Unlink(&seg->pages[0]); }
 
 size_t BuddyAllocator::FreeBlocks(int order) const {
   size_t n = 0;
-  for (PageInfo* p = free_[order]; p != nullptr; p = p->next) ++n;
+  for (int d = 0; d < 2; ++d) {
+    for (const PageInfo* p = free_[d][order]; p != nullptr; p = p->next) ++n;
+  }
   return n;
 }
 
@@ -66,17 +73,26 @@ PageInfo* BuddyAllocator::AllocRun(uint32_t pages, uint32_t align_pages, bool ro
   const int align_order = CeilLog2(align_pages);
   if (align_order > want) want = align_order;
   if (want > kMaxOrder) return nullptr;
-  const uint32_t candidates = nonempty_ & ~((1u << want) - 1);
+  // Dirty blocks first: their pages are resident already.
+  int dirty_list = (nonempty_[1] & ~((1u << want) - 1)) != 0 ? 1 : 0;
+  const uint32_t candidates = nonempty_[dirty_list] & ~((1u << want) - 1);
   if (candidates == 0) return nullptr;
   int order = __builtin_ctz(candidates);
   if (room_to_grow) {
     // A block at least four times the run, if there is one: room for two
     // doublings in place without spreading over whole fresh segments.
     const int roomy = want + 2 < kMaxOrder ? want + 2 : kMaxOrder;
-    const uint32_t big = candidates & ~((1u << roomy) - 1);
-    if (big != 0) order = __builtin_ctz(big);
+    for (int k = 0; k < 2; ++k) {
+      const int d = k == 0 ? dirty_list : 1 - dirty_list;
+      const uint32_t big = nonempty_[d] & ~((1u << roomy) - 1);
+      if (big != 0) {
+        order = __builtin_ctz(big);
+        dirty_list = d;
+        break;
+      }
+    }
   }
-  PageInfo* head = free_[order];
+  PageInfo* head = free_[dirty_list][order];
   SegmentMeta* seg = SegmentMeta::Of(head);
   const bool dirty = head->dirty;
   const uint32_t since = head->dirty_since;
@@ -88,8 +104,8 @@ PageInfo* BuddyAllocator::AllocRun(uint32_t pages, uint32_t align_pages, bool ro
   }
   head->kind = PageKind::kRun;
   head->span_pages = pages;
-  // Give back what the run does not need.
-  FreeRange(seg, first + pages, first + (uint32_t{1} << want));
+  // Give back what the run does not need (as dirty as the block was).
+  FreeRange(seg, first + pages, first + (uint32_t{1} << want), dirty);
   return head;
 }
 

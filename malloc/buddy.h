@@ -3,7 +3,10 @@
 // state live in its first page's PageInfo (out of band). Runs of any page
 // count are cut from the next order up, and the unused tail goes straight back
 // as smaller blocks (as Linux's alloc_pages_exact does), so a 5-page run costs
-// 5 pages, not 8. Not thread-safe: its arena's lock guards it.
+// 5 pages, not 8. Free blocks whose pages may be resident (dirty) are listed
+// apart from clean ones and cut first, the smallest that fits: pages already
+// resident are used before fresh ones are touched. Not thread-safe: its
+// arena's lock guards it.
 #ifndef ALLOCLAB_MALLOC_BUDDY_H_
 #define ALLOCLAB_MALLOC_BUDDY_H_
 
@@ -65,8 +68,10 @@ class BuddyAllocator {
   // Frees [first, end) as maximal aligned blocks.
   SegmentMeta* FreeRange(SegmentMeta* seg, uint32_t first, uint32_t end, bool dirty = true);
 
-  PageInfo* free_[kMaxOrder + 1] = {};
-  uint32_t nonempty_ = 0;  // bit k set: free_[k] is not empty
+  // Free blocks by [dirty][order]: a run is cut from a dirty block when one
+  // fits, so that pages already resident are used before fresh ones.
+  PageInfo* free_[2][kMaxOrder + 1] = {};
+  uint32_t nonempty_[2] = {};  // bit k set: free_[d][k] is not empty
   size_t free_pages_ = 0;
   size_t dirty_pages_ = 0;
   uint32_t now_ms_ = 0;

@@ -57,6 +57,35 @@ TEST(Buddy, ExactRunsReturnTheirTail) {
   EXPECT_EQ(b.FreeRun(three), seg.get());
 }
 
+TEST(Buddy, ATailCutFromAFreshBlockIsClean) {
+  auto seg = FakeSegment(uintptr_t{64} << 22);
+  BuddyAllocator b;
+  b.AddSegment(seg.get());
+  PageInfo* run = b.AllocRun(5);
+  ASSERT_NE(run, nullptr);
+  EXPECT_EQ(b.dirty_pages(), 0u) << "pages 5-7 never held data";
+  b.FreeRun(run);
+  EXPECT_EQ(b.dirty_pages(), kPagesPerSegment) << "the freed run's pages did, and the merged block is dirty";
+}
+
+TEST(Buddy, PagesThatHeldDataAreUsedBeforeFreshOnes) {
+  auto seg = FakeSegment(uintptr_t{64} << 22);
+  BuddyAllocator b;
+  b.AddSegment(seg.get());
+  PageInfo* keep = b.AllocRun(1);   // page 0: stops the merges below
+  PageInfo* used = b.AllocRun(16);  // pages 16-31
+  ASSERT_NE(keep, nullptr);
+  ASSERT_NE(used, nullptr);
+  const uint32_t used_first = used->index;
+  b.FreeRun(used);  // a dirty 16-page block; fresh 1..8-page blocks remain beside page 0
+  EXPECT_EQ(b.dirty_pages(), 16u);
+  // Smallest fit alone would take fresh page 1; the dirty block comes first.
+  PageInfo* one = b.AllocRun(1);
+  ASSERT_NE(one, nullptr);
+  EXPECT_GE(one->index, used_first);
+  EXPECT_LT(one->index, used_first + 16);
+}
+
 TEST(Buddy, AlignedRuns) {
   auto seg = FakeSegment(uintptr_t{64} << 22);
   BuddyAllocator b;
