@@ -57,17 +57,6 @@ TEST(Buddy, ExactRunsReturnTheirTail) {
   EXPECT_EQ(b.FreeRun(three), seg.get());
 }
 
-TEST(Buddy, ATailCutFromAFreshBlockIsClean) {
-  auto seg = FakeSegment(uintptr_t{64} << 22);
-  BuddyAllocator b;
-  b.AddSegment(seg.get());
-  PageInfo* run = b.AllocRun(5);
-  ASSERT_NE(run, nullptr);
-  EXPECT_EQ(b.dirty_pages(), 0u) << "pages 5-7 never held data";
-  b.FreeRun(run);
-  EXPECT_EQ(b.dirty_pages(), kPagesPerSegment) << "the freed run's pages did, and the merged block is dirty";
-}
-
 TEST(Buddy, PagesThatHeldDataAreUsedBeforeFreshOnes) {
   auto seg = FakeSegment(uintptr_t{64} << 22);
   BuddyAllocator b;
