@@ -24,6 +24,11 @@ INTERPOSER_COPTS = ALLOCLAB_COPTS + [
 # their own malloc, so a binary whose malloc is ours cannot run under them.
 NO_MALLOC_SANITIZERS = ["no_asan", "no_tsan"]
 
+# Test programs traced with stacks whose call sites a test names: every call
+# a frame of its own (no inlining, frame pointers), line info, every malloc a
+# call.
+TRACED_PROGRAM_COPTS = ["-O1", "-g", "-fno-builtin", "-fno-omit-frame-pointer", "-fno-inline"]
+
 def malloc_test(name, srcs, malloc = "//malloc", deps = [], copts = [], tags = [], internal_api = False, **kwargs):
     """A cc_test that runs on the given allocator (the malloc = attribute).
 
