@@ -4,8 +4,9 @@
 // count are cut from the next order up, and the unused tail goes straight back
 // as smaller blocks (as Linux's alloc_pages_exact does), so a 5-page run costs
 // 5 pages, not 8. Free blocks whose pages may be resident (dirty) are listed
-// apart from clean ones and cut first, the smallest that fits: pages already
-// resident are used before fresh ones are touched. Not thread-safe: its
+// apart from clean ones and cut first, the smallest that fits: pages that may
+// be resident are used before fresh ones are touched (a run's unused tail
+// counts as dirty whatever its block was; buddy.cc). Not thread-safe: its
 // arena's lock guards it.
 #ifndef ALLOCLAB_MALLOC_BUDDY_H_
 #define ALLOCLAB_MALLOC_BUDDY_H_

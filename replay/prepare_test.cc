@@ -259,16 +259,20 @@ TEST(PreparedFile, CorruptionIsDetected) {
     EXPECT_FALSE(MapPrepared(path.c_str(), &v, error, sizeof error));
     EXPECT_NE(std::string(error).find("slot out of range"), std::string::npos) << error;
   }
+  {  // An op naming a call site the file has no table entry for (this trace has no stacks).
+    std::string bad = bytes;
+    bad[kHeaderBytes + 1] = 1;  // the first op's site, low byte
+    const std::string path = TempPath("site.prepared");
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bad;
+    EXPECT_FALSE(MapPrepared(path.c_str(), &v, error, sizeof error));
+    EXPECT_NE(std::string(error).find("call site out of range"), std::string::npos) << error;
+  }
   const std::string path = TempPath("short.prepared");
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes.substr(0, bytes.size() - 8);
   EXPECT_FALSE(MapPrepared(path.c_str(), &v, error, sizeof error));
   EXPECT_NE(std::string(error).find("truncated"), std::string::npos) << error;
 }
 
-// A window [from, to] of a four-thread synthetic trace: the heap live just
-// before `from` is rebuilt by a thread of its own (one malloc per block, in
-// address order, the sizes as recorded), and the window's events are exactly
-// its other threads' calls.
 TEST(Prepare, OpsNameTheCallSiteOfTheirStack) {
   Events ev;
   ev.Malloc(1, 0x1000, 10).Malloc(1, 0x2000, 20).Add(1, Kind::kRealloc, 0x1000, 0x3000, 30).Malloc(1, 0x4000, 40);
@@ -300,6 +304,10 @@ TEST(Prepare, OpsNameTheCallSiteOfTheirStack) {
   EXPECT_EQ(PrepareEvents(plain.events(), "no_sites").header.sites, 0u);
 }
 
+// A window [from, to] of a four-thread synthetic trace: the heap live just
+// before `from` is rebuilt by a thread of its own (one malloc per block, in
+// address order, the sizes as recorded), and the window's events are exactly
+// its other threads' calls.
 TEST(PrepareWindow, RebuildsTheLiveHeapThenReplaysTheWindow) {
   trace::SyntheticOptions o;
   o.events = 60000;

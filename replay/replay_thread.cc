@@ -503,6 +503,33 @@ bool VerifyThread(const ReplayConfig& config, uint32_t t, WorkerStats* stats) {
   return Leave(progress, pos, calls, hash, true);
 }
 
+namespace {
+
+// The turn, held while a thread issues ops. Released by its destructor too:
+// an allocator that unwinds the thread from inside a call (pthread_exit in
+// free) must not leave the other threads waiting for the turn for ever.
+class Turn {
+ public:
+  explicit Turn(base::SpinLock& lock) : lock_(lock) { Take(); }
+  ~Turn() {
+    if (held_) lock_.Unlock();
+  }
+  void Take() {
+    lock_.Lock();
+    held_ = true;
+  }
+  void Give() {
+    held_ = false;
+    lock_.Unlock();
+  }
+
+ private:
+  base::SpinLock& lock_;
+  bool held_ = false;
+};
+
+}  // namespace
+
 bool AttributeThread(const ReplayConfig& config, uint32_t t, WorkerStats* stats, TakingTurns* turns) {
   const PreparedView& v = *config.view;
   ThreadProgress* const progress = &config.progress[t];
@@ -512,20 +539,17 @@ bool AttributeThread(const ReplayConfig& config, uint32_t t, WorkerStats* stats,
   uint64_t hash = kHashBasis, calls = 0, pos = 0;
   uint32_t countdown = turns->check_every;
   const BlockRef* blocks = v.Blocks(t);
-  turns->turn.Lock();
+  Turn turn(turns->turn);
   for (uint64_t b = 0; b < v.threads[t].blocks; ++b) {
     const Op* ops = v.BlockOps(blocks[b]);
     for (uint64_t i = 0; i < blocks[b].ops; ++i) {
       const Op& o = ops[i];
       if (o.kind == OpKind::kWait) {
         if (config.progress[o.slot].done.load(std::memory_order_acquire) < o.size) {
-          turns->turn.Unlock();
+          turn.Give();
           const bool ok = WaitFor(stats, &config.progress[o.slot], o.size, config.abandoned);
-          turns->turn.Lock();
-          if (!ok) {
-            turns->turn.Unlock();
-            return Leave(progress, pos, calls, hash, false);
-          }
+          if (!ok) return Leave(progress, pos, calls, hash, false);
+          turn.Take();
         }
         hash = HashOp(hash, o);
         Publish(progress, ++pos);
@@ -559,11 +583,11 @@ bool AttributeThread(const ReplayConfig& config, uint32_t t, WorkerStats* stats,
       }
     }
     stats->ops_done.fetch_add(blocks[b].ops, std::memory_order_relaxed);
-    turns->turn.Unlock();
+    turn.Give();
     sched_yield();  // the others' turn
-    turns->turn.Lock();
+    turn.Take();
   }
-  turns->turn.Unlock();
+  turn.Give();
   return Leave(progress, pos, calls, hash, true);
 }
 

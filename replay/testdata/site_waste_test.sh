@@ -4,9 +4,10 @@
 # waste at the RSS peak sits with scatter_small (one 64-byte block kept per
 # KiB), not with fill_dense (full 64 KiB blocks); each site's live bytes are
 # exactly what the program kept; and the figures add up.
-#   site_waste_test.sh TRACER PROGRAM REPLAY ALLOCATORS
+#   site_waste_test.sh TRACER PROGRAM REPLAY ALLOCATORS RUNNER BROKEN_MALLOC_SO FOUR_THREAD_TRACE
 set -euo pipefail
 tracer=$(readlink -f "$1") program=$(readlink -f "$2") replay=$(readlink -f "$3") allocators=$4
+runner=$(readlink -f "$5") broken=$(readlink -f "$6") four_threads=$(readlink -f "$7")
 tmp=${TEST_TMPDIR:-$(mktemp -d)}
 fail() { echo "FAIL: $*"; exit 1; }
 
@@ -61,6 +62,25 @@ print("ok: every allocator's waste sits with scatter_small; live bytes exact; fi
 PY
 
 # Off when asked, and absent without stacks.
-"$replay" compare --trace="$trace" --allocators=glibc --nosite_waste | grep -q "^waste by call site" &&
-  fail "--nosite_waste still attributed"
-echo "ok"
+"$replay" compare --trace="$trace" --allocators=glibc --nosite_waste >"$tmp/off.txt" || fail "--nosite_waste failed"
+grep -q "^determinism" "$tmp/off.txt" || fail "--nosite_waste: no report"
+! grep -q "^waste by call site" "$tmp/off.txt" || fail "--nosite_waste still attributed"
+MALLOC_TRACE_FILE="$tmp/plain.%p.pb" LD_PRELOAD="$tracer" "$program" >/dev/null
+plain=$(ls -S "$tmp"/plain.*.pb | head -1)
+"$replay" compare --trace="$plain" --allocators=glibc >"$tmp/plain.txt" || fail "replay of a trace without stacks failed"
+grep -q "^determinism" "$tmp/plain.txt" || fail "no report for the trace without stacks"
+! grep -q "^waste by call site" "$tmp/plain.txt" || fail "a trace without stacks got a waste-by-site table"
+echo "ok: off with --nosite_waste and without stacks"
+
+# An allocator that unwinds a thread from inside free (pthread_exit) during
+# the attribution run: the threads take turns, and the one unwound must not
+# keep the turn (the others would wait for ever: this hung before). The run
+# ends, saying which threads did not finish.
+"$replay" prepare --trace="$four_threads" --out="$tmp/p.prepared" >/dev/null
+status=0
+BROKEN_MALLOC=exit_in_free:100 LD_PRELOAD="$broken" timeout 60 "$runner" "$tmp/p.prepared" --expect="$broken" \
+  --attribute >"$tmp/broken.txt" 2>&1 || status=$?
+((status != 124)) || fail "the attribution run hung after a thread was unwound"
+grep -q "^end 1" "$tmp/broken.txt" || fail "the attribution run did not report: $(cat "$tmp/broken.txt")"
+grep -Eq "^thread [0-9]+ [0-9]+ [0-9]+ [0-9a-f]+ 0 " "$tmp/broken.txt" || fail "no thread reported unfinished"
+echo "ok: a thread unwound in the attribution run gives up its turn"
