@@ -8,7 +8,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "analysis/json.h"
+#include "analysis/report_text.h"
 #include "trace/event.h"
 #include "trace/heap_history.h"
 #include "trace/ordered_reader.h"

@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
-#include "analysis/json.h"
+#include "analysis/report_text.h"
 #include "analysis/symbolizer.h"
 
 namespace alloclab::analysis {
@@ -53,10 +53,6 @@ void AppendJson(const Node& n, std::string* out) {
     AppendJson(*child, out);
   }
   *out += "]}";
-}
-
-std::string Escape(const std::string& s) {
-  return absl::StrReplaceAll(s, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
 }
 
 constexpr char kPageStyle[] = "body{font-family:sans-serif;margin:24px;color:#222} h1{font-size:20px}";
@@ -212,9 +208,9 @@ std::string ProfileSection(const ProfileReports& reports) {
 }
 
 std::string ProfileHtml(const std::string& title, const ProfileReports& reports) {
-  return absl::StrCat("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>allocations: ", Escape(title),
+  return absl::StrCat("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>allocations: ", HtmlEscape(title),
                       "</title>\n<style>", kPageStyle, "</style></head>\n<body>\n<h1>Allocations by stack: ",
-                      Escape(title), "</h1>\n", ProfileSection(reports), "</body></html>\n");
+                      HtmlEscape(title), "</h1>\n", ProfileSection(reports), "</body></html>\n");
 }
 
 }  // namespace alloclab::analysis

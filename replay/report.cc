@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_replace.h"
+#include "analysis/report_text.h"
 #include "replay/pacing.h"
 
 namespace alloclab::replay {
@@ -38,24 +38,8 @@ double Fragmentation(const Report& r, double peak_rss) {
 
 std::string Ns(double ns) { return ns < 0 ? "-" : absl::StrFormat("%.0f", ns); }
 
-std::string Escape(const std::string& s) {
-  return absl::StrReplaceAll(s, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
-}
-
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      absl::StrAppendFormat(&out, "\\u%04x", c);
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
+using analysis::HtmlEscape;
+using analysis::JsonString;
 
 const char* const kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
                                "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"};
@@ -91,7 +75,7 @@ std::string LinePlot(const std::string& id, const std::string& title, const std:
   std::string svg = absl::StrFormat(
       "<svg class=\"plot\" id=\"%s\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
       "viewBox=\"0 0 %.0f %.0f\">\n<text x=\"%.0f\" y=\"18\" class=\"title\">%s</text>\n",
-      id, W, H, W, H, L, Escape(title));
+      id, W, H, W, H, L, HtmlEscape(title));
   absl::StrAppendFormat(&svg,
                         "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" class=\"axis\"/>"
                         "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" class=\"axis\"/>\n",
@@ -108,11 +92,11 @@ std::string LinePlot(const std::string& id, const std::string& title, const std:
                           L + (xv - x0) / (x1 - x0) * (W - L - R), H - B + 16, xl);
   }
   absl::StrAppendFormat(&svg, "<text x=\"%.0f\" y=\"%.0f\" class=\"label\" text-anchor=\"middle\">%s</text>\n",
-                        (L + W - R) / 2, H - 8, Escape(xlabel));
+                        (L + W - R) / 2, H - 8, HtmlEscape(xlabel));
   absl::StrAppendFormat(&svg,
                         "<text x=\"14\" y=\"%.0f\" class=\"label\" text-anchor=\"middle\" "
                         "transform=\"rotate(-90 14 %.0f)\">%s</text>\n",
-                        (T + H - B) / 2, (T + H - B) / 2, Escape(ylabel));
+                        (T + H - B) / 2, (T + H - B) / 2, HtmlEscape(ylabel));
   int row = 0;
   for (const Series& s : series) {
     if (s.points.empty()) continue;
@@ -121,13 +105,13 @@ std::string LinePlot(const std::string& id, const std::string& title, const std:
     absl::StrAppendFormat(&svg,
                           "<polyline class=\"series\" data-name=\"%s\" fill=\"none\" stroke=\"%s\" "
                           "stroke-width=\"2\"%s points=\"%s\"/>\n",
-                          Escape(s.name), s.color, s.dashed ? " stroke-dasharray=\"6 4\"" : "", pts);
+                          HtmlEscape(s.name), s.color, s.dashed ? " stroke-dasharray=\"6 4\"" : "", pts);
     const double ly = T + 10 + 18 * row++;
     absl::StrAppendFormat(&svg,
                           "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"%s\" stroke-width=\"3\"%s/>"
                           "<text x=\"%.0f\" y=\"%.0f\" class=\"legend\">%s</text>\n",
                           W - R + 10, ly, W - R + 34, ly, s.color, s.dashed ? " stroke-dasharray=\"6 4\"" : "",
-                          W - R + 40, ly + 4, Escape(s.name));
+                          W - R + 40, ly + 4, HtmlEscape(s.name));
   }
   return svg + "</svg>\n";
 }
@@ -142,7 +126,7 @@ std::string BarPlot(const std::string& id, const std::string& title,
       "<svg class=\"plot\" id=\"%s\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
       "viewBox=\"0 0 %.0f %.0f\">\n<text x=\"%.0f\" y=\"18\" class=\"title\">%s</text>\n"
       "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" class=\"axis\"/>\n",
-      id, W, H, W, H, L, Escape(title), L, H - B, W - R, H - B);
+      id, W, H, W, H, L, HtmlEscape(title), L, H - B, W - R, H - B);
   const double slot = bars.empty() ? 1 : (W - L - R) / bars.size();
   for (size_t i = 0; i < bars.size(); ++i) {
     const double h = bars[i].second / ymax * (H - T - B);
@@ -152,8 +136,8 @@ std::string BarPlot(const std::string& id, const std::string& title,
                           "fill=\"#1f77b4\"><title>%s: %.0f</title></rect>\n"
                           "<text x=\"%.1f\" y=\"%.0f\" class=\"tick\" text-anchor=\"end\" "
                           "transform=\"rotate(-60 %.1f %.0f)\">%s</text>\n",
-                          x + 1, H - B - h, std::max(slot - 2, 1.0), h, Escape(bars[i].first), bars[i].second,
-                          x + slot / 2, H - B + 12, x + slot / 2, H - B + 12, Escape(bars[i].first));
+                          x + 1, H - B - h, std::max(slot - 2, 1.0), h, HtmlEscape(bars[i].first), bars[i].second,
+                          x + slot / 2, H - B + 12, x + slot / 2, H - B + 12, HtmlEscape(bars[i].first));
   }
   return svg + "</svg>\n";
 }
@@ -531,13 +515,13 @@ std::string FormatHtml(const Report& r) {
   for (int b = 0; b <= last; ++b) sizes.emplace_back(SizeLabel(b), static_cast<double>(h.size_histogram[b]));
 
   std::string html = absl::StrCat(
-      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>replay: ", Escape(r.trace),
+      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>replay: ", HtmlEscape(r.trace),
       "</title>\n<style>body{font-family:sans-serif;margin:24px;color:#222}"
       "pre{background:#f6f6f6;padding:12px;overflow-x:auto}"
       ".axis{stroke:#333}.grid{stroke:#ddd}.tick{font-size:11px;fill:#444}.label{font-size:12px}"
       ".title{font-size:14px;font-weight:bold}.legend{font-size:12px}svg{display:block;margin:16px 0}"
       "</style></head><body>\n<h1>Allocator replay</h1>\n<pre>",
-      Escape(FormatText(r)), "</pre>\n");
+      HtmlEscape(FormatText(r)), "</pre>\n");
   html += paced ? LinePlot("rss", "RSS and live bytes over recorded time (paced replay)",
                            absl::StrFormat("recorded time (s; idle gaps over %g s shortened to it)",
                                            r.pace_max_gap_ns / 1e9),

@@ -1,11 +1,12 @@
-// JSON string literals for the reports tracetool writes (--json, the HTML
-// profile's embedded data).
-#ifndef ALLOCLAB_ANALYSIS_JSON_H_
-#define ALLOCLAB_ANALYSIS_JSON_H_
+// Text inside the reports tracetool and replay write: JSON string literals
+// (--json, the HTML pages' embedded data) and HTML-escaped text.
+#ifndef ALLOCLAB_ANALYSIS_REPORT_TEXT_H_
+#define ALLOCLAB_ANALYSIS_REPORT_TEXT_H_
 
 #include <string>
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 
 namespace alloclab::analysis {
 
@@ -29,6 +30,11 @@ inline std::string JsonString(const std::string& s) {
   return out + "\"";
 }
 
+// s as HTML text or attribute value.
+inline std::string HtmlEscape(const std::string& s) {
+  return absl::StrReplaceAll(s, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
+}
+
 }  // namespace alloclab::analysis
 
-#endif  // ALLOCLAB_ANALYSIS_JSON_H_
+#endif  // ALLOCLAB_ANALYSIS_REPORT_TEXT_H_

@@ -1,4 +1,4 @@
-#include "analysis/json.h"
+#include "analysis/report_text.h"
 
 #include "gtest/gtest.h"
 
@@ -12,6 +12,12 @@ TEST(JsonString, EscapesWhatJsonAndHtmlScriptsNeed) {
   EXPECT_EQ(JsonString("</script>"), "\"<\\/script>\"");
   EXPECT_EQ(JsonString("a/b"), "\"a/b\"");
   EXPECT_EQ(JsonString("ünïcode"), "\"ünïcode\"");  // UTF-8 as it is
+}
+
+TEST(HtmlEscape, EscapesMarkupAndQuotes) {
+  EXPECT_EQ(HtmlEscape("plain"), "plain");
+  EXPECT_EQ(HtmlEscape("a<b>&\"c\""), "a&lt;b&gt;&amp;&quot;c&quot;");
+  EXPECT_EQ(HtmlEscape("&amp;"), "&amp;amp;");  // once, not idempotent
 }
 
 }  // namespace
