@@ -43,4 +43,24 @@ uint64_t ResidentBytes(const void* p, size_t n) {
   return resident * page;
 }
 
+PageResidency::PageResidency() : page_size_(static_cast<uint64_t>(sysconf(_SC_PAGESIZE))) {}
+
+uint64_t PageResidency::Count(uint64_t page_address, uint64_t pages) {
+  if (pages != 1) return ResidentBytes(reinterpret_cast<const void*>(page_address), pages * page_size_) / page_size_;
+  if (page_address < first_ || page_address >= first_ + window_pages_ * page_size_) {
+    // A window from here on; shorter where the mapping ends sooner (mincore
+    // fails for a range with unmapped pages).
+    window_pages_ = 0;
+    for (size_t n = kWindowPages; n >= 1; n /= 8) {
+      if (mincore(reinterpret_cast<void*>(page_address), n * page_size_, vec_) == 0) {
+        first_ = page_address;
+        window_pages_ = n;
+        break;
+      }
+    }
+    if (window_pages_ == 0) return 0;
+  }
+  return vec_[(page_address - first_) / page_size_] & 1;
+}
+
 }  // namespace alloclab::replay

@@ -35,6 +35,7 @@
 
 #include <atomic>
 #include <initializer_list>
+#include <new>
 #include <cstdio>
 
 #include "base/clock.h"
@@ -135,6 +136,7 @@ struct Attribution {
   SiteWaste* site_waste;  // [nsites]: the snapshot kept
   SiteWaste* scratch;     // [nsites]: the moment being evaluated
   uint32_t nsites;
+  PageResidency* residency;
   TakingTurns* turns;
   PeakSnapshotPolicy policy;
   // The snapshot kept.
@@ -146,9 +148,8 @@ struct Attribution {
   PageTotals totals = {};
 };
 
-uint64_t CountResidentPages(void*, uint64_t page_address, uint64_t pages) {
-  const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-  return ResidentBytes(reinterpret_cast<const void*>(page_address), pages * page) / page;
+uint64_t CountResidentPages(void* residency, uint64_t page_address, uint64_t pages) {
+  return static_cast<PageResidency*>(residency)->Count(page_address, pages);
 }
 
 // A moment of the replay: the snapshot kept if it is the peak's best.
@@ -167,8 +168,9 @@ void Evaluate(Attribution& a, bool final) {
     }
   }
   memset(static_cast<void*>(a.scratch), 0, a.nsites * sizeof(SiteWaste));
+  a.residency->Reset();  // a window read at an earlier moment is stale
   const PageTotals totals = AttributeWasteByPage(a.blocks, n, static_cast<uint64_t>(sysconf(_SC_PAGESIZE)),
-                                                 CountResidentPages, nullptr, a.scratch, a.nsites);
+                                                 CountResidentPages, a.residency, a.scratch, a.nsites);
   ++a.snapshots;
   if (!a.policy.Keep(rss, live, totals.block_page_bytes - totals.live_resident_bytes)) return;
   SiteWaste* kept = a.scratch;
@@ -291,9 +293,11 @@ int Main(int argc, char** argv) {
   auto* slot_sites = attribute ? static_cast<uint32_t*>(MapResident(sites_bytes)) : nullptr;
   auto* live_blocks = attribute ? static_cast<LiveBlock*>(MapResident(blocks_bytes)) : nullptr;
   auto* site_waste = attribute ? static_cast<SiteWaste*>(MapResident(waste_bytes)) : nullptr;
+  void* residency_memory = attribute ? MapResident(sizeof(PageResidency)) : nullptr;
   if (((verify || attribute) && sizes == nullptr) || (paced && cut_before == nullptr) || !slots || !progress ||
       !stats || !stacks || !points || !workers ||
-      (attribute && (slot_sites == nullptr || live_blocks == nullptr || site_waste == nullptr))) {
+      (attribute && (slot_sites == nullptr || live_blocks == nullptr || site_waste == nullptr ||
+                     residency_memory == nullptr))) {
     Die(5, "out of memory for the replay's own state");
   }
   for (uint64_t t = 0; t < nthreads; ++t) {
@@ -311,7 +315,8 @@ int Main(int argc, char** argv) {
                              ResidentBytes(plan.mapping, plan.mapping_bytes) +
                              (cut_before ? ResidentBytes(cut_before, gaps_bytes) : 0) +
                              (attribute ? ResidentBytes(slot_sites, sites_bytes) + ResidentBytes(live_blocks, blocks_bytes) +
-                                              ResidentBytes(site_waste, waste_bytes)
+                                              ResidentBytes(site_waste, waste_bytes) +
+                                              ResidentBytes(residency_memory, sizeof(PageResidency))
                                         : 0);
   auto stack_bytes = [&] { return ResidentBytes(stacks, stacks_bytes); };
 
@@ -338,6 +343,7 @@ int Main(int argc, char** argv) {
     attribution.site_waste = site_waste;
     attribution.scratch = site_waste + nsites;
     attribution.nsites = static_cast<uint32_t>(nsites);
+    attribution.residency = new (residency_memory) PageResidency;  // placement: no allocation
     attribution.turns = &turns;
     g.turns = &turns;
   }
