@@ -35,16 +35,7 @@ absl::Status Pass(const std::string& path, const CallSiteOptions& options, uint6
   trace::OrderedReader::Options ro;
   ro.temp_dir = options.temp_dir;
   if (keep_records) {
-    ro.on_other_record = [report](const trace::Record& r) {
-      if (r.has_stack()) {
-        report->stacks[r.stack().id()].assign(r.stack().frames().begin(), r.stack().frames().end());
-      } else if (r.has_memory_maps()) {
-        report->mappings.clear();  // a later one supersedes it
-        for (const auto& m : r.memory_maps().mappings()) {
-          report->mappings.push_back(MappedFile{m.start(), m.end(), m.file_offset(), m.path()});
-        }
-      }
-    };
+    ro.on_other_record = [report](const trace::Record& r) { NoteStacksAndMaps(r, &report->stacks, &report->mappings); };
   }
   auto reader = trace::OrderedReader::Open(path, ro);
   if (!reader.ok()) return reader.status();
@@ -94,6 +85,18 @@ std::vector<const SymbolizedFrame*> Frames(const CallSiteReport& r, uint64_t sta
 }
 
 }  // namespace
+
+void NoteStacksAndMaps(const trace::Record& r, absl::flat_hash_map<uint64_t, std::vector<uint64_t>>* stacks,
+                       std::vector<MappedFile>* mappings) {
+  if (r.has_stack()) {
+    (*stacks)[r.stack().id()].assign(r.stack().frames().begin(), r.stack().frames().end());
+  } else if (r.has_memory_maps()) {
+    mappings->clear();  // a later one supersedes it
+    for (const auto& m : r.memory_maps().mappings()) {
+      mappings->push_back(MappedFile{m.start(), m.end(), m.file_offset(), m.path()});
+    }
+  }
+}
 
 namespace {
 

@@ -23,6 +23,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "analysis/symbolizer.h"
+#include "proto/trace.pb.h"
 
 namespace alloclab::analysis {
 
@@ -66,6 +67,13 @@ struct CallSiteReport {
   absl::flat_hash_map<uint64_t, std::vector<uint64_t>> stacks;  // id -> frames, innermost first
   std::vector<MappedFile> mappings;
 };
+
+// Keeps what a trace's record tells about its stacks (a stack's frames,
+// innermost first, by id) or its memory maps (a later record supersedes an
+// earlier one); other records are left alone. For a reader's
+// on_other_record (trace::OrderedReader::Options).
+void NoteStacksAndMaps(const trace::Record& r, absl::flat_hash_map<uint64_t, std::vector<uint64_t>>* stacks,
+                       std::vector<MappedFile>* mappings);
 
 // Reads the trace at path and makes the report.
 absl::StatusOr<CallSiteReport> AnalyzeCallSites(const std::string& path, const CallSiteOptions& options);

@@ -99,16 +99,7 @@ struct Prepared {
 struct TraceStacks {
   absl::flat_hash_map<uint64_t, std::vector<uint64_t>> frames;  // innermost first
   std::vector<analysis::MappedFile> mappings;
-  void Note(const trace::Record& r) {
-    if (r.has_stack()) {
-      frames[r.stack().id()].assign(r.stack().frames().begin(), r.stack().frames().end());
-    } else if (r.has_memory_maps()) {
-      mappings.clear();  // a later one supersedes it
-      for (const auto& m : r.memory_maps().mappings()) {
-        mappings.push_back(analysis::MappedFile{m.start(), m.end(), m.file_offset(), m.path()});
-      }
-    }
-  }
+  void Note(const trace::Record& r) { analysis::NoteStacksAndMaps(r, &frames, &mappings); }
 };
 
 // Names for the sites that appear in the attribution runs: their three
