@@ -68,31 +68,32 @@ size_t BuddyAllocator::FreeBlocks(int order) const {
   return n;
 }
 
+bool BuddyAllocator::Smallest(uint32_t orders, int* list, int* order) const {
+  for (int d = 1; d >= 0; --d) {  // dirty first: their pages are resident already
+    if (const uint32_t found = nonempty_[d] & orders; found != 0) {
+      *list = d;
+      *order = __builtin_ctz(found);
+      return true;
+    }
+  }
+  return false;
+}
+
 PageInfo* BuddyAllocator::AllocRun(uint32_t pages, uint32_t align_pages, bool room_to_grow) {
   int want = CeilLog2(pages);
   const int align_order = CeilLog2(align_pages);
   if (align_order > want) want = align_order;
   if (want > kMaxOrder) return nullptr;
-  // Dirty blocks first: their pages are resident already.
-  int dirty_list = (nonempty_[1] & ~((1u << want) - 1)) != 0 ? 1 : 0;
-  const uint32_t candidates = nonempty_[dirty_list] & ~((1u << want) - 1);
-  if (candidates == 0) return nullptr;
-  int order = __builtin_ctz(candidates);
-  if (room_to_grow) {
-    // A block at least four times the run, if there is one: room for two
-    // doublings in place without spreading over whole fresh segments.
-    const int roomy = want + 2 < kMaxOrder ? want + 2 : kMaxOrder;
-    for (int k = 0; k < 2; ++k) {
-      const int d = k == 0 ? dirty_list : 1 - dirty_list;
-      const uint32_t big = nonempty_[d] & ~((1u << roomy) - 1);
-      if (big != 0) {
-        order = __builtin_ctz(big);
-        dirty_list = d;
-        break;
-      }
-    }
+  // With room_to_grow, a block at least four times the run if there is one:
+  // room for two doublings in place without spreading over whole fresh
+  // segments.
+  const int roomy = want + 2 < kMaxOrder ? want + 2 : kMaxOrder;
+  int list = 0, order = 0;
+  if (!(room_to_grow && Smallest(~((1u << roomy) - 1), &list, &order)) &&
+      !Smallest(~((1u << want) - 1), &list, &order)) {
+    return nullptr;
   }
-  PageInfo* head = free_[dirty_list][order];
+  PageInfo* head = free_[list][order];
   SegmentMeta* seg = SegmentMeta::Of(head);
   const bool dirty = head->dirty;
   const uint32_t since = head->dirty_since;

@@ -61,6 +61,9 @@ class BuddyAllocator {
   size_t FreeBlocks(int order) const;
 
  private:
+  // The smallest free block of an order in `orders` (bit k: order k), from
+  // the dirty lists when one is there: its list and order; false if none.
+  bool Smallest(uint32_t orders, int* list, int* order) const;
   void Push(SegmentMeta* seg, uint32_t page, int order, bool dirty, uint32_t since);
   void Unlink(PageInfo* head);
   // Frees [page, page + 2^order), merging with free buddies.

@@ -1,20 +1,14 @@
 // Pool: slab lifecycle and chunk lists.
 #include "malloc/pool.h"
 
+#include <algorithm>
+
 #include "malloc/intrusive_list.h"
 #include "malloc/size_classes.h"
 
 namespace alloclab::malloc {
 
 namespace {
-
-void Reverse(void** begin, void** end) {
-  while (begin + 1 < end) {
-    void* t = *begin;
-    *begin++ = *--end;
-    *end = t;
-  }
-}
 
 // Which chunk of a fresh slab's first batch of n goes out first: the one
 // about (cls x 320) mod 4096 bytes in, so that the first chunks of fresh slabs of different
@@ -90,8 +84,8 @@ int Pool::AllocBatch(BuddyAllocator& buddy, void** out, int n) {
   // out in ascending address order from out[first] on, then out[0] up to it
   // (pool.h); first is 0 but in a fresh slab's first batch.
   const uint32_t first = fresh ? FirstHandedOut(cls_, got) : 0;
-  Reverse(out, out + first);
-  Reverse(out + first, out + got);
+  std::reverse(out, out + first);
+  std::reverse(out + first, out + got);
   in_use_ += static_cast<size_t>(got);
   return got;
 }
