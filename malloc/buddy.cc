@@ -17,16 +17,18 @@ void BuddyAllocator::Push(SegmentMeta* seg, uint32_t page, int order, bool dirty
   head->order = static_cast<uint8_t>(order);
   head->dirty = dirty;
   head->dirty_since = since;
-  ListPush(&free_[dirty][order], head);
-  nonempty_[dirty] |= 1u << order;
+  const int band = ListBand(seg, order);
+  ListPush(&free_[band][dirty][order], head);
+  nonempty_[band][dirty] |= 1u << order;
   free_pages_ += uint32_t{1} << order;
   if (dirty) dirty_pages_ += uint32_t{1} << order;
 }
 
 void BuddyAllocator::Unlink(PageInfo* head) {
   const int order = head->order;
-  ListRemove(&free_[head->dirty][order], head);
-  if (free_[head->dirty][order] == nullptr) nonempty_[head->dirty] &= ~(1u << order);
+  const int band = ListBand(SegmentMeta::Of(head), order);
+  ListRemove(&free_[band][head->dirty][order], head);
+  if (free_[band][head->dirty][order] == nullptr) nonempty_[band][head->dirty] &= ~(1u << order);
   head->kind = PageKind::kInterior;
   free_pages_ -= uint32_t{1} << order;
   if (head->dirty) dirty_pages_ -= uint32_t{1} << order;
@@ -45,14 +47,16 @@ void BuddyAllocator::PurgeBlock(PageInfo* head) {
 
 size_t BuddyAllocator::PurgeDirty(uint32_t now_ms, uint32_t min_age_ms) {
   size_t purged = 0;
-  for (int order = 0; order <= kMaxOrder && dirty_pages_ != 0; ++order) {
-    for (PageInfo* head = free_[1][order]; head != nullptr;) {
-      PageInfo* next = head->next;  // a purged block moves to the clean list
-      if (now_ms - head->dirty_since >= min_age_ms) {
-        PurgeBlock(head);
-        purged += uint32_t{1} << order;
+  for (int band = 0; band < kBands; ++band) {
+    for (int order = 0; order <= kMaxOrder && dirty_pages_ != 0; ++order) {
+      for (PageInfo* head = free_[band][1][order]; head != nullptr;) {
+        PageInfo* next = head->next;  // a purged block moves to the clean list
+        if (now_ms - head->dirty_since >= min_age_ms) {
+          PurgeBlock(head);
+          purged += uint32_t{1} << order;
+        }
+        head = next;
       }
-      head = next;
     }
   }
   return purged;
@@ -62,15 +66,19 @@ void BuddyAllocator::RemoveSegment(SegmentMeta* seg) { Unlink(&seg->pages[0]); }
 
 size_t BuddyAllocator::FreeBlocks(int order) const {
   size_t n = 0;
-  for (int d = 0; d < 2; ++d) {
-    for (const PageInfo* p = free_[d][order]; p != nullptr; p = p->next) ++n;
+  for (int band = 0; band < kBands; ++band) {
+    for (int d = 0; d < 2; ++d) {
+      for (const PageInfo* p = free_[band][d][order]; p != nullptr; p = p->next) ++n;
+    }
   }
   return n;
 }
 
-bool BuddyAllocator::Smallest(uint32_t orders, int* list, int* order) const {
+bool BuddyAllocator::Smallest(int band, uint32_t orders, int* list, int* order) const {
+  constexpr uint32_t kWhole = 1u << kMaxOrder;
   for (int d = 1; d >= 0; --d) {  // dirty first: their pages are resident already
-    if (const uint32_t found = nonempty_[d] & orders; found != 0) {
+    const uint32_t listed = nonempty_[band][d] | (nonempty_[0][d] & kWhole);
+    if (const uint32_t found = listed & orders; found != 0) {
       *list = d;
       *order = __builtin_ctz(found);
       return true;
@@ -88,16 +96,18 @@ PageInfo* BuddyAllocator::AllocRun(uint32_t pages, uint32_t align_pages, bool ro
   // room for two doublings in place without spreading over whole fresh
   // segments.
   const int roomy = want + 2 < kMaxOrder ? want + 2 : kMaxOrder;
+  const int band = BandOf(pages);
   int list = 0, order = 0;
-  if (!(room_to_grow && Smallest(~((1u << roomy) - 1), &list, &order)) &&
-      !Smallest(~((1u << want) - 1), &list, &order)) {
+  if (!(room_to_grow && Smallest(band, ~((1u << roomy) - 1), &list, &order)) &&
+      !Smallest(band, ~((1u << want) - 1), &list, &order)) {
     return nullptr;
   }
-  PageInfo* head = free_[list][order];
+  PageInfo* head = free_[order == kMaxOrder ? 0 : band][list][order];
   SegmentMeta* seg = SegmentMeta::Of(head);
   const bool dirty = head->dirty;
   const uint32_t since = head->dirty_since;
   Unlink(head);
+  seg->band = static_cast<uint8_t>(band);  // a wholly free segment joins the band
   const uint32_t first = head->index;
   while (order > want) {
     --order;

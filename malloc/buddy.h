@@ -6,8 +6,17 @@
 // 5 pages, not 8. Free blocks whose pages may be resident (dirty) are listed
 // apart from clean ones and cut first, the smallest that fits: pages that may
 // be resident are used before fresh ones are touched (a run's unused tail
-// counts as dirty whatever its block was; buddy.cc). Not thread-safe: its
-// arena's lock guards it.
+// counts as dirty whatever its block was; buddy.cc). Short runs (up to
+// kShortRunPages: most slabs) and long ones are cut from different segments
+// (bands): mixed, a long run's unused tail was taken by a short slab, and
+// when the long run was freed its pages could not merge past the slab; the
+// free memory ended up in holes of 1-8 pages that no long run fits, and a
+// steady two-thread churn grew its heap without bound (threaded_churn: peak
+// RSS 25 MB after 8 M operations, 47-57 MB after 32 M; the live heap is 5
+// MB). Apart, and with short slabs a power of two long (size_classes.h),
+// 26-30 MB after 32 M. A wholly free segment belongs to neither band and
+// goes to whichever asks first.
+// Not thread-safe: its arena's lock guards it.
 #ifndef ALLOCLAB_MALLOC_BUDDY_H_
 #define ALLOCLAB_MALLOC_BUDDY_H_
 
@@ -20,6 +29,11 @@ namespace alloclab::malloc {
 
 class BuddyAllocator {
  public:
+  static constexpr uint32_t kShortRunPages = 8;
+  static constexpr int kBands = 2;
+  // The band of segments a run of `pages` pages is cut from.
+  static int BandOf(uint32_t pages) { return pages <= kShortRunPages ? 0 : 1; }
+
   // Takes a fresh segment (all pages kInterior) as one free block.
   void AddSegment(SegmentMeta* seg);
 
@@ -61,9 +75,13 @@ class BuddyAllocator {
   size_t FreeBlocks(int order) const;
 
  private:
-  // The smallest free block of an order in `orders` (bit k: order k), from
-  // the dirty lists when one is there: its list and order; false if none.
-  bool Smallest(uint32_t orders, int* list, int* order) const;
+  // The smallest free block of band `band` (or a wholly free segment) of an
+  // order in `orders` (bit k: order k), from the dirty lists when one is
+  // there: its list and order; false if none.
+  bool Smallest(int band, uint32_t orders, int* list, int* order) const;
+  // The free list of a block of `order` in seg: its segment's band's, but
+  // wholly free segments are listed in band 0 whatever band they had.
+  static int ListBand(const SegmentMeta* seg, int order) { return order == kMaxOrder ? 0 : seg->band; }
   void Push(SegmentMeta* seg, uint32_t page, int order, bool dirty, uint32_t since);
   void Unlink(PageInfo* head);
   // Frees [page, page + 2^order), merging with free buddies.
@@ -72,10 +90,11 @@ class BuddyAllocator {
   // Frees [first, end) as maximal aligned blocks.
   SegmentMeta* FreeRange(SegmentMeta* seg, uint32_t first, uint32_t end, bool dirty = true);
 
-  // Free blocks by [dirty][order]: a run is cut from a dirty block when one
-  // fits, so that pages already resident are used before fresh ones.
-  PageInfo* free_[2][kMaxOrder + 1] = {};
-  uint32_t nonempty_[2] = {};  // bit k set: free_[d][k] is not empty
+  // Free blocks by [band][dirty][order]: a run is cut from a dirty block
+  // when one fits, so that pages already resident are used before fresh
+  // ones.
+  PageInfo* free_[kBands][2][kMaxOrder + 1] = {};
+  uint32_t nonempty_[kBands][2] = {};  // bit k set: free_[b][d][k] is not empty
   size_t free_pages_ = 0;
   size_t dirty_pages_ = 0;
   uint32_t now_ms_ = 0;

@@ -61,18 +61,53 @@ TEST(Buddy, PagesThatHeldDataAreUsedBeforeFreshOnes) {
   auto seg = FakeSegment(uintptr_t{64} << 22);
   BuddyAllocator b;
   b.AddSegment(seg.get());
-  PageInfo* keep = b.AllocRun(1);   // page 0: stops the merges below
-  PageInfo* used = b.AllocRun(16);  // pages 16-31
+  PageInfo* keep = b.AllocRun(1);  // page 0: stops the merges below
+  PageInfo* used = b.AllocRun(8);  // pages 8-15
   ASSERT_NE(keep, nullptr);
   ASSERT_NE(used, nullptr);
   const uint32_t used_first = used->index;
-  b.FreeRun(used);  // a dirty 16-page block; fresh 1..8-page blocks remain beside page 0
-  EXPECT_EQ(b.dirty_pages(), 16u);
+  b.FreeRun(used);  // a dirty 8-page block; fresh 1..4-page blocks remain beside page 0
+  EXPECT_EQ(b.dirty_pages(), 8u);
   // Smallest fit alone would take fresh page 1; the dirty block comes first.
   PageInfo* one = b.AllocRun(1);
   ASSERT_NE(one, nullptr);
   EXPECT_GE(one->index, used_first);
-  EXPECT_LT(one->index, used_first + 16);
+  EXPECT_LT(one->index, used_first + 8);
+}
+
+// Short runs (slabs) never take the tail of a long one: a long run's pages
+// merge back when it is freed, however many short runs live on.
+TEST(Buddy, ShortAndLongRunsComeFromSegmentsOfTheirOwn) {
+  auto s1 = FakeSegment(uintptr_t{64} << 22);
+  auto s2 = FakeSegment(uintptr_t{65} << 22);
+  BuddyAllocator b;
+  b.AddSegment(s1.get());
+  b.AddSegment(s2.get());
+  PageInfo* long_run = b.AllocRun(10);  // a 16-page block, its last 6 pages free
+  ASSERT_NE(long_run, nullptr);
+  SegmentMeta* long_seg = SegmentMeta::Of(long_run);
+  std::vector<PageInfo*> short_runs;
+  for (uint32_t pages : {4u, 2u, 1u, 3u}) {
+    PageInfo* r = b.AllocRun(pages);
+    ASSERT_NE(r, nullptr);
+    EXPECT_NE(SegmentMeta::Of(r), long_seg) << pages << " pages in the long run's tail";
+    short_runs.push_back(r);
+  }
+  PageInfo* another_long = b.AllocRun(12);
+  ASSERT_NE(another_long, nullptr);
+  EXPECT_EQ(SegmentMeta::Of(another_long), long_seg);
+  b.FreeRun(another_long);
+  EXPECT_EQ(b.FreeRun(long_run), long_seg) << "its pages merged back into a wholly free segment";
+  // A wholly free segment belongs to no band: short runs take it once the
+  // other segment is full.
+  bool reached = false;
+  for (uint32_t i = 0; i <= kPagesPerSegment / 8 && !reached; ++i) {
+    PageInfo* r = b.AllocRun(8);
+    ASSERT_NE(r, nullptr);
+    reached = SegmentMeta::Of(r) == long_seg;
+  }
+  EXPECT_TRUE(reached);
+  EXPECT_EQ(b.AllocRun(9), nullptr) << "both segments hold short runs now";
 }
 
 TEST(Buddy, AlignedRuns) {
@@ -113,15 +148,15 @@ TEST(Buddy, GrowAndShrinkInPlace) {
   ASSERT_TRUE(b.GrowRun(run, 60));
   EXPECT_EQ(run->span_pages, 60u);
   EXPECT_EQ(b.free_pages(), kPagesPerSegment - 60);
-  ASSERT_TRUE(b.GrowRun(run, 300));  // across several free blocks
-  EXPECT_EQ(b.free_pages(), kPagesPerSegment - 300);
-  PageInfo* blocker = b.AllocRun(1);
+  ASSERT_TRUE(b.GrowRun(run, 320));  // across several free blocks
+  EXPECT_EQ(b.free_pages(), kPagesPerSegment - 320);
+  PageInfo* blocker = b.AllocRun(9);  // a long run: cut from this segment too
   ASSERT_NE(blocker, nullptr);
-  EXPECT_EQ(blocker->index, 300);
-  EXPECT_FALSE(b.GrowRun(run, 301)) << "the next page is taken";
+  EXPECT_EQ(blocker->index, 320);
+  EXPECT_FALSE(b.GrowRun(run, 321)) << "the next page is taken";
   b.ShrinkRun(run, 10);
-  EXPECT_EQ(b.free_pages(), kPagesPerSegment - 11);
-  EXPECT_TRUE(b.GrowRun(run, 300));
+  EXPECT_EQ(b.free_pages(), kPagesPerSegment - 19);
+  EXPECT_TRUE(b.GrowRun(run, 320));
   b.FreeRun(blocker);
   EXPECT_EQ(b.FreeRun(run), seg.get());
 }

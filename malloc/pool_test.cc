@@ -13,15 +13,18 @@ namespace {
 class PoolTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    seg_ = NewSegment(this, /*from_break=*/false);
-    ASSERT_NE(seg_, nullptr);
-    buddy_.AddSegment(seg_);
+    // Two: short and long slabs are cut from segments of their own (buddy.h).
+    for (SegmentMeta*& seg : segs_) {
+      seg = NewSegment(this, /*from_break=*/false);
+      ASSERT_NE(seg, nullptr);
+      buddy_.AddSegment(seg);
+    }
   }
   void TearDown() override {
-    buddy_.RemoveSegment(seg_);
-    ReleaseSegment(seg_);
+    for (SegmentMeta* seg : segs_) ReleaseSegment(seg);
   }
-  SegmentMeta* seg_ = nullptr;
+  bool Ours(const void* p) const { return SegmentOf(p) == segs_[0] || SegmentOf(p) == segs_[1]; }
+  SegmentMeta* segs_[2] = {};
   BuddyAllocator buddy_;
 };
 
@@ -36,19 +39,20 @@ TEST_F(PoolTest, ChunksAreDistinctAlignedAndInsideTheirSlab) {
     std::set<void*> seen;
     for (void* p : chunks) {
       ASSERT_TRUE(seen.insert(p).second) << "chunk handed out twice";
-      ASSERT_EQ(SegmentOf(p), seg_);
-      const uint32_t page = seg_->PageOf(p);
-      ASSERT_EQ(seg_->page_class[page], cls);
-      const uint32_t first = seg_->pages[page].span_first;
+      ASSERT_TRUE(Ours(p));
+      SegmentMeta* seg = SegmentOf(p);
+      const uint32_t page = seg->PageOf(p);
+      ASSERT_EQ(seg->page_class[page], cls);
+      const uint32_t first = seg->pages[page].span_first;
       const uintptr_t offset = reinterpret_cast<uintptr_t>(p) -
-                               reinterpret_cast<uintptr_t>(seg_->PageAddress(first));
+                               reinterpret_cast<uintptr_t>(seg->PageAddress(first));
       ASSERT_EQ(offset % c.size, 0u);
       ASSERT_LT(offset / c.size, c.capacity);
       std::memset(p, 0xCD, c.size);  // the whole chunk is ours to write
     }
     EXPECT_EQ(pool.slabs(), 4u);
     EXPECT_EQ(pool.chunks_in_use(), chunks.size());
-    for (void* p : chunks) pool.Free(buddy_, seg_, p);
+    for (void* p : chunks) pool.Free(buddy_, SegmentOf(p), p);
     EXPECT_EQ(pool.chunks_in_use(), 0u);
     if (c.capacity > 1) {
       EXPECT_EQ(pool.slabs(), 1u) << "empty slabs go back, but the last one stays";
@@ -72,17 +76,17 @@ TEST_F(PoolTest, TheLowestFreeChunksAreReusedFirstHandedOutHighestFirstAndNoChun
   void* const seventh = lowest + 7 * 48;
   memset(seventh, 0xA5, 48);
   memset(fourth, 0x5A, 48);
-  pool.Free(buddy_, seg_, seventh);
-  pool.Free(buddy_, seg_, fourth);
-  EXPECT_TRUE(Pool::IsFree(seg_, fourth, 3));
-  EXPECT_FALSE(Pool::IsFree(seg_, lowest + 5 * 48, 3));
+  pool.Free(buddy_, SegmentOf(seventh), seventh);
+  pool.Free(buddy_, SegmentOf(fourth), fourth);
+  EXPECT_TRUE(Pool::IsFree(SegmentOf(fourth), fourth, 3));
+  EXPECT_FALSE(Pool::IsFree(SegmentOf(lowest + 5 * 48), lowest + 5 * 48, 3));
   memset(seventh, 0xFF, 48);
   void* again[3];
   ASSERT_EQ(pool.AllocBatch(buddy_, again, 3), 3);
   EXPECT_EQ(again[2], fourth);
   EXPECT_EQ(again[1], seventh);
   EXPECT_EQ(again[0], lowest + 10 * 48) << "then the slab's untouched chunks";
-  EXPECT_FALSE(Pool::IsFree(seg_, fourth, 3));
+  EXPECT_FALSE(Pool::IsFree(SegmentOf(fourth), fourth, 3));
 }
 
 TEST_F(PoolTest, AFreshSlabsFirstBatchStartsAtAClassDependentOffset) {
@@ -105,7 +109,7 @@ TEST_F(PoolTest, AFreshSlabsFirstBatchStartsAtAClassDependentOffset) {
     int descents = 0;
     for (int i = n - 1; i > 0; --i) descents += chunks[i - 1] < chunks[i];
     EXPECT_EQ(descents, 1) << cls;
-    for (int i = 0; i < n; ++i) pool.Free(buddy_, seg_, chunks[i]);
+    for (int i = 0; i < n; ++i) pool.Free(buddy_, SegmentOf(chunks[i]), chunks[i]);
   }
   EXPECT_EQ(offsets.size(), 4u);
 }
@@ -120,7 +124,7 @@ TEST_F(PoolTest, EmptySlabsReturnPagesToTheBuddy) {
   ASSERT_EQ(pool.AllocBatch(buddy_, chunks.data(), static_cast<int>(chunks.size())),
             static_cast<int>(chunks.size()));
   EXPECT_EQ(buddy_.free_pages(), before - 4 * c.slab_pages);
-  for (void* p : chunks) pool.Free(buddy_, seg_, p);
+  for (void* p : chunks) pool.Free(buddy_, SegmentOf(p), p);
   EXPECT_EQ(buddy_.free_pages(), before - c.slab_pages);
 }
 
@@ -133,14 +137,15 @@ TEST_F(PoolTest, OneChunkSlabsArePageRunsOfTheClassSize) {
   ASSERT_EQ(pool.AllocBatch(buddy_, chunks, 3), 3);
   EXPECT_EQ(buddy_.free_pages(), before - 3 * c.size / kPageSize) << "no tail, no rounding to a power of two";
   for (void* p : chunks) {
-    const uint32_t page = seg_->PageOf(p);
-    EXPECT_EQ(seg_->PageAddress(page), p);
-    EXPECT_EQ(seg_->pages[page].span_first, page);
+    SegmentMeta* seg = SegmentOf(p);
+    const uint32_t page = seg->PageOf(p);
+    EXPECT_EQ(seg->PageAddress(page), p);
+    EXPECT_EQ(seg->pages[page].span_first, page);
   }
-  pool.Free(buddy_, seg_, chunks[1]);
+  pool.Free(buddy_, SegmentOf(chunks[1]), chunks[1]);
   EXPECT_EQ(buddy_.free_pages(), before - 2 * c.size / kPageSize) << "a freed one goes back at once";
-  pool.Free(buddy_, seg_, chunks[0]);
-  pool.Free(buddy_, seg_, chunks[2]);
+  pool.Free(buddy_, SegmentOf(chunks[0]), chunks[0]);
+  pool.Free(buddy_, SegmentOf(chunks[2]), chunks[2]);
   EXPECT_EQ(buddy_.free_pages(), before);
 }
 

@@ -55,6 +55,7 @@ SegmentMeta* NewSegment(void* owner, bool from_break) {
   seg->owner = owner;
   seg->next = seg->prev = nullptr;
   seg->from_break = got_break;
+  seg->band = 0;
   for (uint32_t i = 0; i < kPagesPerSegment; ++i) {
     seg->page_class[i] = 0;
     seg->pages[i] = PageInfo{};

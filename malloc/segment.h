@@ -53,6 +53,9 @@ struct SegmentMeta {
   SegmentMeta* next;    // the owner's segment list
   SegmentMeta* prev;
   bool from_break;      // sbrk'd (else mmap'd)
+  // Which runs the buddy allocator cuts from this segment while it is not
+  // wholly free: short ones or long ones (BuddyAllocator::BandOf).
+  uint8_t band;
   uint64_t free_since_ms;  // when it last became wholly free
   uint8_t page_class[kPagesPerSegment];  // pool class of each page, 0 if none
   // Slab pages: where the first chunk that starts in the page starts (byte

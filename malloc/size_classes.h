@@ -20,6 +20,10 @@ inline constexpr int kNumClasses = 53;  // class 0 means "not a pool size"
 inline constexpr size_t kMaxSmallSize = 131072;
 // Classes above this have one chunk per slab.
 inline constexpr size_t kMaxSharedSlabChunk = 32768;
+// Slabs up to this many pages are a power of two pages long; the buddy
+// allocator cuts runs up to this long from segments of their own
+// (BuddyAllocator::kShortRunPages).
+inline constexpr uint32_t kShortSlabPages = 8;
 
 struct SizeClass {
   uint32_t size = 0;        // bytes per chunk
@@ -42,9 +46,21 @@ constexpr SizeClass Make(int cls) {
   SizeClass c;
   c.size = ClassSize(cls);
   // The fewest pages holding enough chunks with at most 1/8 of the slab lost
-  // to the tail.
+  // to the tail; a power of two up to kShortSlabPages, so that short slabs
+  // leave no tail in their buddy block (the tail of a 3- or 5-page slab went
+  // to another class's 1- or 2-page slab, and when the first was freed its
+  // pages could not merge: buddy.h).
   const uint32_t min_chunks = c.size <= 4096 ? 8 : c.size <= 16384 ? 4 : c.size <= kMaxSharedSlabChunk ? 2 : 1;
-  for (uint32_t pages = 1;; ++pages) {
+  for (uint32_t pages = 1; pages <= kShortSlabPages; pages *= 2) {
+    const uint32_t bytes = pages * kPageSize;
+    const uint32_t cap = bytes / c.size;
+    if (cap >= min_chunks && (bytes - cap * c.size) * 8 <= bytes) {
+      c.slab_pages = static_cast<uint16_t>(pages);
+      c.capacity = static_cast<uint16_t>(cap);
+      break;
+    }
+  }
+  for (uint32_t pages = kShortSlabPages + 1; c.slab_pages == 0; ++pages) {
     const uint32_t bytes = pages * kPageSize;
     const uint32_t cap = bytes / c.size;
     if (cap >= min_chunks && (bytes - cap * c.size) * 8 <= bytes) {

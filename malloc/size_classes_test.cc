@@ -42,6 +42,10 @@ TEST(SizeClasses, SlabsAreSensible) {
       EXPECT_EQ(slab, c.size) << "a page run of exactly the class size, class " << cls;
     }
     EXPECT_LE(8 * (slab - c.capacity * c.size), slab) << "tail waste over 1/8, class " << cls;
+    if (c.slab_pages <= kShortSlabPages) {
+      // It fills the buddy block it is cut from: no tail for another slab.
+      EXPECT_EQ(c.slab_pages & (c.slab_pages - 1), 0) << "a short slab of " << c.slab_pages << " pages, class " << cls;
+    }
     EXPECT_GE(c.batch, 2);
     EXPECT_LE(c.batch, 64);
     EXPECT_GE(c.cache_max, c.batch);
