@@ -108,7 +108,7 @@ void Arena::ReleaseExpired(uint64_t now_ms, bool all) {
 }
 
 int Arena::TransferCapacity(int cls) {
-  const size_t by_bytes = kTransferBytes / ClassInfo(cls).size;
+  const size_t by_bytes = ClassInfo(cls).transfer_max;
   return by_bytes < kTransferSlots ? static_cast<int>(by_bytes) : kTransferSlots;
 }
 

@@ -137,7 +137,6 @@ class Arena {
   void FlushRunCache(bool purge = false);
 
   static constexpr int kTransferSlots = 1024;
-  static constexpr size_t kTransferBytes = 1 << 20;
   struct TransferCache {
     int count = 0;
     void* chunks[kTransferSlots] = {};

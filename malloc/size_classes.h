@@ -1,6 +1,10 @@
 // The size classes served by pools and thread caches: 16-byte steps up to
 // 256, then four classes per doubling up to 128 KiB (at most 25% rounding,
-// 12% on average), with each class's slab size and thread-cache batch.
+// 12% on average) but eight from 1 to 8 KiB (at most 12.5%): sqlite's
+// 1032-byte cells and 4104- or 4368-byte pages took 1280 and 5120 bytes, and
+// its peak RSS was 1.32 of glibc's (1.14 with the finer classes; benchmarks/
+// results/2026-12-03-session10.txt). With each class's slab size and
+// thread-cache batch.
 // Classes above 32 KiB have one chunk per slab: a page run with a class, so
 // that a program allocating and freeing blocks of tens of KiB gets them from
 // its thread cache, not from the arena under its lock (tcmalloc's size
@@ -16,7 +20,7 @@
 
 namespace alloclab::malloc {
 
-inline constexpr int kNumClasses = 53;  // class 0 means "not a pool size"
+inline constexpr int kNumClasses = 65;  // class 0 means "not a pool size"
 inline constexpr size_t kMaxSmallSize = 131072;
 // Classes above this have one chunk per slab.
 inline constexpr size_t kMaxSharedSlabChunk = 32768;
@@ -31,14 +35,25 @@ struct SizeClass {
   uint16_t capacity = 0;    // chunks per slab
   uint16_t batch = 0;       // chunks moved between a thread cache and the pool at once
   uint16_t cache_max = 0;   // chunks a thread cache keeps before flushing
+  uint32_t transfer_max = 0;  // chunks an arena's transfer cache keeps
 };
 
 namespace size_class_internal {
 
 constexpr uint32_t ClassSize(int cls) {
   if (cls <= 16) return static_cast<uint32_t>(cls) * 16;
-  const int k = cls - 17;  // four classes per doubling from 256
-  const uint32_t base = uint32_t{256} << (k / 4);
+  if (cls <= 24) {  // four classes per doubling from 256
+    const int k = cls - 17;
+    const uint32_t base = uint32_t{256} << (k / 4);
+    return base + base * static_cast<uint32_t>(k % 4 + 1) / 4;
+  }
+  if (cls <= 48) {  // eight per doubling from 1 KiB
+    const int k = cls - 25;
+    const uint32_t base = uint32_t{1024} << (k / 8);
+    return base + base * static_cast<uint32_t>(k % 8 + 1) / 8;
+  }
+  const int k = cls - 49;  // four per doubling from 8 KiB
+  const uint32_t base = uint32_t{8192} << (k / 4);
   return base + base * static_cast<uint32_t>(k % 4 + 1) / 4;
 }
 
@@ -73,8 +88,13 @@ constexpr SizeClass Make(int cls) {
   batch = batch < 2 ? 2 : batch > 64 ? 64 : batch;
   c.batch = static_cast<uint16_t>(batch);
   // A thread keeps up to 32 KiB of a class (at least two batches): a burst
-  // of a thousand small blocks allocated and freed stays in the cache.
-  uint32_t cache_max = 32768 / c.size;
+  // of a thousand small blocks allocated and freed stays in the cache. An
+  // arena's transfer cache keeps up to 1 MiB of a class. Classes eight to a
+  // doubling share what four would get: finer classes alone cost the
+  // threaded workloads memory in more caches.
+  const uint32_t share = cls >= 25 && cls <= 48 ? 2 : 1;
+  c.transfer_max = (uint32_t{1} << 20) / c.size / share;
+  uint32_t cache_max = 32768 / c.size / share;
   cache_max = cache_max < 2 * batch ? 2 * batch : cache_max > 2048 ? 2048 : cache_max;
   c.cache_max = static_cast<uint16_t>(cache_max);
   return c;
@@ -108,7 +128,8 @@ constexpr Tables MakeTables() {
 inline constexpr Tables kTables = MakeTables();
 static_assert(ClassSize(kNumClasses - 1) == kMaxSmallSize);
 static_assert(ClassSize(17) == 320 && ClassSize(20) == 512 && ClassSize(16) == 256);
-static_assert(ClassSize(44) == kMaxSharedSlabChunk);
+static_assert(ClassSize(56) == kMaxSharedSlabChunk);
+static_assert(ClassSize(24) == 1024 && ClassSize(25) == 1152 && ClassSize(48) == 8192 && ClassSize(49) == 10240);
 constexpr bool SlabsFitTheirMaps() {
   for (int cls = 1; cls < kNumClasses; ++cls) {
     if (Make(cls).capacity > 256) return false;
