@@ -13,8 +13,8 @@
 // free memory ended up in holes of 1-8 pages that no long run fits, and a
 // steady two-thread churn grew its heap without bound (threaded_churn: peak
 // RSS 25 MB after 8 M operations, 47-57 MB after 32 M; the live heap is 5
-// MB). Apart, and with short slabs a power of two long (size_classes.h),
-// 26-30 MB after 32 M. A wholly free segment belongs to neither band and
+// MB). Apart, and with short slabs a power of two long (size_classes.h; now
+// every slab is), 26-30 MB after 32 M. A wholly free segment belongs to neither band and
 // goes to whichever asks first.
 // Not thread-safe: its arena's lock guards it.
 #ifndef ALLOCLAB_MALLOC_BUDDY_H_

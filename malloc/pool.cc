@@ -8,10 +8,6 @@
 
 namespace alloclab::malloc {
 
-// Short slabs are powers of two so that they fill their buddy blocks: both
-// sides must agree on what is short.
-static_assert(kShortSlabPages == BuddyAllocator::kShortRunPages);
-
 namespace {
 
 // Which chunk of a fresh slab's first batch of n goes out first: the one

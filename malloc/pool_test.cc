@@ -29,7 +29,7 @@ class PoolTest : public ::testing::Test {
 };
 
 TEST_F(PoolTest, ChunksAreDistinctAlignedAndInsideTheirSlab) {
-  for (int cls : {1, 7, 16, 20, 30, 44, kNumClasses - 1}) {
+  for (int cls : {1, 7, 16, 20, 30, 44, SizeToClass(49152), kNumClasses - 1}) {
     Pool pool;
     pool.Init(cls);
     const SizeClass& c = ClassInfo(cls);

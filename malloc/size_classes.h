@@ -5,11 +5,17 @@
 // its peak RSS was 1.32 of glibc's (1.14 with the finer classes; benchmarks/
 // results/2026-12-03-session10.txt). With each class's slab size and
 // thread-cache batch.
-// Classes above 32 KiB have one chunk per slab: a page run with a class, so
-// that a program allocating and freeing blocks of tens of KiB gets them from
-// its thread cache, not from the arena under its lock (tcmalloc's size
-// classes go as far). Computed at compile time; SizeToClass is a table
-// lookup.
+// Every slab is a power of two pages long, so that it fills the buddy block
+// it is cut from: a slab's tail given back as smaller blocks was taken by
+// other slabs, and the first slab's pages could not merge when it was freed
+// (buddy.h). Classes up to 128 KiB are pool classes, so that a program
+// allocating and freeing blocks of tens of KiB gets them from its thread
+// cache, not from the arena under its lock (tcmalloc's size classes go as
+// far); above 32 KiB a slab holds as few chunks as keep its tail within 1/8
+// (one 64 KiB chunk in 16 pages, three 40 KiB chunks in 32): thread_transfer,
+// whose blocks of 1-100 KB had page runs of 10-28 pages with tails, peaked at
+// 1.57 of glibc's RSS, 1.16 so. Computed at compile time; SizeToClass is a
+// table lookup.
 #ifndef ALLOCLAB_MALLOC_SIZE_CLASSES_H_
 #define ALLOCLAB_MALLOC_SIZE_CLASSES_H_
 
@@ -22,12 +28,10 @@ namespace alloclab::malloc {
 
 inline constexpr int kNumClasses = 65;  // class 0 means "not a pool size"
 inline constexpr size_t kMaxSmallSize = 131072;
-// Classes above this have one chunk per slab.
+// Classes up to this have at least two chunks per slab.
 inline constexpr size_t kMaxSharedSlabChunk = 32768;
-// Slabs up to this many pages are a power of two pages long; the buddy
-// allocator cuts runs up to this long from segments of their own
-// (BuddyAllocator::kShortRunPages).
-inline constexpr uint32_t kShortSlabPages = 8;
+// The longest slab (the 96 KiB class's five chunks).
+inline constexpr uint32_t kMaxSlabPages = 128;
 
 struct SizeClass {
   uint32_t size = 0;        // bytes per chunk
@@ -60,22 +64,10 @@ constexpr uint32_t ClassSize(int cls) {
 constexpr SizeClass Make(int cls) {
   SizeClass c;
   c.size = ClassSize(cls);
-  // The fewest pages holding enough chunks with at most 1/8 of the slab lost
-  // to the tail; a power of two up to kShortSlabPages, so that short slabs
-  // leave no tail in their buddy block (the tail of a 3- or 5-page slab went
-  // to another class's 1- or 2-page slab, and when the first was freed its
-  // pages could not merge: buddy.h).
+  // The fewest pages, a power of two, holding enough chunks with at most 1/8
+  // of the slab lost to the tail.
   const uint32_t min_chunks = c.size <= 4096 ? 8 : c.size <= 16384 ? 4 : c.size <= kMaxSharedSlabChunk ? 2 : 1;
-  for (uint32_t pages = 1; pages <= kShortSlabPages; pages *= 2) {
-    const uint32_t bytes = pages * kPageSize;
-    const uint32_t cap = bytes / c.size;
-    if (cap >= min_chunks && (bytes - cap * c.size) * 8 <= bytes) {
-      c.slab_pages = static_cast<uint16_t>(pages);
-      c.capacity = static_cast<uint16_t>(cap);
-      break;
-    }
-  }
-  for (uint32_t pages = kShortSlabPages + 1; c.slab_pages == 0; ++pages) {
+  for (uint32_t pages = 1; pages <= kMaxSlabPages; pages *= 2) {
     const uint32_t bytes = pages * kPageSize;
     const uint32_t cap = bytes / c.size;
     if (cap >= min_chunks && (bytes - cap * c.size) * 8 <= bytes) {
@@ -132,7 +124,7 @@ static_assert(ClassSize(56) == kMaxSharedSlabChunk);
 static_assert(ClassSize(24) == 1024 && ClassSize(25) == 1152 && ClassSize(48) == 8192 && ClassSize(49) == 10240);
 constexpr bool SlabsFitTheirMaps() {
   for (int cls = 1; cls < kNumClasses; ++cls) {
-    if (Make(cls).capacity > 256) return false;
+    if (Make(cls).capacity > 256 || Make(cls).slab_pages == 0) return false;
   }
   return true;
 }

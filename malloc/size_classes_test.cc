@@ -37,17 +37,11 @@ TEST(SizeClasses, SlabsAreSensible) {
     EXPECT_GT(c.size, ClassInfo(cls - 1).size) << cls;
     const size_t slab = size_t{c.slab_pages} * kPageSize;
     EXPECT_EQ(c.capacity, slab / c.size) << cls;
-    if (c.size <= kMaxSharedSlabChunk) {
-      EXPECT_GE(c.capacity, 2) << cls;
-    } else {
-      EXPECT_EQ(c.capacity, 1) << cls;
-      EXPECT_EQ(slab, c.size) << "a page run of exactly the class size, class " << cls;
-    }
+    EXPECT_GE(c.capacity, c.size <= kMaxSharedSlabChunk ? 2 : 1) << cls;
     EXPECT_LE(8 * (slab - c.capacity * c.size), slab) << "tail waste over 1/8, class " << cls;
-    if (c.slab_pages <= kShortSlabPages) {
-      // It fills the buddy block it is cut from: no tail for another slab.
-      EXPECT_EQ(c.slab_pages & (c.slab_pages - 1), 0) << "a short slab of " << c.slab_pages << " pages, class " << cls;
-    }
+    // It fills the buddy block it is cut from: no tail for another slab.
+    EXPECT_EQ(c.slab_pages & (c.slab_pages - 1), 0) << "a slab of " << c.slab_pages << " pages, class " << cls;
+    EXPECT_LE(c.slab_pages, kMaxSlabPages) << cls;
     EXPECT_GE(c.batch, 2);
     EXPECT_LE(c.batch, 64);
     EXPECT_GE(c.cache_max, c.batch);
