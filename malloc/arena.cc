@@ -113,7 +113,7 @@ int Arena::TransferCapacity(int cls) {
 }
 
 int Arena::AllocBatch(int cls, void** out, int n) {
-  base::LockGuard guard(lock_);
+  Locked guard(this);
   TransferCache& t = transfer_[cls];
   int got = n < t.count ? n : t.count;
   if (got > 0) {
@@ -131,7 +131,7 @@ inline void Arena::FreeChunkLocked(int cls, SegmentMeta* seg, void* p) {
 }
 
 void Arena::FreeBatch(int cls, void** chunks, int n, ChunkDestination to) {
-  base::LockGuard guard(lock_);
+  Locked guard(this);
   TransferCache& t = transfer_[cls];
   if (to == ChunkDestination::kTransferCache && t.count + n <= TransferCapacity(cls)) {
     memcpy(&t.chunks[t.count], chunks, static_cast<size_t>(n) * sizeof(void*));
@@ -159,7 +159,7 @@ void* Arena::AllocSmall(int cls) {
 }
 
 bool Arena::HoldsFreeChunk(int cls, SegmentMeta* seg, const void* p) {
-  base::LockGuard guard(lock_);
+  Locked guard(this);
   const TransferCache& t = transfer_[cls];
   for (int i = 0; i < t.count; ++i) {
     if (t.chunks[i] == p) return true;
@@ -169,7 +169,7 @@ bool Arena::HoldsFreeChunk(int cls, SegmentMeta* seg, const void* p) {
 
 void Arena::FreeSmall(int cls, SegmentMeta* seg, void* p) {
   MarkFreed(p);
-  base::LockGuard guard(lock_);
+  Locked guard(this);
   BeginFree();
   FreeChunkLocked(cls, seg, p);
 }
@@ -222,7 +222,7 @@ void Arena::FlushRunCache(bool purge) {
 void* Arena::AllocRun(size_t size, size_t align, bool for_growth) {
   const uint32_t pages = static_cast<uint32_t>(AlignUp(size, kPageSize) >> kPageShift);
   uint32_t align_pages = align > kPageSize ? static_cast<uint32_t>(align >> kPageShift) : 1;
-  base::LockGuard guard(lock_);
+  Locked guard(this);
   PageInfo* head = nullptr;
   if (align_pages == 1 && !for_growth) head = TakeCachedRun(pages);
   if (head == nullptr && for_growth) head = buddy_.AllocRun(pages, align_pages, /*room_to_grow=*/true);
@@ -250,7 +250,7 @@ void Arena::FreeRunPurged(PageInfo* head) {
 }
 
 void Arena::FreeRun(PageInfo* head) {
-  base::LockGuard guard(lock_);
+  Locked guard(this);
   const uint32_t pages = head->span_pages;
   run_pages_ -= pages;
   const uint64_t now = BeginFree();
@@ -267,7 +267,7 @@ void Arena::FreeRun(PageInfo* head) {
 
 bool Arena::ResizeRun(PageInfo* head, size_t new_size) {
   const uint32_t pages = static_cast<uint32_t>(AlignUp(new_size, kPageSize) >> kPageShift);
-  base::LockGuard guard(lock_);
+  Locked guard(this);
   BeginFree();
   const uint32_t old = head->span_pages;
   if (pages == old) return true;
@@ -281,7 +281,7 @@ bool Arena::ResizeRun(PageInfo* head, size_t new_size) {
 }
 
 void Arena::Trim() {
-  base::LockGuard guard(lock_);
+  Locked guard(this);
   const uint64_t now = BeginFree();
   FlushTransferCaches();
   FlushRunCache();
@@ -293,7 +293,7 @@ void Arena::SetDecayMs(uint64_t ms) { g_decay_ms = ms; }
 uint64_t Arena::DecayMs() { return g_decay_ms; }
 
 ArenaStats Arena::Stats() {
-  base::LockGuard guard(lock_);
+  Locked guard(this);
   ArenaStats s;
   s.segments = segment_count_;
   s.free_pages = buddy_.free_pages();
@@ -308,6 +308,8 @@ ArenaStats Arena::Stats() {
     s.transfer_bytes += size_t{static_cast<uint32_t>(transfer_[c].count)} * ClassInfo(c).size;
   }
   for (int order = 0; order <= kMaxOrder; ++order) s.free_blocks[order] = buddy_.FreeBlocks(order);
+  s.lock_acquisitions = lock_acquisitions();
+  s.lock_waits = lock_waits();
   return s;
 }
 

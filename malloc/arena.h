@@ -5,6 +5,7 @@
 #ifndef ALLOCLAB_MALLOC_ARENA_H_
 #define ALLOCLAB_MALLOC_ARENA_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -30,9 +31,32 @@ struct ArenaStats {
   // Free buddy blocks of each order (2^order pages): whether free memory is
   // in pieces too small for what is asked.
   size_t free_blocks[kMaxOrder + 1] = {};
+  // Times the arena's lock was taken, and of those, found held by another
+  // thread.
+  uint64_t lock_acquisitions = 0;
+  uint64_t lock_waits = 0;
 };
 
 class Arena {
+  // Holds the arena's lock, counting the acquisition and whether it waited
+  // (how a thread learns that its arena is contended: arena_registry.h).
+  class Locked {
+   public:
+    explicit Locked(Arena* a) : a_(a) {
+      if (!a->lock_.TryLock()) {
+        a->waits_.fetch_add(1, std::memory_order_relaxed);
+        a->lock_.Lock();
+      }
+      a->acquisitions_.store(a->acquisitions_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    }
+    ~Locked() { a_->lock_.Unlock(); }
+    Locked(const Locked&) = delete;
+    Locked& operator=(const Locked&) = delete;
+
+   private:
+    Arena* a_;
+  };
+
  public:
   // constexpr: arenas live in static storage and are used by the first
   // malloc, before any constructor runs; a member that needed dynamic
@@ -93,6 +117,9 @@ class Arena {
   ArenaStats Stats();
 
   base::SpinLock& lock() { return lock_; }
+  // See ArenaStats; read without the lock (a moment's values).
+  uint64_t lock_acquisitions() const { return acquisitions_.load(std::memory_order_relaxed); }
+  uint64_t lock_waits() const { return waits_.load(std::memory_order_relaxed); }
 
  private:
   bool Grow();
@@ -145,6 +172,8 @@ class Arena {
   void FlushTransferCaches();
 
   base::SpinLock lock_;
+  std::atomic<uint64_t> acquisitions_{0};  // written under lock_
+  std::atomic<uint64_t> waits_{0};
   BuddyAllocator buddy_;
   TransferCache transfer_[kNumClasses];
   PageInfo* run_cache_[kRunCacheSlots] = {};

@@ -49,13 +49,30 @@ void SetPerCpu(bool on) { g_per_cpu.store(on, std::memory_order_relaxed); }
 bool PerCpu() { return g_per_cpu.load(std::memory_order_relaxed); }
 
 Arena* AttachThread() {
-  const int limit = ArenaLimit();
-  int best = 0;
   {
     base::LockGuard guard(g_registry_lock);
-    for (int i = 1; i < limit; ++i) {
-      if (g_attached[i] < g_attached[best]) best = i;
+    ++g_attached[0];
+  }
+  return ArenaAt(0);
+}
+
+bool ArenaIsContended(uint64_t acquisitions, uint64_t waits) {
+  return acquisitions >= kContentionWindow && waits * 2 > acquisitions;
+}
+
+Arena* SpreadThread(Arena* from) {
+  const int i = static_cast<int>(from - g_arenas);
+  if (i < 0 || i >= kMaxArenas) return from;
+  int best = i;
+  {
+    base::LockGuard guard(g_registry_lock);
+    const int limit = ArenaLimit();
+    for (int j = 0; j < limit; ++j) {
+      if (g_attached[j] < g_attached[best]) best = j;
     }
+    // Only to an arena that then has fewer threads than this one had.
+    if (best == i || g_attached[best] + 1 >= g_attached[i]) return from;
+    --g_attached[i];
     ++g_attached[best];
   }
   return ArenaAt(best);

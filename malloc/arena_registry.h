@@ -1,9 +1,21 @@
 // The arena registry: the process's arenas and which one a thread uses. Two
 // ways to bind threads to arenas:
 //  - per thread (default): a thread is attached, when its cache activates, to
-//    the arena with the fewest attached threads, among at most ArenaLimit()
-//    arenas (the CPU count unless BUDDYMALLOC_ARENAS says otherwise); threads
-//    beyond that share. It detaches at exit, so its arena goes to the next.
+//    the arena with the fewest attached threads among those created so far
+//    (at first the main arena alone). A thread whose arena's lock was found
+//    held on more than half of the last kContentionWindow or more
+//    acquisitions moves to the arena with the fewest threads, created if need
+//    be, among at most ArenaLimit() arenas (the CPU count unless
+//    BUDDYMALLOC_ARENAS says otherwise); threads beyond that share. It
+//    detaches at exit, so its arena goes to the next. Arenas are created only
+//    where threads contend: free memory in one arena cannot serve another's
+//    threads, and arenas made for threads that did not contend cost peak RSS
+//    for nothing (thread_transfer 181 -> 118 MB, threaded_churn --threads=8
+//    61 -> 45 MB, producer-consumer 8 threads 21.6 -> 15.2 MB; thread caches
+//    keep most of the traffic off the arena locks: a lock found held on 4-17%
+//    of acquisitions cost 0-14% of the time on two cores. A lower threshold
+//    (1/4, 1/8) spread threads on bursts and kept most of the memory split.
+//    benchmarks/results/2026-12-03-session10.txt).
 //  - per CPU (BUDDYMALLOC_PER_CPU=1): every slow-path operation takes the
 //    arena of the CPU it runs on (sched_getcpu), each behind its own lock.
 // Arena 0 grows with the program break; the others with mmap.
@@ -33,6 +45,15 @@ bool PerCpu();
 // release of it when the thread exits.
 Arena* AttachThread();
 void DetachThread(Arena* a);
+// Lock acquisitions of its arena a thread counts before judging contention.
+inline constexpr uint64_t kContentionWindow = 1024;
+// Whether an arena whose lock was taken `acquisitions` times, `waits` of
+// them after waiting, is contended enough to spread its threads.
+bool ArenaIsContended(uint64_t acquisitions, uint64_t waits);
+// Moves a thread attached to `from` to the arena with the fewest attached
+// threads, if that leaves fewer on it than on `from`; returns the thread's
+// arena.
+Arena* SpreadThread(Arena* from);
 // Threads attached to arena i now.
 int AttachedThreads(int i);
 

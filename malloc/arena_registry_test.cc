@@ -1,4 +1,5 @@
-// Arenas and threads: threads spread over arenas and release them at exit,
+// Arenas and threads: threads share the main arena until they contend and
+// release their arenas at exit,
 // per-CPU binding, blocks freed by other threads (all-to-all), and no memory
 // growth from thread churn or producer/consumer hand-offs.
 #include "malloc/arena_registry.h"
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -34,6 +36,10 @@ using alloclab::malloc::SetArenaLimit;
 using alloclab::malloc::ForEachArena;
 using alloclab::malloc::SetPerCpu;
 using alloclab::malloc::ArenaForOperation;
+using alloclab::malloc::ArenaIsContended;
+using alloclab::malloc::AttachedThreads;
+using alloclab::malloc::kContentionWindow;
+using alloclab::malloc::MainArena;
 
 
 using alloclab::malloc::testing::AnonRss;
@@ -65,27 +71,87 @@ void RunTogether(int n, F f) {
   for (auto& t : threads) t.join();
 }
 
-TEST(Arenas, ThreadsSpreadOverArenasAndReleaseThemAtExit) {
+TEST(Arenas, ThreadsShareTheMainArenaUntilTheyContend) {
   const int saved = ArenaLimit();
   SetArenaLimit(4);
-  Arena* main_arena = ArenaOfThisThread();
   std::vector<Arena*> seen(3);
-  RunTogether(3, [&](int i) { seen[i] = ArenaOfThisThread(); });
-  std::set<Arena*> distinct(seen.begin(), seen.end());
-  distinct.insert(main_arena);
-  EXPECT_EQ(distinct.size(), 4u) << "4 live threads, 4 arenas: each its own";
-  // Those threads exited; the next ones get their arenas again, not new ones.
-  std::vector<Arena*> again(3);
-  RunTogether(3, [&](int i) { again[i] = ArenaOfThisThread(); });
-  EXPECT_EQ(std::set<Arena*>(again.begin(), again.end()), std::set<Arena*>(seen.begin(), seen.end()));
-  // More threads than arenas share them.
-  std::vector<Arena*> many(12);
-  RunTogether(12, [&](int i) { many[i] = ArenaOfThisThread(); });
-  std::set<Arena*> shared(many.begin(), many.end());
-  EXPECT_LE(shared.size(), 4u);
+  RunTogether(3, [&](int i) {
+    seen[i] = ArenaOfThisThread();
+    for (int k = 0; k < 1000; ++k) free(malloc(16 + k));  // light work: no contention to speak of
+    if (ArenaOfThisThread() != seen[i]) seen[i] = nullptr;
+  });
+  for (Arena* a : seen) EXPECT_EQ(a, MainArena());
+  SetArenaLimit(saved);
+}
+
+TEST(Arenas, ContentionIsMoreThanHalfTheAcquisitionsOfAWindow) {
+  EXPECT_FALSE(ArenaIsContended(kContentionWindow - 1, kContentionWindow - 1)) << "too few to judge";
+  EXPECT_FALSE(ArenaIsContended(kContentionWindow, kContentionWindow / 2));
+  EXPECT_TRUE(ArenaIsContended(kContentionWindow, kContentionWindow / 2 + 1));
+  EXPECT_FALSE(ArenaIsContended(10 * kContentionWindow, kContentionWindow));
+}
+
+TEST(Arenas, AThreadWhoseArenaIsContendedMovesToAnotherAndBackAtExit) {
+  const int saved = ArenaLimit();
+  SetArenaLimit(2);
+  Arena* main_arena = MainArena();
+  // This thread shares the main arena with the worker: a thread alone on a
+  // contended arena stays (what contends with it are frees of its own blocks
+  // by other threads, which would follow it).
+  ASSERT_EQ(ArenaOfThisThread(), main_arena);
+  // In lock step: the holder takes the main arena's lock, the worker
+  // allocates until it takes the lock (a refill), which it finds held; the
+  // holder lets go once the worker waits. Every acquisition of the worker
+  // waits, however the threads are scheduled.
+  std::atomic<int> phase{0};  // 0: holder's turn to lock; 1: worker's turn; 2: stop
+  std::thread holder([&] {
+    for (;;) {
+      while (phase.load() == 1) std::this_thread::yield();
+      if (phase.load() == 2) return;
+      main_arena->lock().Lock();
+      const uint64_t waits = main_arena->lock_waits();
+      if (int holder_turn = 0; !phase.compare_exchange_strong(holder_turn, 1)) {  // the worker stopped
+        main_arena->lock().Unlock();
+        return;
+      }
+      while (main_arena->lock_waits() == waits && phase.load() == 1) std::this_thread::yield();
+      main_arena->lock().Unlock();
+      while (phase.load() == 1) std::this_thread::yield();
+    }
+  });
+  Arena* before = nullptr;
+  Arena* after = nullptr;
+  std::thread worker([&] {
+    before = ArenaOfThisThread();
+    std::vector<void*> blocks;
+    for (uint64_t step = 0; step < 8 * kContentionWindow && ArenaOfThisThread() == before; ++step) {
+      while (phase.load() != 1) std::this_thread::yield();
+      const uint64_t acquisitions = before->lock_acquisitions();
+      // (The refill that moves the thread takes the other arena's lock.)
+      while (before->lock_acquisitions() == acquisitions && ActiveCache()->arena == before) {
+        blocks.push_back(malloc(4096));
+      }
+      phase.store(0);
+    }
+    phase.store(2);
+    after = ArenaOfThisThread();
+    for (void* b : blocks) free(b);
+  });
+  worker.join();
+  holder.join();
+  EXPECT_EQ(before, main_arena);
+  EXPECT_NE(after, main_arena);
+  EXPECT_NE(after, nullptr);
   int count = 0;
   ForEachArena([&](Arena*) { ++count; });
-  EXPECT_LE(count, 4);
+  EXPECT_LE(count, 2);
+  // Exited: no thread is attached to the arena it moved to.
+  int index = -1, i = 0;
+  ForEachArena([&](Arena* a) {
+    if (a == after) index = i;
+    ++i;
+  });
+  EXPECT_EQ(AttachedThreads(index), 0);
   SetArenaLimit(saved);
 }
 

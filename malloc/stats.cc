@@ -87,7 +87,9 @@ size_t FormatStats(const HeapStats& s, char* buf, size_t cap) {
     const ArenaStats& a = s.arena[i].stats;
     t << "  arena " << i << (i == 0 ? " (sbrk)" : " (mmap)") << ": " << static_cast<size_t>(s.arena[i].threads)
       << " threads, " << a.segments << " segments, " << a.chunk_bytes_in_use << " bytes in chunks, "
-      << a.run_pages * kPageSize << " in runs, " << a.free_pages * kPageSize << " free\n";
+      << a.run_pages * kPageSize << " in runs, " << a.free_pages * kPageSize << " free; lock taken "
+      << static_cast<size_t>(a.lock_acquisitions) << " times, " << static_cast<size_t>(a.lock_waits)
+      << " of them after waiting\n";
     t << "    " << a.transfer_bytes << " bytes of the chunks in transfer caches; free blocks by pages:";
     for (int order = 0; order <= kMaxOrder; ++order) {
       if (a.free_blocks[order] != 0) t << " " << (size_t{1} << order) << "x" << a.free_blocks[order];

@@ -163,6 +163,23 @@ void SweepIdleBins(ThreadCache* tc) {
   }
 }
 
+void NoteArenaCounters(ThreadCache* tc) {
+  tc->seen_acquisitions = tc->arena->lock_acquisitions();
+  tc->seen_waits = tc->arena->lock_waits();
+}
+
+// Moves the thread to another arena if its own was contended since the last
+// look (arena_registry.h).
+void SpreadIfContended(ThreadCache* tc) {
+  if (PerCpu()) return;
+  const uint64_t acquisitions = tc->arena->lock_acquisitions() - tc->seen_acquisitions;
+  if (acquisitions < kContentionWindow) return;
+  if (ArenaIsContended(acquisitions, tc->arena->lock_waits() - tc->seen_waits)) {
+    tc->arena = SpreadThread(tc->arena);
+  }
+  NoteArenaCounters(tc);
+}
+
 // Counts a refill or flush of bin cls (which is therefore not idle) and
 // sweeps every kSweepInterval of them.
 void CountSlowEvent(ThreadCache* tc, int cls) {
@@ -170,6 +187,7 @@ void CountSlowEvent(ThreadCache* tc, int cls) {
   if (--tc->events_to_sweep != 0) return;
   tc->events_to_sweep = ThreadCache::kSweepInterval;
   SweepIdleBins(tc);
+  SpreadIfContended(tc);
 }
 
 }  // namespace
@@ -191,6 +209,7 @@ ThreadCache* ActiveCache() {
     return nullptr;
   }
   tc->arena = AttachThread();
+  NoteArenaCounters(tc);
   tc->grown_bytes = 0;
   tc->events_to_sweep = ThreadCache::kSweepInterval;
   for (int c = 1; c < kNumClasses; ++c) {

@@ -60,6 +60,10 @@ struct ThreadCache {
   size_t grown_bytes;  // sum over bins of (capacity - initial) x class size
   // Refills and flushes until the next idle-bin sweep (SweepIdleBins).
   uint32_t events_to_sweep;
+  // The arena's lock counters when this thread last judged its contention
+  // (arena_registry.h).
+  uint64_t seen_acquisitions;
+  uint64_t seen_waits;
   ThreadCache* registry_next;
   ThreadCache* registry_prev;
 };
