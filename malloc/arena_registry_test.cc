@@ -332,8 +332,9 @@ TEST(Arenas, ExitedThreadsHandTheirBinStorageOn) {
 }
 
 TEST(Arenas, FullBinsKeepTheNewestChunksAndReturnTheRest) {
-  // A burst of frees overflows the bin (it grows, then returns its oldest
-  // half to the pool); every block must come back exactly once.
+  // A burst of frees overflows the bin (grown by the burst of mallocs
+  // before, it returns its oldest half to the pool); every block must come
+  // back exactly once.
   std::thread([] {
     std::vector<void*> blocks;
     for (int k = 0; k < 100000; ++k) blocks.push_back(malloc(32));
@@ -349,6 +350,27 @@ TEST(Arenas, FullBinsKeepTheNewestChunksAndReturnTheRest) {
     std::set<void*> distinct_again(second.begin(), second.end());
     EXPECT_EQ(distinct_again.size(), second.size());
     for (void* p : second) free(p);
+  }).join();
+}
+
+TEST(Arenas, FreesOfBlocksOtherThreadsAllocatedDoNotGrowABin) {
+  // A thread that allocates a class itself and frees a burst of blocks of it
+  // that another thread allocated (a hand-over) keeps no more than its bin
+  // held before: bins grow with what a thread allocates.
+  const int cls = alloclab::malloc::SizeToClass(256);
+  std::vector<void*> blocks;
+  for (int k = 0; k < 8192; ++k) blocks.push_back(malloc(256));
+  std::thread([&] {
+    free(malloc(256));  // refills the bin once: the thread allocates the class
+    ThreadCache* tc = ActiveCache();
+    ASSERT_NE(tc, nullptr);
+    const ThreadCache::Bin& bin = tc->bins[cls];
+    const size_t capacity = static_cast<size_t>(bin.limit - bin.base);
+    const size_t grown = tc->grown_bytes;
+    for (void* p : blocks) free(p);
+    EXPECT_EQ(static_cast<size_t>(bin.limit - bin.base), capacity) << "the bin grew with the frees";
+    EXPECT_LE(static_cast<size_t>(bin.top - bin.base), capacity);
+    EXPECT_EQ(tc->grown_bytes, grown);
   }).join();
 }
 

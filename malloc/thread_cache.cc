@@ -228,7 +228,17 @@ void* CacheRefill(ThreadCache* tc, int cls) {
   CountSlowEvent(tc, cls);
   ThreadCache::Bin& b = tc->bins[cls];
   b.refilled = true;
-  const int got = ArenaForOperation(tc->arena)->AllocBatch(cls, b.base, ClassInfo(cls).batch);
+  // The thread allocates the class faster than it frees it: room for more
+  // of it when it does free (thread_cache.h, kGrowthBudgetBytes).
+  const SizeClass& c = ClassInfo(cls);
+  const uint32_t capacity = static_cast<uint32_t>(b.limit - b.base);
+  const uint32_t grow = capacity / 4 > c.batch ? capacity / 4 : c.batch;
+  const size_t grow_bytes = size_t{grow} * c.size;
+  if (capacity + grow <= MaxBinLength(cls) && tc->grown_bytes + grow_bytes <= ThreadCache::kGrowthBudgetBytes) {
+    b.limit += grow;
+    tc->grown_bytes += grow_bytes;
+  }
+  const int got = ArenaForOperation(tc->arena)->AllocBatch(cls, b.base, c.batch);
   if (got == 0) return nullptr;
   b.top = b.base + got - 1;
   void* p = *b.top;
@@ -253,19 +263,11 @@ bool CacheHolds(int cls, const void* p) {
 void CacheFlush(ThreadCache* tc, int cls) {
   CountSlowEvent(tc, cls);
   ThreadCache::Bin& b = tc->bins[cls];
-  const SizeClass& c = ClassInfo(cls);
   const uint32_t capacity = static_cast<uint32_t>(b.limit - b.base);
   if (!b.refilled) {
     // Only ever freed here: holding the chunks helps no allocation of this
     // thread, and keeps them from the threads that do allocate them.
     DrainBin(tc, cls, 0);
-    return;
-  }
-  const uint32_t grow = capacity / 4 > c.batch ? capacity / 4 : c.batch;
-  const size_t grow_bytes = size_t{grow} * c.size;
-  if (capacity + grow <= MaxBinLength(cls) && tc->grown_bytes + grow_bytes <= ThreadCache::kGrowthBudgetBytes) {
-    b.limit += grow;
-    tc->grown_bytes += grow_bytes;
     return;
   }
   DrainBin(tc, cls, capacity / 2);

@@ -40,9 +40,14 @@ struct ThreadCache {
   enum State : uint32_t { kInactive = 0, kActive, kOff };
 
   // Bins start at ClassInfo(cls).cache_max (32 KiB or two batches) and grow
-  // each time one overflows, by a quarter (at least a batch), while what the
-  // bins of a thread have grown by stays within kGrowthBudgetBytes: a thread
-  // that frees a thousand blocks in a burst keeps them for the next burst.
+  // each time one runs empty (a refill), by a quarter (at least a batch),
+  // while what the bins of a thread have grown by stays within
+  // kGrowthBudgetBytes: a thread that allocates a thousand blocks in a burst
+  // keeps them for the next burst when it frees them. By what the thread
+  // allocates, not by what it frees (as tcmalloc's thread caches do): bins
+  // that grew on overflow kept every burst of blocks handed over by other
+  // threads (threaded_churn --threads=2: 17.6 -> 14.0 MB, 8 threads 48.9 ->
+  // 39.2 MB; benchmarks/results/2026-12-03-session10.txt).
   static constexpr size_t kGrowthBudgetBytes = size_t{4} << 20;
   static constexpr uint32_t kMaxBinLength = 8192;
   // Every kSweepInterval refills and flushes, bins that neither moved nor
@@ -104,8 +109,8 @@ ThreadCache* ActiveCache();
 // Refills bin cls of the active cache from its arena and pops one chunk;
 // nullptr when out of memory.
 void* CacheRefill(ThreadCache* tc, int cls);
-// Makes room in a full bin: grows it if the budget allows, else gives half
-// of it back to the pools.
+// Makes room in a full bin: gives the older half of it back to the pools
+// (all of it if the thread never allocated the class).
 void CacheFlush(ThreadCache* tc, int cls);
 
 // The calling thread's cache if it is active, else nullptr (no activation).
