@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -365,12 +366,46 @@ TEST(Arenas, FreesOfBlocksOtherThreadsAllocatedDoNotGrowABin) {
     ThreadCache* tc = ActiveCache();
     ASSERT_NE(tc, nullptr);
     const ThreadCache::Bin& bin = tc->bins[cls];
-    const size_t capacity = static_cast<size_t>(bin.limit - bin.base);
+    const size_t capacity = bin.capacity;
     const size_t grown = tc->grown_bytes;
     for (void* p : blocks) free(p);
-    EXPECT_EQ(static_cast<size_t>(bin.limit - bin.base), capacity) << "the bin grew with the frees";
+    EXPECT_EQ(size_t{bin.capacity}, capacity) << "the bin grew with the frees";
     EXPECT_LE(static_cast<size_t>(bin.top - bin.base), capacity);
     EXPECT_EQ(tc->grown_bytes, grown);
+  }).join();
+}
+
+TEST(Arenas, BinsStartPackedAndMoveOutWhenTheyOutgrowTheirRoom) {
+  std::thread([] {
+    free(malloc(16));
+    ThreadCache* tc = ActiveCache();
+    ASSERT_NE(tc, nullptr);
+    using alloclab::malloc::ClassInfo;
+    using alloclab::malloc::SizeToClass;
+    // Packed: the next class's bin starts right after this one's initial
+    // room, so a thread using a few chunks of many classes touches few pages.
+    const int c16 = SizeToClass(16), c32 = SizeToClass(32);
+    EXPECT_LE(tc->bins[c32].base - tc->bins[c16].base, ClassInfo(c16).cache_max + 64);
+    EXPECT_GT(tc->bins[c32].base, tc->bins[c16].base);
+    // A burst of mallocs grows the capacity; the frees overflow the packed
+    // room and the bin moves to its own zone, keeping every chunk.
+    const int cls = SizeToClass(256);
+    void** const packed_base = tc->bins[cls].base;
+    std::vector<void*> blocks;
+    for (int k = 0; k < 4096; ++k) blocks.push_back(malloc(256));
+    for (void* p : blocks) free(p);
+    const ThreadCache::Bin& bin = tc->bins[cls];
+    EXPECT_NE(bin.base, packed_base);
+    // Copied without allocating: an allocation may sweep the (idle) bin.
+    const size_t length = static_cast<size_t>(bin.top - bin.base);
+    ASSERT_GT(length, size_t{ClassInfo(cls).cache_max});
+    ASSERT_LE(length, blocks.size());
+    void* cached[4096];
+    std::copy(bin.base, bin.top, cached);
+    std::sort(cached, cached + length);
+    EXPECT_EQ(std::adjacent_find(cached, cached + length), cached + length) << "a chunk cached twice";
+    std::sort(blocks.begin(), blocks.end());
+    for (size_t i = 0; i < length; ++i) EXPECT_TRUE(std::binary_search(blocks.begin(), blocks.end(), cached[i]));
   }).join();
 }
 
@@ -397,7 +432,7 @@ TEST(Arenas, AnIdleBinGivesItsChunksBackWhenOtherClassesAreBusy) {
     }
     const size_t left = static_cast<size_t>(bin.top - bin.base);
     EXPECT_LE(left, burst / 16) << "of " << burst << " idle chunks";
-    EXPECT_LE(static_cast<size_t>(bin.limit - bin.base), burst / 2) << "capacity given back";
+    EXPECT_LE(size_t{bin.capacity}, burst / 2) << "capacity given back";
     // A bin in use is not swept: the busy class's chunks are all cached.
     const ThreadCache::Bin& busy = tc->bins[alloclab::malloc::SizeToClass(1024)];
     EXPECT_GE(static_cast<size_t>(busy.top - busy.base), 400u);
@@ -416,8 +451,7 @@ TEST(Arenas, AThreadThatOnlyFreesAClassKeepsNoneOfIt) {
     ThreadCache* tc = ActiveCache();
     ASSERT_NE(tc, nullptr);
     const ThreadCache::Bin& bin = tc->bins[cls];
-    EXPECT_LE(static_cast<size_t>(bin.limit - bin.base), size_t{alloclab::malloc::ClassInfo(cls).cache_max})
-        << "the consumer's bin grew";
+    EXPECT_LE(size_t{bin.capacity}, size_t{alloclab::malloc::ClassInfo(cls).cache_max}) << "the consumer's bin grew";
     EXPECT_LE(static_cast<size_t>(bin.top - bin.base), size_t{alloclab::malloc::ClassInfo(cls).cache_max})
         << "chunks held";
     EXPECT_EQ(tc->grown_bytes, 0u);

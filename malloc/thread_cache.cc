@@ -45,30 +45,50 @@ void Unregister(ThreadCache* tc) {
 
 pthread_key_t g_exit_key;
 
-// Where each bin's array starts in a thread's storage mapping: room for the
-// longest the bin can grow (its initial length plus the whole growth budget,
-// within kMaxBinLength), plus 8 pointers so that the tops of bins of equal
-// length do not all fall into one L1 set.
+// Where each bin's array lives in a thread's storage mapping. A bin starts
+// packed among the others, with room for its initial length
+// (ClassInfo(cls).cache_max): a thread that uses twenty classes a little
+// touches a few pages of storage, not one or more a class (bins laid out at
+// their longest are up to 64 KiB apart). When a bin whose capacity grew
+// beyond that overflows, it moves to its own zone, with room for the longest
+// it can grow: its initial length plus the whole growth budget, within
+// kMaxBinLength. Each array is followed by 8 spare pointers, so that the
+// tops of bins of equal length do not all fall into one L1 set.
 constexpr uint32_t MaxBinLength(int cls) {
   const SizeClass& c = size_class_internal::kTables.classes[cls];
   const size_t n = c.cache_max + ThreadCache::kGrowthBudgetBytes / c.size;
   return n < ThreadCache::kMaxBinLength ? static_cast<uint32_t>(n) : ThreadCache::kMaxBinLength;
 }
 struct StorageLayout {
-  uint32_t start[kNumClasses];
+  uint32_t packed[kNumClasses];
+  uint32_t own[kNumClasses];
   size_t bytes;
 };
 constexpr StorageLayout MakeLayout() {
   StorageLayout l{};
   uint32_t next = 0;
   for (int c = 1; c < kNumClasses; ++c) {
-    l.start[c] = next;
+    l.packed[c] = next;
+    next += size_class_internal::kTables.classes[c].cache_max + 8;
+  }
+  for (int c = 1; c < kNumClasses; ++c) {
+    l.own[c] = next;
     next += MaxBinLength(c) + 8;
   }
   l.bytes = AlignUp<size_t>(size_t{next} * sizeof(void*), kPageSize);
   return l;
 }
 constexpr StorageLayout kLayout = MakeLayout();
+
+bool IsPacked(const ThreadCache* tc, int cls) { return tc->bins[cls].base == tc->storage + kLayout.packed[cls]; }
+
+// Sets the bin's room from its capacity: all of it in its own zone, at most
+// the initial length while packed.
+void SetRoom(ThreadCache* tc, int cls) {
+  ThreadCache::Bin& b = tc->bins[cls];
+  const uint32_t packed_room = ClassInfo(cls).cache_max;
+  b.limit = b.base + (IsPacked(tc, cls) && b.capacity > packed_room ? packed_room : b.capacity);
+}
 
 // Storage of exited threads, for the next ones (guarded by g_registry_lock;
 // linked through their first word). Pages a thread touched stay resident.
@@ -136,7 +156,7 @@ void OnThreadExit(void*) {
   Unregister(&t_cache);
   GiveBackStorage(t_cache.storage);
   t_cache.state = ThreadCache::kOff;
-  for (int c = 1; c < kNumClasses; ++c) t_cache.bins[c] = {nullptr, nullptr, nullptr, nullptr, false};
+  for (int c = 1; c < kNumClasses; ++c) t_cache.bins[c] = {nullptr, nullptr, nullptr, nullptr, false, 0};
 }
 
 // See ThreadCache::kSweepInterval. An idle bin keeps a quarter of its chunks
@@ -150,13 +170,14 @@ void SweepIdleBins(ThreadCache* tc) {
       const SizeClass& sc = ClassInfo(c);
       const uint32_t length = static_cast<uint32_t>(b.top - b.base);
       if (size_t{length} * sc.size >= kPageSize) DrainBin(tc, c, length / 4, Arena::ChunkDestination::kSlabs);
-      const uint32_t capacity = static_cast<uint32_t>(b.limit - b.base);
+      const uint32_t capacity = b.capacity;
       uint32_t shrunk = capacity / 2;
       if (shrunk < sc.cache_max) shrunk = sc.cache_max;
       if (shrunk < b.top - b.base) shrunk = static_cast<uint32_t>(b.top - b.base);
       if (shrunk < capacity) {
         tc->grown_bytes -= size_t{capacity - shrunk} * sc.size;
-        b.limit = b.base + shrunk;
+        b.capacity = shrunk;
+        SetRoom(tc, c);
       }
     }
     b.swept_top = b.top;
@@ -213,8 +234,8 @@ ThreadCache* ActiveCache() {
   tc->grown_bytes = 0;
   tc->events_to_sweep = ThreadCache::kSweepInterval;
   for (int c = 1; c < kNumClasses; ++c) {
-    void** base = tc->storage + kLayout.start[c];
-    tc->bins[c] = {base, base + ClassInfo(c).cache_max, base, nullptr, false};
+    void** base = tc->storage + kLayout.packed[c];
+    tc->bins[c] = {base, base + ClassInfo(c).cache_max, base, nullptr, false, ClassInfo(c).cache_max};
   }
   Register(tc);
   tc->state = ThreadCache::kActive;
@@ -231,12 +252,13 @@ void* CacheRefill(ThreadCache* tc, int cls) {
   // The thread allocates the class faster than it frees it: room for more
   // of it when it does free (thread_cache.h, kGrowthBudgetBytes).
   const SizeClass& c = ClassInfo(cls);
-  const uint32_t capacity = static_cast<uint32_t>(b.limit - b.base);
+  const uint32_t capacity = b.capacity;
   const uint32_t grow = capacity / 4 > c.batch ? capacity / 4 : c.batch;
   const size_t grow_bytes = size_t{grow} * c.size;
   if (capacity + grow <= MaxBinLength(cls) && tc->grown_bytes + grow_bytes <= ThreadCache::kGrowthBudgetBytes) {
-    b.limit += grow;
+    b.capacity = capacity + grow;
     tc->grown_bytes += grow_bytes;
+    SetRoom(tc, cls);
   }
   const int got = ArenaForOperation(tc->arena)->AllocBatch(cls, b.base, c.batch);
   if (got == 0) return nullptr;
@@ -263,14 +285,23 @@ bool CacheHolds(int cls, const void* p) {
 void CacheFlush(ThreadCache* tc, int cls) {
   CountSlowEvent(tc, cls);
   ThreadCache::Bin& b = tc->bins[cls];
-  const uint32_t capacity = static_cast<uint32_t>(b.limit - b.base);
   if (!b.refilled) {
     // Only ever freed here: holding the chunks helps no allocation of this
     // thread, and keeps them from the threads that do allocate them.
     DrainBin(tc, cls, 0);
     return;
   }
-  DrainBin(tc, cls, capacity / 2);
+  if (IsPacked(tc, cls) && b.capacity > ClassInfo(cls).cache_max) {
+    // Out of packed room, not of capacity: to the bin's own zone (kLayout).
+    void** own = tc->storage + kLayout.own[cls];
+    const size_t length = static_cast<size_t>(b.top - b.base);
+    memcpy(own, b.base, length * sizeof(void*));
+    b.base = own;
+    b.top = own + length;
+    SetRoom(tc, cls);
+    return;
+  }
+  DrainBin(tc, cls, b.capacity / 2);
 }
 
 void CacheDrainCurrent() {

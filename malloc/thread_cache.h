@@ -25,7 +25,7 @@ namespace alloclab::malloc {
 struct ThreadCache {
   struct Bin {
     void** top;    // one past the newest cached chunk; [base, top) are cached
-    void** limit;  // base + capacity
+    void** limit;  // base + room: capacity, or less while the bin is packed
     void** base;
     // The top when the idle-bin sweep last looked, or nullptr when the bin
     // has refilled or flushed since: a bin found where it was left is idle.
@@ -35,6 +35,9 @@ struct ThreadCache {
     // (a consumer of blocks other threads allocate): its bin does not grow,
     // and a full one goes back whole.
     bool refilled;
+    // Chunks the bin may hold (thread_cache.cc: a packed bin holds up to its
+    // initial length until it moves).
+    uint32_t capacity;
   };
   // kOff: exited, or no memory could be mapped for its bins.
   enum State : uint32_t { kInactive = 0, kActive, kOff };
