@@ -1,8 +1,7 @@
 // The arena registry: the process's arenas and which one a thread uses. Two
 // ways to bind threads to arenas:
 //  - per thread (default): a thread is attached, when its cache activates, to
-//    the arena with the fewest attached threads among those created so far
-//    (at first the main arena alone). A thread whose arena's lock was found
+//    the main arena. A thread whose arena's lock was found
 //    held on more than half of the last kContentionWindow or more
 //    acquisitions moves to the arena with the fewest threads, created if need
 //    be, among at most ArenaLimit() arenas (the CPU count unless

@@ -17,7 +17,7 @@ void BuddyAllocator::Push(SegmentMeta* seg, uint32_t page, int order, bool dirty
   head->order = static_cast<uint8_t>(order);
   head->dirty = dirty;
   head->dirty_since = since;
-  const int band = ListBand(seg, order);
+  const int band = ListBand(seg->band, order);
   ListPush(&free_[band][dirty][order], head);
   nonempty_[band][dirty] |= 1u << order;
   free_pages_ += uint32_t{1} << order;
@@ -26,7 +26,7 @@ void BuddyAllocator::Push(SegmentMeta* seg, uint32_t page, int order, bool dirty
 
 void BuddyAllocator::Unlink(PageInfo* head) {
   const int order = head->order;
-  const int band = ListBand(SegmentMeta::Of(head), order);
+  const int band = ListBand(SegmentMeta::Of(head)->band, order);
   ListRemove(&free_[band][head->dirty][order], head);
   if (free_[band][head->dirty][order] == nullptr) nonempty_[band][head->dirty] &= ~(1u << order);
   head->kind = PageKind::kInterior;
@@ -77,7 +77,7 @@ size_t BuddyAllocator::FreeBlocks(int order) const {
 bool BuddyAllocator::Smallest(int band, uint32_t orders, int* list, int* order) const {
   constexpr uint32_t kWhole = 1u << kMaxOrder;
   for (int d = 1; d >= 0; --d) {  // dirty first: their pages are resident already
-    const uint32_t listed = nonempty_[band][d] | (nonempty_[0][d] & kWhole);
+    const uint32_t listed = nonempty_[band][d] | (nonempty_[ListBand(band, kMaxOrder)][d] & kWhole);
     if (const uint32_t found = listed & orders; found != 0) {
       *list = d;
       *order = __builtin_ctz(found);
@@ -102,7 +102,7 @@ PageInfo* BuddyAllocator::AllocRun(uint32_t pages, uint32_t align_pages, bool ro
       !Smallest(band, ~((1u << want) - 1), &list, &order)) {
     return nullptr;
   }
-  PageInfo* head = free_[order == kMaxOrder ? 0 : band][list][order];
+  PageInfo* head = free_[ListBand(band, order)][list][order];
   SegmentMeta* seg = SegmentMeta::Of(head);
   const bool dirty = head->dirty;
   const uint32_t since = head->dirty_since;

@@ -14,9 +14,9 @@
 // steady two-thread churn grew its heap without bound (threaded_churn: peak
 // RSS 25 MB after 8 M operations, 47-57 MB after 32 M; the live heap is 5
 // MB). Apart, and with short slabs a power of two long (size_classes.h; now
-// every slab is), 26-30 MB after 32 M. A wholly free segment belongs to neither band and
-// goes to whichever asks first.
-// Not thread-safe: its arena's lock guards it.
+// every slab is), 26-30 MB after 32 M. A wholly free segment belongs to
+// neither band and goes to whichever asks first. Not thread-safe: its arena's
+// lock guards it.
 #ifndef ALLOCLAB_MALLOC_BUDDY_H_
 #define ALLOCLAB_MALLOC_BUDDY_H_
 
@@ -79,9 +79,10 @@ class BuddyAllocator {
   // order in `orders` (bit k: order k), from the dirty lists when one is
   // there: its list and order; false if none.
   bool Smallest(int band, uint32_t orders, int* list, int* order) const;
-  // The free list of a block of `order` in seg: its segment's band's, but
-  // wholly free segments are listed in band 0 whatever band they had.
-  static int ListBand(const SegmentMeta* seg, int order) { return order == kMaxOrder ? 0 : seg->band; }
+  // The band whose lists hold a free block of `order` in a segment of
+  // `band`: its own, but wholly free segments are listed in band 0 whatever
+  // band they had (Smallest looks there for them from either band).
+  static int ListBand(int band, int order) { return order == kMaxOrder ? 0 : band; }
   void Push(SegmentMeta* seg, uint32_t page, int order, bool dirty, uint32_t since);
   void Unlink(PageInfo* head);
   // Frees [page, page + 2^order), merging with free buddies.

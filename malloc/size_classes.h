@@ -44,19 +44,23 @@ struct SizeClass {
 
 namespace size_class_internal {
 
+// The classes eight to a doubling: 1152 bytes to 8 KiB.
+inline constexpr int kFirstFineClass = 25;
+inline constexpr int kLastFineClass = 48;
+
 constexpr uint32_t ClassSize(int cls) {
   if (cls <= 16) return static_cast<uint32_t>(cls) * 16;
-  if (cls <= 24) {  // four classes per doubling from 256
+  if (cls < kFirstFineClass) {  // four classes per doubling from 256
     const int k = cls - 17;
     const uint32_t base = uint32_t{256} << (k / 4);
     return base + base * static_cast<uint32_t>(k % 4 + 1) / 4;
   }
-  if (cls <= 48) {  // eight per doubling from 1 KiB
-    const int k = cls - 25;
+  if (cls <= kLastFineClass) {  // eight per doubling from 1 KiB
+    const int k = cls - kFirstFineClass;
     const uint32_t base = uint32_t{1024} << (k / 8);
     return base + base * static_cast<uint32_t>(k % 8 + 1) / 8;
   }
-  const int k = cls - 49;  // four per doubling from 8 KiB
+  const int k = cls - (kLastFineClass + 1);  // four per doubling from 8 KiB
   const uint32_t base = uint32_t{8192} << (k / 4);
   return base + base * static_cast<uint32_t>(k % 4 + 1) / 4;
 }
@@ -84,7 +88,7 @@ constexpr SizeClass Make(int cls) {
   // arena's transfer cache keeps up to 1 MiB of a class. Classes eight to a
   // doubling share what four would get: finer classes alone cost the
   // threaded workloads memory in more caches.
-  const uint32_t share = cls >= 25 && cls <= 48 ? 2 : 1;
+  const uint32_t share = cls >= kFirstFineClass && cls <= kLastFineClass ? 2 : 1;
   c.transfer_max = (uint32_t{1} << 20) / c.size / share;
   uint32_t cache_max = 32768 / c.size / share;
   cache_max = cache_max < 2 * batch ? 2 * batch : cache_max > 2048 ? 2048 : cache_max;
