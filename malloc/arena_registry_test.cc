@@ -370,7 +370,7 @@ TEST(Arenas, FreesOfBlocksOtherThreadsAllocatedDoNotGrowABin) {
     const size_t grown = tc->grown_bytes;
     for (void* p : blocks) free(p);
     EXPECT_EQ(size_t{bin.capacity}, capacity) << "the bin grew with the frees";
-    EXPECT_LE(static_cast<size_t>(bin.top - bin.base), capacity);
+    EXPECT_LE(size_t{tc->Length(cls)}, capacity);
     EXPECT_EQ(tc->grown_bytes, grown);
   }).join();
 }
@@ -385,23 +385,22 @@ TEST(Arenas, BinsStartPackedAndMoveOutWhenTheyOutgrowTheirRoom) {
     // Packed: the next class's bin starts right after this one's initial
     // room, so a thread using a few chunks of many classes touches few pages.
     const int c16 = SizeToClass(16), c32 = SizeToClass(32);
-    EXPECT_LE(tc->bins[c32].base - tc->bins[c16].base, ClassInfo(c16).cache_max + 64);
-    EXPECT_GT(tc->bins[c32].base, tc->bins[c16].base);
+    EXPECT_LE(tc->base[c32] - tc->base[c16], ClassInfo(c16).cache_max + 64);
+    EXPECT_GT(tc->base[c32], tc->base[c16]);
     // A burst of mallocs grows the capacity; the frees overflow the packed
     // room and the bin moves to its own zone, keeping every chunk.
     const int cls = SizeToClass(256);
-    void** const packed_base = tc->bins[cls].base;
+    void** const packed_base = tc->base[cls];
     std::vector<void*> blocks;
     for (int k = 0; k < 4096; ++k) blocks.push_back(malloc(256));
     for (void* p : blocks) free(p);
-    const ThreadCache::Bin& bin = tc->bins[cls];
-    EXPECT_NE(bin.base, packed_base);
+    EXPECT_NE(tc->base[cls], packed_base);
     // Copied without allocating: an allocation may sweep the (idle) bin.
-    const size_t length = static_cast<size_t>(bin.top - bin.base);
+    const size_t length = tc->Length(cls);
     ASSERT_GT(length, size_t{ClassInfo(cls).cache_max});
     ASSERT_LE(length, blocks.size());
     void* cached[4096];
-    std::copy(bin.base, bin.top, cached);
+    std::copy(tc->base[cls], tc->top[cls], cached);
     std::sort(cached, cached + length);
     EXPECT_EQ(std::adjacent_find(cached, cached + length), cached + length) << "a chunk cached twice";
     std::sort(blocks.begin(), blocks.end());
@@ -421,7 +420,7 @@ TEST(Arenas, AnIdleBinGivesItsChunksBackWhenOtherClassesAreBusy) {
     ThreadCache* tc = ActiveCache();
     ASSERT_NE(tc, nullptr);
     const ThreadCache::Bin& bin = tc->bins[idle_class];
-    const size_t burst = static_cast<size_t>(bin.top - bin.base);
+    const size_t burst = tc->Length(idle_class);
     const size_t grown = tc->grown_bytes;
     ASSERT_GE(burst, 2048u) << "the burst stayed in the cache";
     ASSERT_GT(grown, 0u);
@@ -430,12 +429,11 @@ TEST(Arenas, AnIdleBinGivesItsChunksBackWhenOtherClassesAreBusy) {
       for (int k = 0; k < 2000; ++k) blocks.push_back(malloc(1024 + (k % 4) * 16));
       for (void* p : blocks) free(p);
     }
-    const size_t left = static_cast<size_t>(bin.top - bin.base);
+    const size_t left = tc->Length(idle_class);
     EXPECT_LE(left, burst / 16) << "of " << burst << " idle chunks";
     EXPECT_LE(size_t{bin.capacity}, burst / 2) << "capacity given back";
     // A bin in use is not swept: the busy class's chunks are all cached.
-    const ThreadCache::Bin& busy = tc->bins[alloclab::malloc::SizeToClass(1024)];
-    EXPECT_GE(static_cast<size_t>(busy.top - busy.base), 400u);
+    EXPECT_GE(tc->Length(alloclab::malloc::SizeToClass(1024)), 400u);
   }).join();
 }
 
@@ -452,7 +450,7 @@ TEST(Arenas, AThreadThatOnlyFreesAClassKeepsNoneOfIt) {
     ASSERT_NE(tc, nullptr);
     const ThreadCache::Bin& bin = tc->bins[cls];
     EXPECT_LE(size_t{bin.capacity}, size_t{alloclab::malloc::ClassInfo(cls).cache_max}) << "the consumer's bin grew";
-    EXPECT_LE(static_cast<size_t>(bin.top - bin.base), size_t{alloclab::malloc::ClassInfo(cls).cache_max})
+    EXPECT_LE(size_t{tc->Length(cls)}, size_t{alloclab::malloc::ClassInfo(cls).cache_max})
         << "chunks held";
     EXPECT_EQ(tc->grown_bytes, 0u);
   }).join();

@@ -1,9 +1,9 @@
 // Cheap checks that turn the common heap-corrupting mistakes into an abort
 // with one line on stderr, as glibc does:
 //  - free/realloc of a pointer inside a chunk (not at a chunk start): every
-//    slab page records where its first chunk starts (SegmentMeta::
-//    page_phase), and a multiply by a per-class constant tells whether the
-//    offset from there is a multiple of the chunk size;
+//    slab page records what to add to a pointer into it to make a multiple
+//    of the chunk size of a chunk start (SegmentMeta::page_lead), and a
+//    multiply by a per-class constant tells whether the sum is one;
 //  - double free of a chunk: a freed chunk carries a per-process random key
 //    in its second word (glibc's tcache does the same); a free that finds
 //    the key looks for the chunk in the free structures it could be in (the
@@ -25,7 +25,7 @@
 namespace alloclab::malloc {
 
 namespace hardening_internal {
-extern uint64_t g_free_key;
+extern uint64_t g_free_key ALLOCLAB_HIDDEN;
 }  // namespace hardening_internal
 
 // Picks the key (at initialisation).
@@ -40,11 +40,11 @@ inline void MarkAllocated(void*) {}
 inline bool MaybeFreed(const void*, uint64_t = 0) { return false; }
 #else
 // Whether p is where a chunk of class cls starts, on slab page `page`.
+// (Class 0 has no magic: nothing is.)
 inline bool IsChunkStart(const SegmentMeta* seg, uint32_t page, const void* p, int cls) {
-  const uint32_t offset =
-      static_cast<uint32_t>(reinterpret_cast<uintptr_t>(p) & (kPageSize - 1)) - seg->page_phase[page];
+  const uint32_t offset = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(p)) + seg->page_lead[page];
   const uint64_t magic = DivMagic(cls);
-  return offset < kPageSize && uint64_t{offset} * magic < magic;
+  return magic * offset < magic;
 }
 
 inline uint64_t FreeKey() { return hardening_internal::g_free_key; }

@@ -14,6 +14,10 @@ inline constexpr int kPageShift = 12;
 
 #define ALLOCLAB_LIKELY(x) __builtin_expect(!!(x), 1)
 #define ALLOCLAB_UNLIKELY(x) __builtin_expect(!!(x), 0)
+// On the declaration of a global the fast paths read: -fvisibility=hidden
+// hides definitions only, and a declaration not known to be hidden is
+// reached through the GOT (a load more on every use).
+#define ALLOCLAB_HIDDEN __attribute__((visibility("hidden")))
 
 // align must be a power of two.
 template <typename T>

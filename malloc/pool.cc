@@ -21,6 +21,24 @@ uint32_t FirstHandedOut(int cls, int n) {
   return index < static_cast<uint32_t>(n) ? index : 0;
 }
 
+// What a chunk start at byte `start` of a page adds to an offset in the page
+// to make a multiple of the chunk size (SegmentMeta::page_lead adds the
+// page's address too): below the chunk size.
+constexpr uint32_t Lead(uint32_t size, uint32_t start) { return (size - start) % size; }
+
+// An offset in a page plus its lead stays below 2^32 (the check multiplies
+// it by a 64-bit magic: hardening.h).
+constexpr bool LeadsFit() {
+  for (int cls = 1; cls < kNumClasses; ++cls) {
+    const SizeClass& c = size_class_internal::kTables.classes[cls];
+    for (uint32_t k = 0; k < c.capacity; ++k) {
+      if (kPageSize + Lead(c.size, k * c.size % kPageSize) > 0xffffffffull) return false;
+    }
+  }
+  return true;
+}
+static_assert(LeadsFit());
+
 }  // namespace
 
 PageInfo* Pool::NewSlab(BuddyAllocator& buddy) {
@@ -32,14 +50,25 @@ PageInfo* Pool::NewSlab(BuddyAllocator& buddy) {
   for (uint32_t p = first; p < first + c.slab_pages; ++p) {
     seg->pages[p].kind = PageKind::kSlab;
     seg->pages[p].span_first = first;
-    seg->page_class[p] = static_cast<uint8_t>(cls_);
     // The first chunk starting at or after this page's start, if any.
     const uint32_t page_start = (p - first) * static_cast<uint32_t>(kPageSize);
     const uint32_t k = (page_start + c.size - 1) / c.size;
     const uint32_t start = k * c.size;
-    seg->page_phase[p] = k < c.capacity && start - page_start < kPageSize
-                             ? static_cast<uint16_t>(start - page_start)
-                             : kNoChunkStart;
+    const uint32_t address = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(seg->PageAddress(p)));
+    if (k < c.capacity && start - page_start < kPageSize) {
+      seg->page_class[p] = static_cast<uint8_t>(cls_);
+      seg->page_lead[p] = Lead(c.size, start - page_start) - address;
+    } else if (c.size > kPageSize) {
+      // Inside a chunk, or the slab's tail: no offset in a page plus one is
+      // a multiple of the size.
+      seg->page_class[p] = static_cast<uint8_t>(cls_);
+      seg->page_lead[p] = 1 - address;
+    } else {
+      // A tail page of a class no larger than a page (2560 bytes x 12 in 8
+      // pages): every lead makes some offset a multiple, so the page is no
+      // class's, and free finds no chunk there (an invalid pointer).
+      seg->page_class[p] = 0;
+    }
   }
   head->span_pages = c.slab_pages;
   head->used = 0;

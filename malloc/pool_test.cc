@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "malloc/hardening.h"
 #include "malloc/size_classes.h"
 
 namespace alloclab::malloc {
@@ -59,6 +60,37 @@ TEST_F(PoolTest, ChunksAreDistinctAlignedAndInsideTheirSlab) {
     } else {
       EXPECT_EQ(pool.slabs(), 0u) << "one-chunk slabs all go back";
     }
+  }
+}
+
+TEST_F(PoolTest, FreeRecognisesExactlyTheChunkStartsOfASlab) {
+  // What a slab's page metadata tells free (hardening.h): every chunk start
+  // is one; no address inside a chunk is; nothing on a page where no chunk
+  // starts is (pages inside large chunks and tail pages, such as the last of
+  // the 2560-byte class's eight).
+  for (int cls = 1; cls < kNumClasses; ++cls) {
+    Pool pool;
+    pool.Init(cls);
+    const SizeClass& c = ClassInfo(cls);
+    std::vector<void*> chunks(c.capacity);
+    ASSERT_EQ(pool.AllocBatch(buddy_, chunks.data(), c.capacity), c.capacity);
+    SegmentMeta* seg = SegmentOf(chunks[0]);
+    const uint32_t first = seg->pages[seg->PageOf(chunks[0])].span_first;
+    const char* slab = seg->PageAddress(first);
+    for (uint32_t offset = 0; offset < c.slab_pages * kPageSize; ++offset) {
+      const void* p = slab + offset;
+      const uint32_t page = seg->PageOf(p);
+      const bool start = seg->page_class[page] != 0 && IsChunkStart(seg, page, p, seg->page_class[page]);
+      const uint32_t page_offset = (page - first) * kPageSize;
+      const bool page_has_chunk = (page_offset + c.size - 1) / c.size < c.capacity &&
+                                  (page_offset + c.size - 1) / c.size * c.size < page_offset + kPageSize;
+      if (offset % c.size == 0 && offset / c.size < c.capacity) {
+        ASSERT_TRUE(start) << "class " << cls << " offset " << offset;
+      } else if (offset % c.size != 0 || !page_has_chunk) {
+        ASSERT_FALSE(start) << "class " << cls << " offset " << offset;
+      }
+    }
+    for (void* p : chunks) pool.Free(buddy_, SegmentOf(p), p);
   }
 }
 

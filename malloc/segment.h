@@ -45,8 +45,6 @@ struct PageInfo {
                         // last time data was freed into the block
 };
 
-inline constexpr uint16_t kNoChunkStart = 0xffff;
-
 struct SegmentMeta {
   uintptr_t base;
   void* owner;          // the arena whose buddy allocator holds this segment
@@ -58,9 +56,12 @@ struct SegmentMeta {
   uint8_t band;
   uint64_t free_since_ms;  // when it last became wholly free
   uint8_t page_class[kPagesPerSegment];  // pool class of each page, 0 if none
-  // Slab pages: where the first chunk that starts in the page starts (byte
-  // offset), or kNoChunkStart; lets free reject pointers inside chunks.
-  uint16_t page_phase[kPagesPerSegment];
+  // Slab pages: what to add to the low 32 bits of a pointer into the page
+  // so that the sum is a multiple of the chunk size exactly when a chunk
+  // starts there: the chunk size minus where the page's first chunk starts
+  // (mod the size), minus the page's address (mod 2^32). One add, no mask
+  // and no range check, tells free a chunk start (pool.cc, hardening.h).
+  uint32_t page_lead[kPagesPerSegment];
   PageInfo pages[kPagesPerSegment];
   // Slab heads: bit i set when the slab's chunk i is free (pool.h). Out of
   // band, so that handing out and taking back chunks reads and writes no
@@ -81,7 +82,7 @@ struct SegmentMeta {
 };
 
 namespace segment_internal {
-extern SegmentMeta* g_segment_map[kSegmentMapEntries];
+extern SegmentMeta* g_segment_map[kSegmentMapEntries] ALLOCLAB_HIDDEN;
 }  // namespace segment_internal
 
 // The SegmentMeta of the segment containing p, or nullptr if p is not in one

@@ -80,14 +80,14 @@ constexpr StorageLayout MakeLayout() {
 }
 constexpr StorageLayout kLayout = MakeLayout();
 
-bool IsPacked(const ThreadCache* tc, int cls) { return tc->bins[cls].base == tc->storage + kLayout.packed[cls]; }
+bool IsPacked(const ThreadCache* tc, int cls) { return tc->base[cls] == tc->storage + kLayout.packed[cls]; }
 
 // Sets the bin's room from its capacity: all of it in its own zone, at most
 // the initial length while packed.
 void SetRoom(ThreadCache* tc, int cls) {
-  ThreadCache::Bin& b = tc->bins[cls];
+  const uint32_t capacity = tc->bins[cls].capacity;
   const uint32_t packed_room = ClassInfo(cls).cache_max;
-  b.limit = b.base + (IsPacked(tc, cls) && b.capacity > packed_room ? packed_room : b.capacity);
+  tc->limit[cls] = tc->base[cls] + (IsPacked(tc, cls) && capacity > packed_room ? packed_room : capacity);
 }
 
 // Storage of exited threads, for the next ones (guarded by g_registry_lock;
@@ -133,16 +133,16 @@ void ReturnChunks(int cls, void** chunks, int n, Arena::ChunkDestination to) {
 // newest stay, warm, for the next mallocs.
 void DrainBin(ThreadCache* tc, int cls, uint32_t keep,
               Arena::ChunkDestination to = Arena::ChunkDestination::kTransferCache) {
-  ThreadCache::Bin& b = tc->bins[cls];
-  const size_t length = static_cast<size_t>(b.top - b.base);
+  void** const base = tc->base[cls];
+  const size_t length = tc->Length(cls);
   if (length <= keep) return;
   const size_t excess = length - keep;
   // In batches, so that one arena lock is not held for thousands of chunks.
   for (size_t i = 0; i < excess; i += 128) {
-    ReturnChunks(cls, b.base + i, static_cast<int>(excess - i < 128 ? excess - i : 128), to);
+    ReturnChunks(cls, base + i, static_cast<int>(excess - i < 128 ? excess - i : 128), to);
   }
-  memmove(b.base, b.base + excess, keep * sizeof(void*));
-  b.top = b.base + keep;
+  memmove(base, base + excess, keep * sizeof(void*));
+  tc->top[cls] = base + keep;
 }
 
 void DrainAll(ThreadCache* tc) {
@@ -156,7 +156,10 @@ void OnThreadExit(void*) {
   Unregister(&t_cache);
   GiveBackStorage(t_cache.storage);
   t_cache.state = ThreadCache::kOff;
-  for (int c = 1; c < kNumClasses; ++c) t_cache.bins[c] = {nullptr, nullptr, nullptr, nullptr, false, 0};
+  for (int c = 1; c < kNumClasses; ++c) {
+    t_cache.top[c] = t_cache.limit[c] = t_cache.base[c] = nullptr;
+    t_cache.bins[c] = {nullptr, false, 0};
+  }
 }
 
 // See ThreadCache::kSweepInterval. An idle bin keeps a quarter of its chunks
@@ -166,21 +169,22 @@ void OnThreadExit(void*) {
 void SweepIdleBins(ThreadCache* tc) {
   for (int c = 1; c < kNumClasses; ++c) {
     ThreadCache::Bin& b = tc->bins[c];
-    if (b.top == b.swept_top) {
+    if (tc->top[c] == b.swept_top) {
       const SizeClass& sc = ClassInfo(c);
-      const uint32_t length = static_cast<uint32_t>(b.top - b.base);
+      const uint32_t length = tc->Length(c);
       if (size_t{length} * sc.size >= kPageSize) DrainBin(tc, c, length / 4, Arena::ChunkDestination::kSlabs);
+      const uint32_t left = tc->Length(c);
       const uint32_t capacity = b.capacity;
       uint32_t shrunk = capacity / 2;
       if (shrunk < sc.cache_max) shrunk = sc.cache_max;
-      if (shrunk < b.top - b.base) shrunk = static_cast<uint32_t>(b.top - b.base);
+      if (shrunk < left) shrunk = left;
       if (shrunk < capacity) {
         tc->grown_bytes -= size_t{capacity - shrunk} * sc.size;
         b.capacity = shrunk;
         SetRoom(tc, c);
       }
     }
-    b.swept_top = b.top;
+    b.swept_top = tc->top[c];
   }
 }
 
@@ -235,7 +239,9 @@ ThreadCache* ActiveCache() {
   tc->events_to_sweep = ThreadCache::kSweepInterval;
   for (int c = 1; c < kNumClasses; ++c) {
     void** base = tc->storage + kLayout.packed[c];
-    tc->bins[c] = {base, base + ClassInfo(c).cache_max, base, nullptr, false, ClassInfo(c).cache_max};
+    tc->top[c] = tc->base[c] = base;
+    tc->limit[c] = base + ClassInfo(c).cache_max;
+    tc->bins[c] = {nullptr, false, ClassInfo(c).cache_max};
   }
   Register(tc);
   tc->state = ThreadCache::kActive;
@@ -260,10 +266,10 @@ void* CacheRefill(ThreadCache* tc, int cls) {
     tc->grown_bytes += grow_bytes;
     SetRoom(tc, cls);
   }
-  const int got = ArenaForOperation(tc->arena)->AllocBatch(cls, b.base, c.batch);
+  const int got = ArenaForOperation(tc->arena)->AllocBatch(cls, tc->base[cls], c.batch);
   if (got == 0) return nullptr;
-  b.top = b.base + got - 1;
-  void* p = *b.top;
+  tc->top[cls] = tc->base[cls] + got - 1;
+  void* p = *tc->top[cls];
   MarkAllocated(p);
   return p;
 }
@@ -275,8 +281,7 @@ size_t ThreadCacheStorageBytes() {
 
 bool CacheHolds(int cls, const void* p) {
   if (t_cache.state != ThreadCache::kActive) return false;
-  const ThreadCache::Bin& b = t_cache.bins[cls];
-  for (void* const* q = b.base; q < b.top; ++q) {
+  for (void* const* q = t_cache.base[cls]; q < t_cache.top[cls]; ++q) {
     if (*q == p) return true;
   }
   return false;
@@ -294,10 +299,10 @@ void CacheFlush(ThreadCache* tc, int cls) {
   if (IsPacked(tc, cls) && b.capacity > ClassInfo(cls).cache_max) {
     // Out of packed room, not of capacity: to the bin's own zone (kLayout).
     void** own = tc->storage + kLayout.own[cls];
-    const size_t length = static_cast<size_t>(b.top - b.base);
-    memcpy(own, b.base, length * sizeof(void*));
-    b.base = own;
-    b.top = own + length;
+    const size_t length = tc->Length(cls);
+    memcpy(own, tc->base[cls], length * sizeof(void*));
+    tc->base[cls] = own;
+    tc->top[cls] = own + length;
     SetRoom(tc, cls);
     return;
   }

@@ -23,10 +23,8 @@
 namespace alloclab::malloc {
 
 struct ThreadCache {
+  // A bin's state the slow paths keep.
   struct Bin {
-    void** top;    // one past the newest cached chunk; [base, top) are cached
-    void** limit;  // base + room: capacity, or less while the bin is packed
-    void** base;
     // The top when the idle-bin sweep last looked, or nullptr when the bin
     // has refilled or flushed since: a bin found where it was left is idle.
     void** swept_top;
@@ -61,6 +59,13 @@ struct ThreadCache {
   // fast path pays nothing and a program in a steady state is not swept).
   static constexpr uint32_t kSweepInterval = 16;
 
+  // What the fast paths read, an array per field rather than a struct per
+  // bin: indexed by the class with a scaled load, no multiply (a pop and a
+  // push are one instruction shorter each; callgrind, malloc_free_loop).
+  // Bin cls holds [base[cls], top[cls]); top[cls] == limit[cls] when full.
+  void** top[kNumClasses];    // one past the newest cached chunk
+  void** limit[kNumClasses];  // base + room: capacity, or less while packed
+  void** base[kNumClasses];
   Bin bins[kNumClasses];
   void** storage;  // the mapping that holds every bin's array
   Arena* arena;
@@ -74,19 +79,32 @@ struct ThreadCache {
   uint64_t seen_waits;
   ThreadCache* registry_next;
   ThreadCache* registry_prev;
+
+  // Chunks cached in bin cls.
+  uint32_t Length(int cls) const { return static_cast<uint32_t>(top[cls] - base[cls]); }
 };
 
 namespace thread_cache_internal {
 extern __thread ThreadCache t_cache __attribute__((tls_model("initial-exec")));
 }  // namespace thread_cache_internal
 
+// The calling thread's cache, its address computed into a register. Left
+// to itself the compiler reaches the bins through %fs with an index
+// register, an instruction shorter on each path but 15-20% slower on
+// malloc_free_loop (100 M iterations: 0.35 -> 0.40-0.42 s).
+inline ThreadCache& CurrentCache() {
+  ThreadCache* tc = &thread_cache_internal::t_cache;
+  asm("" : "+r"(tc));
+  return *tc;
+}
+
 // Pops a cached chunk of class cls, or nullptr.
 inline void* CachePop(int cls) {
-  ThreadCache::Bin& b = thread_cache_internal::t_cache.bins[cls];
-  void** top = b.top;
-  if (ALLOCLAB_UNLIKELY(top == b.base)) return nullptr;
-  void* p = *--top;
-  b.top = top;
+  ThreadCache& tc = CurrentCache();
+  void** top = tc.top[cls];
+  if (ALLOCLAB_UNLIKELY(top == tc.base[cls])) return nullptr;
+  tc.top[cls] = --top;
+  void* p = *top;
   MarkAllocated(p);
   return p;
 }
@@ -94,13 +112,11 @@ inline void* CachePop(int cls) {
 // Pushes a freed chunk of class cls (0: not a pool chunk); false, and nothing
 // done, when the bin is full.
 inline bool CachePush(int cls, void* p, uint64_t key = FreeKey()) {
-  ThreadCache* tc = &thread_cache_internal::t_cache;
-  asm("" : "+r"(tc));  // the TLS address once, into a register
-  ThreadCache::Bin& b = tc->bins[cls];
-  void** top = b.top;
-  if (ALLOCLAB_UNLIKELY(top == b.limit)) return false;
+  ThreadCache& tc = CurrentCache();
+  void** top = tc.top[cls];
+  if (ALLOCLAB_UNLIKELY(top == tc.limit[cls])) return false;
   *top = p;
-  b.top = top + 1;
+  tc.top[cls] = top + 1;
   MarkFreed(p, key);
   return true;
 }
