@@ -232,7 +232,7 @@ void* Arena::AllocRun(size_t size, size_t align, bool for_growth) {
     head = buddy_.AllocRun(pages, align_pages);
   }
   run_pages_ += pages;
-  return SegmentMeta::Of(head)->PageAddress(head->index);
+  return SegmentMeta::AddressOf(head);
 }
 
 bool Arena::OverRetainedBudget(uint32_t freeing) const {
@@ -244,7 +244,7 @@ bool Arena::OverRetainedBudget(uint32_t freeing) const {
 }
 
 void Arena::FreeRunPurged(PageInfo* head) {
-  PurgePages(SegmentMeta::Of(head)->PageAddress(head->index), size_t{head->span_pages} << kPageShift);
+  PurgePages(SegmentMeta::AddressOf(head), size_t{head->span_pages} << kPageShift);
   SegmentMeta* whole = buddy_.FreeRun(head, /*dirty=*/false);
   if (whole != nullptr) SegmentFree(whole);
 }

@@ -6,6 +6,7 @@
 
 #include <malloc.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -434,6 +435,45 @@ TEST(Arenas, AnIdleBinGivesItsChunksBackWhenOtherClassesAreBusy) {
     EXPECT_LE(size_t{bin.capacity}, burst / 2) << "capacity given back";
     // A bin in use is not swept: the busy class's chunks are all cached.
     EXPECT_GE(tc->Length(alloclab::malloc::SizeToClass(1024)), 400u);
+  }).join();
+}
+
+// Resident pages among the whole pages of [from, to).
+size_t ResidentPages(void** from, void** to) {
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t start = (reinterpret_cast<uintptr_t>(from) + page - 1) & ~(page - 1);
+  const uintptr_t end = reinterpret_cast<uintptr_t>(to) & ~(page - 1);
+  if (start >= end) return 0;
+  std::vector<unsigned char> in_core((end - start) / page);
+  if (mincore(reinterpret_cast<void*>(start), end - start, in_core.data()) != 0) return SIZE_MAX;
+  return static_cast<size_t>(std::count_if(in_core.begin(), in_core.end(), [](unsigned char c) { return c & 1; }));
+}
+
+TEST(Arenas, AnIdleBinMovesBackToItsPackedRoomAndGivesItsStorageBack) {
+  // A burst of 4096 small blocks writes 32 KiB of pointers into the bin's
+  // own zone; once the class is idle and the sweeps shrink the bin to its
+  // initial length, it moves back and those pages go back to the kernel.
+  std::thread([] {
+    const int cls = alloclab::malloc::SizeToClass(16);
+    free(malloc(16));
+    ThreadCache* tc = ActiveCache();
+    ASSERT_NE(tc, nullptr);
+    void** const packed = tc->base[cls];
+    std::vector<void*> blocks(4096);
+    for (void*& b : blocks) b = malloc(16);
+    for (void* b : blocks) free(b);
+    void** const own = tc->base[cls];
+    ASSERT_NE(own, packed) << "the burst did not move the bin out";
+    ASSERT_GE(tc->Length(cls), 4000u);
+    EXPECT_GE(ResidentPages(own, own + 4000), 6u);
+    for (int round = 0; round < 20; ++round) {
+      std::vector<void*> others;
+      for (int k = 0; k < 2000; ++k) others.push_back(malloc(1024 + (k % 4) * 16));
+      for (void* p : others) free(p);
+    }
+    EXPECT_EQ(tc->base[cls], packed);
+    EXPECT_LE(tc->Length(cls), size_t{alloclab::malloc::ClassInfo(cls).cache_max});
+    EXPECT_EQ(ResidentPages(own, own + 4000), 0u);
   }).join();
 }
 

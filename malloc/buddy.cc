@@ -38,11 +38,10 @@ void BuddyAllocator::AddSegment(SegmentMeta* seg) { Push(seg, 0, kMaxOrder, fals
 
 void BuddyAllocator::PurgeBlock(PageInfo* head) {
   if (head->kind != PageKind::kFree || !head->dirty) return;
-  SegmentMeta* seg = SegmentMeta::Of(head);
-  PurgePages(seg->PageAddress(head->index), kPageSize << head->order);
+  PurgePages(SegmentMeta::AddressOf(head), kPageSize << head->order);
   const int order = head->order;
   Unlink(head);
-  Push(seg, head->index, order, false, 0);
+  Push(SegmentMeta::Of(head), SegmentMeta::IndexOf(head), order, false, 0);
 }
 
 size_t BuddyAllocator::PurgeDirty(uint32_t now_ms, uint32_t min_age_ms) {
@@ -108,13 +107,13 @@ PageInfo* BuddyAllocator::AllocRun(uint32_t pages, uint32_t align_pages, bool ro
   const uint32_t since = head->dirty_since;
   Unlink(head);
   seg->band = static_cast<uint8_t>(band);  // a wholly free segment joins the band
-  const uint32_t first = head->index;
+  const uint32_t first = SegmentMeta::IndexOf(head);
   while (order > want) {
     --order;
     Push(seg, first + (uint32_t{1} << order), order, dirty, since);
   }
   head->kind = PageKind::kRun;
-  head->span_pages = pages;
+  head->span_pages = static_cast<uint16_t>(pages);
   // Give back what the run does not need. (Counted dirty even when the block
   // was clean: the arena's retained-memory budget counts dirty pages, and
   // counting such tails clean made it purge less; cxx_containers' peak RSS
@@ -155,13 +154,13 @@ SegmentMeta* BuddyAllocator::FreeRange(SegmentMeta* seg, uint32_t first, uint32_
 }
 
 SegmentMeta* BuddyAllocator::FreeRun(PageInfo* head, bool dirty) {
-  SegmentMeta* seg = SegmentMeta::Of(head);
-  return FreeRange(seg, head->index, head->index + head->span_pages, dirty);
+  const uint32_t first = SegmentMeta::IndexOf(head);
+  return FreeRange(SegmentMeta::Of(head), first, first + head->span_pages, dirty);
 }
 
 bool BuddyAllocator::GrowRun(PageInfo* head, uint32_t new_pages) {
   SegmentMeta* seg = SegmentMeta::Of(head);
-  const uint32_t first = head->index;
+  const uint32_t first = SegmentMeta::IndexOf(head);
   const uint32_t end = first + new_pages;
   if (end > kPagesPerSegment) return false;
   // The pages after the run must be whole free blocks up to `end`. A free
@@ -178,16 +177,16 @@ bool BuddyAllocator::GrowRun(PageInfo* head, uint32_t new_pages) {
     q += uint32_t{1} << b->order;
     Unlink(b);
   }
-  head->span_pages = new_pages;
+  head->span_pages = static_cast<uint16_t>(new_pages);
   FreeRange(seg, end, p);
   return true;
 }
 
 void BuddyAllocator::ShrinkRun(PageInfo* head, uint32_t new_pages) {
-  SegmentMeta* seg = SegmentMeta::Of(head);
-  const uint32_t old_end = head->index + head->span_pages;
-  head->span_pages = new_pages;
-  FreeRange(seg, head->index + new_pages, old_end);
+  const uint32_t first = SegmentMeta::IndexOf(head);
+  const uint32_t old_end = first + head->span_pages;
+  head->span_pages = static_cast<uint16_t>(new_pages);
+  FreeRange(SegmentMeta::Of(head), first + new_pages, old_end);
 }
 
 }  // namespace alloclab::malloc

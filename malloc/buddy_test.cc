@@ -14,7 +14,6 @@ namespace {
 std::unique_ptr<SegmentMeta> FakeSegment(uintptr_t base) {
   auto seg = std::make_unique<SegmentMeta>();
   seg->base = base;
-  for (uint32_t i = 0; i < kPagesPerSegment; ++i) seg->pages[i].index = static_cast<uint16_t>(i);
   return seg;
 }
 
@@ -26,7 +25,7 @@ TEST(Buddy, SplitsDownAndMergesBack) {
   EXPECT_EQ(b.FreeBlocks(kMaxOrder), 1u);
   PageInfo* one = b.AllocRun(1);
   ASSERT_NE(one, nullptr);
-  EXPECT_EQ(one->index, 0);
+  EXPECT_EQ(SegmentMeta::IndexOf(one), 0);
   EXPECT_EQ(one->kind, PageKind::kRun);
   // One page out of 1024 leaves one free block of each smaller order.
   for (int order = 0; order < kMaxOrder; ++order) EXPECT_EQ(b.FreeBlocks(order), 1u) << order;
@@ -65,14 +64,14 @@ TEST(Buddy, PagesThatHeldDataAreUsedBeforeFreshOnes) {
   PageInfo* used = b.AllocRun(8);  // pages 8-15
   ASSERT_NE(keep, nullptr);
   ASSERT_NE(used, nullptr);
-  const uint32_t used_first = used->index;
+  const uint32_t used_first = SegmentMeta::IndexOf(used);
   b.FreeRun(used);  // a dirty 8-page block; fresh 1..4-page blocks remain beside page 0
   EXPECT_EQ(b.dirty_pages(), 8u);
   // Smallest fit alone would take fresh page 1; the dirty block comes first.
   PageInfo* one = b.AllocRun(1);
   ASSERT_NE(one, nullptr);
-  EXPECT_GE(one->index, used_first);
-  EXPECT_LT(one->index, used_first + 8);
+  EXPECT_GE(SegmentMeta::IndexOf(one), used_first);
+  EXPECT_LT(SegmentMeta::IndexOf(one), used_first + 8);
 }
 
 // Short runs (slabs) never take the tail of a long one: a long run's pages
@@ -118,7 +117,7 @@ TEST(Buddy, AlignedRuns) {
   for (uint32_t align : {2u, 16u, 128u, 512u}) {
     PageInfo* r = b.AllocRun(3, align);
     ASSERT_NE(r, nullptr) << align;
-    EXPECT_EQ(r->index % align, 0u) << align;
+    EXPECT_EQ(SegmentMeta::IndexOf(r) % align, 0u) << align;
     b.FreeRun(r);
   }
   b.FreeRun(filler);
@@ -152,7 +151,7 @@ TEST(Buddy, GrowAndShrinkInPlace) {
   EXPECT_EQ(b.free_pages(), kPagesPerSegment - 320);
   PageInfo* blocker = b.AllocRun(9);  // a long run: cut from this segment too
   ASSERT_NE(blocker, nullptr);
-  EXPECT_EQ(blocker->index, 320);
+  EXPECT_EQ(SegmentMeta::IndexOf(blocker), 320);
   EXPECT_FALSE(b.GrowRun(run, 321)) << "the next page is taken";
   b.ShrinkRun(run, 10);
   EXPECT_EQ(b.free_pages(), kPagesPerSegment - 19);
@@ -176,7 +175,7 @@ TEST(Buddy, RandomRunsAlwaysCoalesceCompletely) {
       const uint32_t pages = 1 + rng() % (rng() % 4 == 0 ? 300 : 12);
       PageInfo* r = b.AllocRun(pages, 1u << (rng() % 3));
       if (r == nullptr) continue;
-      const size_t first = (SegmentMeta::Of(r) == s2.get() ? kPagesPerSegment : 0) + r->index;
+      const size_t first = (SegmentMeta::Of(r) == s2.get() ? kPagesPerSegment : 0) + SegmentMeta::IndexOf(r);
       for (size_t p = first; p < first + pages; ++p) {
         ASSERT_EQ(owner[p], -1) << "page handed out twice";
         owner[p] = step;
@@ -186,7 +185,7 @@ TEST(Buddy, RandomRunsAlwaysCoalesceCompletely) {
     } else {
       const size_t i = rng() % live.size();
       PageInfo* r = live[i];
-      const size_t first = (SegmentMeta::Of(r) == s2.get() ? kPagesPerSegment : 0) + r->index;
+      const size_t first = (SegmentMeta::Of(r) == s2.get() ? kPagesPerSegment : 0) + SegmentMeta::IndexOf(r);
       for (size_t p = first; p < first + r->span_pages; ++p) owner[p] = -1;
       used -= r->span_pages;
       b.FreeRun(r);

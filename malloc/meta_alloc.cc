@@ -16,20 +16,23 @@ size_t g_mapped = 0;
 
 }  // namespace
 
-void* MetaAlloc(size_t size) {
+void* MetaAlloc(size_t size, size_t align) {
+  if (align < 64) align = 64;
   size = AlignUp<size_t>(size, 64);
   base::LockGuard guard(g_lock);
-  if (static_cast<size_t>(g_end - g_next) < size) {
+  char* start = reinterpret_cast<char*>(AlignUp(reinterpret_cast<uintptr_t>(g_next), uintptr_t{align}));
+  if (g_next == nullptr || start > g_end || static_cast<size_t>(g_end - start) < size) {
+    // A new region; what was left of the last one stays unused (address
+    // space: it was never touched).
     const size_t region = AlignUp(size > kRegionBytes ? size : kRegionBytes, kPageSize);
-    char* p = static_cast<char*>(MapPages(region));
+    char* p = static_cast<char*>(MapAligned(region, align));
     if (p == nullptr) return nullptr;
     g_mapped += region;
-    g_next = p;
+    start = p;
     g_end = p + region;
   }
-  void* out = g_next;
-  g_next += size;
-  return out;
+  g_next = start + size;
+  return start;
 }
 
 size_t MetaBytesMapped() {

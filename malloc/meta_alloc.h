@@ -8,9 +8,10 @@
 
 namespace alloclab::malloc {
 
-// Returns zeroed memory of `size` bytes aligned to 64, or nullptr. Thread-safe.
-// Metadata is recycled by its owners (free lists), never returned here.
-void* MetaAlloc(size_t size);
+// Returns zeroed memory of `size` bytes aligned to `align` (a power of two,
+// 64 at least), or nullptr. Thread-safe. Metadata is recycled by its owners
+// (free lists), never returned here.
+void* MetaAlloc(size_t size, size_t align = 64);
 
 // Bytes of metadata mapped so far (for statistics).
 size_t MetaBytesMapped();

@@ -46,10 +46,10 @@ PageInfo* Pool::NewSlab(BuddyAllocator& buddy) {
   PageInfo* head = buddy.AllocRun(c.slab_pages);
   if (head == nullptr) return nullptr;
   SegmentMeta* seg = SegmentMeta::Of(head);
-  const uint32_t first = head->index;
+  const uint32_t first = SegmentMeta::IndexOf(head);
   for (uint32_t p = first; p < first + c.slab_pages; ++p) {
     seg->pages[p].kind = PageKind::kSlab;
-    seg->pages[p].span_first = first;
+    seg->pages[p].span_first = static_cast<uint16_t>(first);
     // The first chunk starting at or after this page's start, if any.
     const uint32_t page_start = (p - first) * static_cast<uint32_t>(kPageSize);
     const uint32_t k = (page_start + c.size - 1) / c.size;
@@ -95,8 +95,9 @@ int Pool::AllocBatch(BuddyAllocator& buddy, void** out, int n) {
     if (slab == nullptr && (slab = NewSlab(buddy)) == nullptr) break;
     if (got == 0) fresh = slab->used == 0;
     SegmentMeta* seg = SegmentMeta::Of(slab);
-    uint64_t* bits = seg->slab_free[slab->index];
-    char* base = seg->PageAddress(slab->index);
+    const uint32_t first = SegmentMeta::IndexOf(slab);
+    uint64_t* bits = seg->slab_free[first];
+    char* base = seg->PageAddress(first);
     for (uint32_t w = 0; w < words && got < n; ++w) {
       uint64_t word = bits[w];
       while (word != 0 && got < n) {
@@ -133,7 +134,7 @@ SegmentMeta* Pool::SlabFullOrEmpty(BuddyAllocator& buddy, SegmentMeta* seg, Page
     ListRemove(&partial_, slab);
   }
   --slabs_;
-  const uint32_t first = slab->index;
+  const uint32_t first = SegmentMeta::IndexOf(slab);
   for (uint32_t p = first; p < first + slab->span_pages; ++p) {
     seg->page_class[p] = 0;
     seg->pages[p].kind = PageKind::kInterior;

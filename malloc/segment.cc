@@ -25,13 +25,19 @@ void AddBytes(size_t* counter, ptrdiff_t delta) {
   __atomic_store_n(counter, *counter + static_cast<size_t>(delta), __ATOMIC_RELAXED);
 }
 
+// A SegmentMeta whose pages are all kInterior and of no class: a fresh one
+// (zeroed), or a recycled one reset.
 SegmentMeta* TakeMeta() {
   if (g_free_metas != nullptr) {
     SegmentMeta* m = g_free_metas;
     g_free_metas = m->next;
+    for (uint32_t i = 0; i < kPagesPerSegment; ++i) {
+      m->page_class[i] = 0;
+      m->pages[i] = PageInfo{};
+    }
     return m;
   }
-  return static_cast<SegmentMeta*>(MetaAlloc(sizeof(SegmentMeta)));
+  return static_cast<SegmentMeta*>(MetaAlloc(sizeof(SegmentMeta), alignof(SegmentMeta)));
 }
 
 }  // namespace
@@ -56,11 +62,6 @@ SegmentMeta* NewSegment(void* owner, bool from_break) {
   seg->next = seg->prev = nullptr;
   seg->from_break = got_break;
   seg->band = 0;
-  for (uint32_t i = 0; i < kPagesPerSegment; ++i) {
-    seg->page_class[i] = 0;
-    seg->pages[i] = PageInfo{};
-    seg->pages[i].index = static_cast<uint16_t>(i);
-  }
   AddBytes(got_break ? &g_break_bytes : &g_mmap_bytes, static_cast<ptrdiff_t>(kSegmentSize));
   __atomic_store_n(&g_segment_map[seg->base >> kSegmentShift], seg, __ATOMIC_RELEASE);
   return seg;

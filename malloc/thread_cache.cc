@@ -162,6 +162,17 @@ void OnThreadExit(void*) {
   }
 }
 
+// Gives back the whole pages of bin storage in [from, to), room a shrunk bin
+// may no longer fill: a burst of thousands of small blocks wrote thousands of
+// pointers (small_heap simple: 33 KiB in the own zone of each of six classes,
+// 16 KiB of them in the packed zone), which stayed resident after the burst's
+// chunks went back.
+void PurgeUnusedRoom(void** from, void** to) {
+  const uintptr_t start = AlignUp(reinterpret_cast<uintptr_t>(from), uintptr_t{kPageSize});
+  const uintptr_t end = reinterpret_cast<uintptr_t>(to) & ~uintptr_t{kPageSize - 1};
+  if (start < end) PurgePages(reinterpret_cast<void*>(start), end - start);
+}
+
 // See ThreadCache::kSweepInterval. An idle bin keeps a quarter of its chunks
 // (the newest) and gives the rest to their slabs directly, not to the
 // transfer cache: they are cold, and an emptied slab's pages can serve any
@@ -181,6 +192,20 @@ void SweepIdleBins(ThreadCache* tc) {
       if (shrunk < capacity) {
         tc->grown_bytes -= size_t{capacity - shrunk} * sc.size;
         b.capacity = shrunk;
+        if (!IsPacked(tc, c)) {
+          void** const own = tc->base[c];
+          if (shrunk == sc.cache_max) {
+            // Back to its packed room (left <= shrunk): the whole zone goes.
+            void** const packed = tc->storage + kLayout.packed[c];
+            memcpy(packed, own, size_t{left} * sizeof(void*));
+            tc->base[c] = packed;
+            tc->top[c] = packed + left;
+            PurgeUnusedRoom(own, own + MaxBinLength(c));
+          } else {
+            // To the zone's end: the pages at the edges of earlier purges too.
+            PurgeUnusedRoom(own + shrunk, own + MaxBinLength(c));
+          }
+        }
         SetRoom(tc, c);
       }
     }
