@@ -21,6 +21,21 @@ TEST(Clock, MonotonicNeverGoesBackAndAgreesWithClockGettime) {
   EXPECT_LE(direct, MonotonicNs());
 }
 
+TEST(Clock, ReadsTheVdsoDirectlyAndAgreesWithLibc) {
+  // Every Linux x86-64 process has a vDSO with clock_gettime in it.
+  EXPECT_TRUE(clock_internal::UsesVdso());
+  for (clockid_t clock : {CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_REALTIME}) {
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    const uint64_t before = static_cast<uint64_t>(ts.tv_sec) * 1000000000 + static_cast<uint64_t>(ts.tv_nsec);
+    const uint64_t now = NowNs(clock);
+    clock_gettime(clock, &ts);
+    const uint64_t after = static_cast<uint64_t>(ts.tv_sec) * 1000000000 + static_cast<uint64_t>(ts.tv_nsec);
+    EXPECT_LE(before, now) << clock;
+    EXPECT_LE(now, after) << clock;
+  }
+}
+
 TEST(Clock, ASleepShowsOnTheClock) {
   const uint64_t before = NowNs(CLOCK_MONOTONIC);
   const struct timespec ten_ms = {0, 10000000};

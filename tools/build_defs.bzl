@@ -9,7 +9,10 @@ ALLOCLAB_COPTS = [
 # For code that defines malloc, free and friends (the allocator, the tracer):
 # the compiler must not turn its own code into calls to them (malloc + memset
 # into calloc, say), TLS must be initial-exec (no __tls_get_addr, which may
-# allocate), and only the public entry points are exported.
+# allocate), and only the public entry points are exported. No fortified
+# calls (the toolchain's -D_FORTIFY_SOURCE=1): the library is bound at load
+# (BIND_NOW), so importing __memcpy_chk ran its IFUNC resolver in every
+# process and faulted in 64 KiB of libc text nothing else touches.
 INTERPOSER_COPTS = ALLOCLAB_COPTS + [
     "-fno-builtin-malloc",
     "-fno-builtin-calloc",
@@ -17,6 +20,7 @@ INTERPOSER_COPTS = ALLOCLAB_COPTS + [
     "-fno-builtin-free",
     "-ftls-model=initial-exec",
     "-fvisibility=hidden",
+    "-U_FORTIFY_SOURCE",
 ]
 
 # Tags of tests that cannot run under a sanitizer (.bazelrc's --config=asan,
