@@ -46,14 +46,19 @@ void Unregister(ThreadCache* tc) {
 pthread_key_t g_exit_key;
 
 // Where each bin's array lives in a thread's storage mapping. A bin starts
-// packed among the others, with room for its initial length
-// (ClassInfo(cls).cache_max): a thread that uses twenty classes a little
-// touches a few pages of storage, not one or more a class (bins laid out at
-// their longest are up to 64 KiB apart). When a bin whose capacity grew
-// beyond that overflows, it moves to its own zone, with room for the longest
-// it can grow: its initial length plus the whole growth budget, within
-// kMaxBinLength. Each array is followed by 8 spare pointers, so that the
-// tops of bins of equal length do not all fall into one L1 set.
+// packed among the others, with room for two batches (or its initial
+// length, ClassInfo(cls).cache_max, if less): a thread that uses twenty
+// classes a little touches a page or two of storage, not one or more a
+// class (bins laid out at their initial lengths are up to 16 KiB apart, at
+// their longest up to 64 KiB). A bin that overflows that room moves to its
+// own zone, with room for the longest it can grow: its initial length plus
+// the whole growth budget, within kMaxBinLength. Each array is followed by 8
+// spare pointers, so that the tops of bins of equal length do not all fall
+// into one L1 set.
+constexpr uint32_t PackedRoom(int cls) {
+  const SizeClass& c = size_class_internal::kTables.classes[cls];
+  return c.cache_max < 2u * c.batch ? c.cache_max : 2u * c.batch;
+}
 constexpr uint32_t MaxBinLength(int cls) {
   const SizeClass& c = size_class_internal::kTables.classes[cls];
   const size_t n = c.cache_max + ThreadCache::kGrowthBudgetBytes / c.size;
@@ -69,7 +74,7 @@ constexpr StorageLayout MakeLayout() {
   uint32_t next = 0;
   for (int c = 1; c < kNumClasses; ++c) {
     l.packed[c] = next;
-    next += size_class_internal::kTables.classes[c].cache_max + 8;
+    next += PackedRoom(c) + 8;
   }
   for (int c = 1; c < kNumClasses; ++c) {
     l.own[c] = next;
@@ -83,10 +88,10 @@ constexpr StorageLayout kLayout = MakeLayout();
 bool IsPacked(const ThreadCache* tc, int cls) { return tc->base[cls] == tc->storage + kLayout.packed[cls]; }
 
 // Sets the bin's room from its capacity: all of it in its own zone, at most
-// the initial length while packed.
+// the packed room while packed.
 void SetRoom(ThreadCache* tc, int cls) {
   const uint32_t capacity = tc->bins[cls].capacity;
-  const uint32_t packed_room = ClassInfo(cls).cache_max;
+  const uint32_t packed_room = PackedRoom(cls);
   tc->limit[cls] = tc->base[cls] + (IsPacked(tc, cls) && capacity > packed_room ? packed_room : capacity);
 }
 
@@ -189,25 +194,24 @@ void SweepIdleBins(ThreadCache* tc) {
       uint32_t shrunk = capacity / 2;
       if (shrunk < sc.cache_max) shrunk = sc.cache_max;
       if (shrunk < left) shrunk = left;
+      const bool packed = IsPacked(tc, c);
+      if (!packed && shrunk == sc.cache_max && left <= PackedRoom(c)) {
+        // Back to its packed room: the whole zone goes.
+        void** const own = tc->base[c];
+        void** const room = tc->storage + kLayout.packed[c];
+        memcpy(room, own, size_t{left} * sizeof(void*));
+        tc->base[c] = room;
+        tc->top[c] = room + left;
+        PurgeUnusedRoom(own, own + MaxBinLength(c));
+      } else if (!packed && shrunk < capacity) {
+        // To the zone's end: the pages at the edges of earlier purges too.
+        PurgeUnusedRoom(tc->base[c] + shrunk, tc->base[c] + MaxBinLength(c));
+      }
       if (shrunk < capacity) {
         tc->grown_bytes -= size_t{capacity - shrunk} * sc.size;
         b.capacity = shrunk;
-        if (!IsPacked(tc, c)) {
-          void** const own = tc->base[c];
-          if (shrunk == sc.cache_max) {
-            // Back to its packed room (left <= shrunk): the whole zone goes.
-            void** const packed = tc->storage + kLayout.packed[c];
-            memcpy(packed, own, size_t{left} * sizeof(void*));
-            tc->base[c] = packed;
-            tc->top[c] = packed + left;
-            PurgeUnusedRoom(own, own + MaxBinLength(c));
-          } else {
-            // To the zone's end: the pages at the edges of earlier purges too.
-            PurgeUnusedRoom(own + shrunk, own + MaxBinLength(c));
-          }
-        }
-        SetRoom(tc, c);
       }
+      SetRoom(tc, c);
     }
     b.swept_top = tc->top[c];
   }
@@ -265,7 +269,7 @@ ThreadCache* ActiveCache() {
   for (int c = 1; c < kNumClasses; ++c) {
     void** base = tc->storage + kLayout.packed[c];
     tc->top[c] = tc->base[c] = base;
-    tc->limit[c] = base + ClassInfo(c).cache_max;
+    tc->limit[c] = base + PackedRoom(c);
     tc->bins[c] = {nullptr, false, ClassInfo(c).cache_max};
   }
   Register(tc);
@@ -315,13 +319,7 @@ bool CacheHolds(int cls, const void* p) {
 void CacheFlush(ThreadCache* tc, int cls) {
   CountSlowEvent(tc, cls);
   ThreadCache::Bin& b = tc->bins[cls];
-  if (!b.refilled) {
-    // Only ever freed here: holding the chunks helps no allocation of this
-    // thread, and keeps them from the threads that do allocate them.
-    DrainBin(tc, cls, 0);
-    return;
-  }
-  if (IsPacked(tc, cls) && b.capacity > ClassInfo(cls).cache_max) {
+  if (IsPacked(tc, cls) && b.capacity > PackedRoom(cls)) {
     // Out of packed room, not of capacity: to the bin's own zone (kLayout).
     void** own = tc->storage + kLayout.own[cls];
     const size_t length = tc->Length(cls);
@@ -329,6 +327,12 @@ void CacheFlush(ThreadCache* tc, int cls) {
     tc->base[cls] = own;
     tc->top[cls] = own + length;
     SetRoom(tc, cls);
+    return;
+  }
+  if (!b.refilled) {
+    // Only ever freed here: holding the chunks helps no allocation of this
+    // thread, and keeps them from the threads that do allocate them.
+    DrainBin(tc, cls, 0);
     return;
   }
   DrainBin(tc, cls, b.capacity / 2);
