@@ -163,7 +163,7 @@ void OnThreadExit(void*) {
   t_cache.state = ThreadCache::kOff;
   for (int c = 1; c < kNumClasses; ++c) {
     t_cache.top[c] = t_cache.limit[c] = t_cache.base[c] = nullptr;
-    t_cache.bins[c] = {nullptr, false, 0};
+    t_cache.bins[c] = {nullptr, false, false, 0};
   }
 }
 
@@ -270,7 +270,7 @@ ThreadCache* ActiveCache() {
     void** base = tc->storage + kLayout.packed[c];
     tc->top[c] = tc->base[c] = base;
     tc->limit[c] = base + PackedRoom(c);
-    tc->bins[c] = {nullptr, false, ClassInfo(c).cache_max};
+    tc->bins[c] = {nullptr, false, false, ClassInfo(c).cache_max};
   }
   Register(tc);
   tc->state = ThreadCache::kActive;
@@ -284,6 +284,7 @@ void* CacheRefill(ThreadCache* tc, int cls) {
   CountSlowEvent(tc, cls);
   ThreadCache::Bin& b = tc->bins[cls];
   b.refilled = true;
+  b.refilled_since_flush = true;
   // The thread allocates the class faster than it frees it: room for more
   // of it when it does free (thread_cache.h, kGrowthBudgetBytes).
   const SizeClass& c = ClassInfo(cls);
@@ -335,6 +336,16 @@ void CacheFlush(ThreadCache* tc, int cls) {
     DrainBin(tc, cls, 0);
     return;
   }
+  if (!b.refilled_since_flush && b.capacity > ClassInfo(cls).cache_max) {
+    // Frees outpace mallocs here: give back a quarter of the growth.
+    const SizeClass& c = ClassInfo(cls);
+    const uint32_t shrink = b.capacity / 4 > c.batch ? b.capacity / 4 : c.batch;
+    const uint32_t shrunk = b.capacity - shrink > c.cache_max ? b.capacity - shrink : c.cache_max;
+    tc->grown_bytes -= size_t{b.capacity - shrunk} * c.size;
+    b.capacity = shrunk;
+    SetRoom(tc, cls);
+  }
+  b.refilled_since_flush = false;
   DrainBin(tc, cls, b.capacity / 2);
 }
 

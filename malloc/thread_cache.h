@@ -33,6 +33,10 @@ struct ThreadCache {
     // (a consumer of blocks other threads allocate): its bin does not grow,
     // and a full one goes back whole.
     bool refilled;
+    // Whether it refilled since it last flushed: a bin that overflows twice
+    // with no refill between frees more of the class than the thread
+    // allocates, and needs less room (thread_cache.cc, CacheFlush).
+    bool refilled_since_flush;
     // Chunks the bin may hold (thread_cache.cc: a packed bin holds up to its
     // initial length until it moves).
     uint32_t capacity;
