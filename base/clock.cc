@@ -6,6 +6,7 @@
 #include <link.h>
 #include <sys/auxv.h>
 
+#include <cerrno>
 #include <cstring>
 
 namespace alloclab::base {
@@ -59,7 +60,10 @@ ClockGettime FindInVdso() {
 }  // namespace
 
 ClockGettime ResolveClockGettime() {
+  // getauxval sets errno when there is no vDSO; free keeps errno.
+  const int saved_errno = errno;
   ClockGettime f = FindInVdso();
+  errno = saved_errno;
   if (f == nullptr) f = &clock_gettime;
   g_clock_gettime.store(f, std::memory_order_relaxed);
   return f;

@@ -27,7 +27,7 @@ constexpr T AlignUp(T n, T align) {
 
 // Fresh zeroed pages, or nullptr. size is a multiple of kPageSize.
 void* MapPages(size_t size);
-// Like MapPages, aligned to `align` (a power of two >= kPageSize).
+// Like MapPages, aligned to `align` (a power of two; below a page, any).
 void* MapAligned(size_t size, size_t align);
 void UnmapPages(void* p, size_t size);
 // Asks for transparent huge pages over [p, p + size) (madvise MADV_HUGEPAGE;

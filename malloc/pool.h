@@ -2,8 +2,8 @@
 // slabs. A slab's bookkeeping (chunks in use, partial-list links) is in its
 // first page's PageInfo, its free chunks in a bitmap beside it
 // (SegmentMeta::slab_free), and every slab page's size class in the
-// segment's page_class table, so freeing a chunk finds its pool without a
-// header. A batch is taken lowest address first from the bitmap: no chunk is
+// segment's page_class table (0 on a tail page where no chunk starts), so
+// freeing a chunk finds its pool without a header. A batch is taken lowest address first from the bitmap: no chunk is
 // read (a free list threaded through the chunks costs a cache miss per chunk,
 // one after the other, when a thread cache refills from cold memory), and
 // untouched pages of a fresh slab stay untouched. The batch is handed over

@@ -91,6 +91,9 @@ struct alignas(kSegmentMetaAlign) SegmentMeta {
   static uint32_t IndexOf(const PageInfo* page) { return static_cast<uint32_t>(page - Of(page)->pages); }
   static char* AddressOf(const PageInfo* page) { return Of(page)->PageAddress(IndexOf(page)); }
 };
+// Of() masks a PageInfo's address: the whole SegmentMeta within one
+// alignment unit.
+static_assert(sizeof(SegmentMeta) == kSegmentMetaAlign);
 
 namespace segment_internal {
 extern SegmentMeta* g_segment_map[kSegmentMapEntries] ALLOCLAB_HIDDEN;

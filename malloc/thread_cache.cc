@@ -181,7 +181,8 @@ void PurgeUnusedRoom(void** from, void** to) {
 // See ThreadCache::kSweepInterval. An idle bin keeps a quarter of its chunks
 // (the newest) and gives the rest to their slabs directly, not to the
 // transfer cache: they are cold, and an emptied slab's pages can serve any
-// size. Its capacity halves towards the initial one.
+// size. Its capacity halves towards the initial one, the storage beyond it
+// is purged, and a bin back at its initial length returns to its packed room.
 void SweepIdleBins(ThreadCache* tc) {
   for (int c = 1; c < kNumClasses; ++c) {
     ThreadCache::Bin& b = tc->bins[c];

@@ -31,14 +31,14 @@ struct ThreadCache {
     // Whether this thread ever refilled the bin (allocated the class beyond
     // what it had freed). One that never did only frees chunks of the class
     // (a consumer of blocks other threads allocate): its bin does not grow,
-    // and a full one goes back whole.
+    // and once it holds its initial length it goes back whole.
     bool refilled;
     // Whether it refilled since it last flushed: a bin that overflows twice
     // with no refill between frees more of the class than the thread
     // allocates, and needs less room (thread_cache.cc, CacheFlush).
     bool refilled_since_flush;
-    // Chunks the bin may hold (thread_cache.cc: a packed bin holds up to its
-    // initial length until it moves).
+    // Chunks the bin may hold (thread_cache.cc: a packed bin holds up to two
+    // batches until it moves to a zone of its own).
     uint32_t capacity;
   };
   // kOff: exited, or no memory could be mapped for its bins.
@@ -57,7 +57,9 @@ struct ThreadCache {
   static constexpr uint32_t kMaxBinLength = 8192;
   // Every kSweepInterval refills and flushes, bins that neither moved nor
   // took the slow path since the last sweep give three quarters of their
-  // chunks back to the slabs and their growth back to the budget: a burst of
+  // chunks back to the slabs (if they hold a page's worth), half their
+  // capacity back to the budget and the storage they no longer need back to
+  // the kernel (thread_cache.cc, SweepIdleBins): a burst of
   // one size class does not keep its memory through a program's later
   // phases (jemalloc's tcache GC, driven by slow-path events so that the
   // fast path pays nothing and a program in a steady state is not swept).
@@ -112,6 +114,9 @@ inline void* CachePop(int cls) {
   ThreadCache& tc = CurrentCache();
   void** top = tc.top[cls];
   if (ALLOCLAB_UNLIKELY(top == tc.base[cls])) return nullptr;
+  // The new top is stored before the chunk is loaded (an instruction less;
+  // a signal handler that frees in between overwrites the slot, and both
+  // would own the chunk: malloc is not async-signal-safe).
   tc.top[cls] = --top;
   void* p = *top;
   MarkAllocated(p);
@@ -137,8 +142,10 @@ ThreadCache* ActiveCache();
 // Refills bin cls of the active cache from its arena and pops one chunk;
 // nullptr when out of memory.
 void* CacheRefill(ThreadCache* tc, int cls);
-// Makes room in a full bin: gives the older half of it back to the pools
-// (all of it if the thread never allocated the class).
+// Makes room in a full bin: a packed bin moves to its own zone; otherwise
+// the older half goes back to the pools (all of it if the thread never
+// allocated the class), after a quarter of the capacity if the bin has not
+// refilled since it last overflowed.
 void CacheFlush(ThreadCache* tc, int cls);
 
 // The calling thread's cache if it is active, else nullptr (no activation).
