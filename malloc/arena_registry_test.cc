@@ -333,13 +333,38 @@ TEST(Arenas, ExitedThreadsHandTheirBinStorageOn) {
   EXPECT_EQ(alloclab::malloc::ThreadCacheStorageBytes(), mapped);
 }
 
+// n blocks of `size` bytes, from the calling thread.
+std::vector<void*> MallocMany(int n, size_t size) {
+  std::vector<void*> blocks;
+  blocks.reserve(static_cast<size_t>(n));
+  for (int k = 0; k < n; ++k) blocks.push_back(malloc(size));
+  return blocks;
+}
+
+// A burst: n blocks of `size` bytes allocated, then all freed; returns their
+// addresses.
+std::vector<void*> Burst(int n, size_t size) {
+  std::vector<void*> blocks = MallocMany(n, size);
+  for (void* p : blocks) free(p);
+  return blocks;
+}
+
+// Twenty rounds of 2000 blocks of four classes near 1 KiB allocated and
+// freed: refills and flushes enough for many idle-bin sweeps.
+void KeepOtherClassesBusy() {
+  for (int round = 0; round < 20; ++round) {
+    std::vector<void*> blocks;
+    for (int k = 0; k < 2000; ++k) blocks.push_back(malloc(1024 + (k % 4) * 16));
+    for (void* p : blocks) free(p);
+  }
+}
+
 TEST(Arenas, FullBinsKeepTheNewestChunksAndReturnTheRest) {
   // A burst of frees overflows the bin (grown by the burst of mallocs
   // before, it returns its oldest half to the pool); every block must come
   // back exactly once.
   std::thread([] {
-    std::vector<void*> blocks;
-    for (int k = 0; k < 100000; ++k) blocks.push_back(malloc(32));
+    std::vector<void*> blocks = MallocMany(100000, 32);
     std::set<void*> distinct(blocks.begin(), blocks.end());
     ASSERT_EQ(distinct.size(), blocks.size());
     for (void* p : blocks) free(p);
@@ -347,8 +372,7 @@ TEST(Arenas, FullBinsKeepTheNewestChunksAndReturnTheRest) {
     void* again = malloc(32);
     EXPECT_EQ(again, blocks.back());
     free(again);
-    std::vector<void*> second;
-    for (int k = 0; k < 100000; ++k) second.push_back(malloc(32));
+    std::vector<void*> second = MallocMany(100000, 32);
     std::set<void*> distinct_again(second.begin(), second.end());
     EXPECT_EQ(distinct_again.size(), second.size());
     for (void* p : second) free(p);
@@ -360,8 +384,7 @@ TEST(Arenas, FreesOfBlocksOtherThreadsAllocatedDoNotGrowABin) {
   // that another thread allocated (a hand-over) keeps no more than its bin
   // held before: bins grow with what a thread allocates.
   const int cls = alloclab::malloc::SizeToClass(256);
-  std::vector<void*> blocks;
-  for (int k = 0; k < 8192; ++k) blocks.push_back(malloc(256));
+  std::vector<void*> blocks = MallocMany(8192, 256);
   std::thread([&] {
     free(malloc(256));  // refills the bin once: the thread allocates the class
     ThreadCache* tc = ActiveCache();
@@ -384,12 +407,9 @@ TEST(Arenas, ABinThatOverflowsWithoutRefillingGivesItsGrowthBack) {
   // overflow with no refill since the last takes a quarter of the capacity,
   // down to the initial length, and returns it to the growth budget.
   const int cls = alloclab::malloc::SizeToClass(256);
-  std::vector<void*> blocks;
-  for (int k = 0; k < 32768; ++k) blocks.push_back(malloc(256));
+  std::vector<void*> blocks = MallocMany(32768, 256);
   std::thread([&] {
-    std::vector<void*> own;
-    for (int k = 0; k < 4096; ++k) own.push_back(malloc(256));
-    for (void* p : own) free(p);
+    Burst(4096, 256);
     ThreadCache* tc = ActiveCache();
     ASSERT_NE(tc, nullptr);
     const size_t grown_capacity = tc->bins[cls].capacity;
@@ -420,9 +440,7 @@ TEST(Arenas, BinsStartPackedAndMoveOutWhenTheyOutgrowTheirRoom) {
     // room and the bin moves to its own zone, keeping every chunk.
     const int cls = SizeToClass(256);
     void** const packed_base = tc->base[cls];
-    std::vector<void*> blocks;
-    for (int k = 0; k < 4096; ++k) blocks.push_back(malloc(256));
-    for (void* p : blocks) free(p);
+    std::vector<void*> blocks = Burst(4096, 256);
     EXPECT_NE(tc->base[cls], packed_base);
     // Copied without allocating: an allocation may sweep the (idle) bin.
     const size_t length = tc->Length(cls);
@@ -443,9 +461,7 @@ TEST(Arenas, AnIdleBinGivesItsChunksBackWhenOtherClassesAreBusy) {
   // return most of it, and its growth, so the pages can serve the new sizes.
   std::thread([] {
     const int idle_class = alloclab::malloc::SizeToClass(256);
-    std::vector<void*> blocks;
-    for (int k = 0; k < 4096; ++k) blocks.push_back(malloc(256));
-    for (void* p : blocks) free(p);
+    Burst(4096, 256);
     ThreadCache* tc = ActiveCache();
     ASSERT_NE(tc, nullptr);
     const ThreadCache::Bin& bin = tc->bins[idle_class];
@@ -453,11 +469,7 @@ TEST(Arenas, AnIdleBinGivesItsChunksBackWhenOtherClassesAreBusy) {
     const size_t grown = tc->grown_bytes;
     ASSERT_GE(burst, 2048u) << "the burst stayed in the cache";
     ASSERT_GT(grown, 0u);
-    for (int round = 0; round < 20; ++round) {
-      blocks.clear();
-      for (int k = 0; k < 2000; ++k) blocks.push_back(malloc(1024 + (k % 4) * 16));
-      for (void* p : blocks) free(p);
-    }
+    KeepOtherClassesBusy();
     const size_t left = tc->Length(idle_class);
     EXPECT_LE(left, burst / 16) << "of " << burst << " idle chunks";
     EXPECT_LE(size_t{bin.capacity}, burst / 2) << "capacity given back";
@@ -487,18 +499,12 @@ TEST(Arenas, AnIdleBinMovesBackToItsPackedRoomAndGivesItsStorageBack) {
     ThreadCache* tc = ActiveCache();
     ASSERT_NE(tc, nullptr);
     void** const packed = tc->base[cls];
-    std::vector<void*> blocks(4096);
-    for (void*& b : blocks) b = malloc(16);
-    for (void* b : blocks) free(b);
+    Burst(4096, 16);
     void** const own = tc->base[cls];
     ASSERT_NE(own, packed) << "the burst did not move the bin out";
     ASSERT_GE(tc->Length(cls), 4000u);
     EXPECT_GE(ResidentPages(own, own + 4000), 6u);
-    for (int round = 0; round < 20; ++round) {
-      std::vector<void*> others;
-      for (int k = 0; k < 2000; ++k) others.push_back(malloc(1024 + (k % 4) * 16));
-      for (void* p : others) free(p);
-    }
+    KeepOtherClassesBusy();
     EXPECT_EQ(tc->base[cls], packed);
     EXPECT_LE(tc->Length(cls), size_t{alloclab::malloc::ClassInfo(cls).cache_max});
     EXPECT_EQ(ResidentPages(own, own + 4000), 0u);
@@ -510,8 +516,7 @@ TEST(Arenas, AThreadThatOnlyFreesAClassKeepsNoneOfIt) {
   // nor stay full (the chunks are the producer's to reuse), while the
   // producer's own bin, which refills, still grows with a burst.
   const int cls = alloclab::malloc::SizeToClass(256);
-  std::vector<void*> blocks;
-  for (int k = 0; k < 8192; ++k) blocks.push_back(malloc(256));
+  std::vector<void*> blocks = MallocMany(8192, 256);
   std::thread([&] {
     for (void* p : blocks) free(p);
     ThreadCache* tc = ActiveCache();
@@ -523,9 +528,7 @@ TEST(Arenas, AThreadThatOnlyFreesAClassKeepsNoneOfIt) {
     EXPECT_EQ(tc->grown_bytes, 0u);
   }).join();
   std::thread([] {
-    std::vector<void*> own;
-    for (int k = 0; k < 4096; ++k) own.push_back(malloc(256));
-    for (void* p : own) free(p);
+    Burst(4096, 256);
     ThreadCache* tc = ActiveCache();
     ASSERT_NE(tc, nullptr);
     EXPECT_GT(tc->grown_bytes, 0u) << "a thread that allocates the class keeps its burst";

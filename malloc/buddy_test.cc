@@ -76,12 +76,23 @@ TEST(Buddy, PagesThatHeldDataAreUsedBeforeFreshOnes) {
 
 // Short runs (slabs) never take the tail of a long one: a long run's pages
 // merge back when it is freed, however many short runs live on.
-TEST(Buddy, ShortAndLongRunsComeFromSegmentsOfTheirOwn) {
-  auto s1 = FakeSegment(uintptr_t{64} << 22);
-  auto s2 = FakeSegment(uintptr_t{65} << 22);
+// Two fake segments, one after the other, in one buddy allocator.
+class TwoSegments : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    b.AddSegment(s1.get());
+    b.AddSegment(s2.get());
+  }
+  // The page's index across both segments (the second's follow the first's).
+  size_t PageNumber(PageInfo* page) const {
+    return (SegmentMeta::Of(page) == s2.get() ? kPagesPerSegment : 0) + SegmentMeta::IndexOf(page);
+  }
+  std::unique_ptr<SegmentMeta> s1 = FakeSegment(uintptr_t{64} << 22);
+  std::unique_ptr<SegmentMeta> s2 = FakeSegment(uintptr_t{65} << 22);
   BuddyAllocator b;
-  b.AddSegment(s1.get());
-  b.AddSegment(s2.get());
+};
+
+TEST_F(TwoSegments, ShortAndLongRunsComeFromSegmentsOfTheirOwn) {
   PageInfo* long_run = b.AllocRun(10);  // a 16-page block, its last 6 pages free
   ASSERT_NE(long_run, nullptr);
   SegmentMeta* long_seg = SegmentMeta::Of(long_run);
@@ -160,12 +171,7 @@ TEST(Buddy, GrowAndShrinkInPlace) {
   EXPECT_EQ(b.FreeRun(run), seg.get());
 }
 
-TEST(Buddy, RandomRunsAlwaysCoalesceCompletely) {
-  auto s1 = FakeSegment(uintptr_t{64} << 22);
-  auto s2 = FakeSegment(uintptr_t{65} << 22);
-  BuddyAllocator b;
-  b.AddSegment(s1.get());
-  b.AddSegment(s2.get());
+TEST_F(TwoSegments, RandomRunsAlwaysCoalesceCompletely) {
   std::mt19937 rng(7);
   std::vector<PageInfo*> live;
   std::vector<int> owner(2 * kPagesPerSegment, -1);  // page -> run id
@@ -175,7 +181,7 @@ TEST(Buddy, RandomRunsAlwaysCoalesceCompletely) {
       const uint32_t pages = 1 + rng() % (rng() % 4 == 0 ? 300 : 12);
       PageInfo* r = b.AllocRun(pages, 1u << (rng() % 3));
       if (r == nullptr) continue;
-      const size_t first = (SegmentMeta::Of(r) == s2.get() ? kPagesPerSegment : 0) + SegmentMeta::IndexOf(r);
+      const size_t first = PageNumber(r);
       for (size_t p = first; p < first + pages; ++p) {
         ASSERT_EQ(owner[p], -1) << "page handed out twice";
         owner[p] = step;
@@ -185,7 +191,7 @@ TEST(Buddy, RandomRunsAlwaysCoalesceCompletely) {
     } else {
       const size_t i = rng() % live.size();
       PageInfo* r = live[i];
-      const size_t first = (SegmentMeta::Of(r) == s2.get() ? kPagesPerSegment : 0) + SegmentMeta::IndexOf(r);
+      const size_t first = PageNumber(r);
       for (size_t p = first; p < first + r->span_pages; ++p) owner[p] = -1;
       used -= r->span_pages;
       b.FreeRun(r);

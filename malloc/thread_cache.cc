@@ -95,6 +95,24 @@ void SetRoom(ThreadCache* tc, int cls) {
   tc->limit[cls] = tc->base[cls] + (IsPacked(tc, cls) && capacity > packed_room ? packed_room : capacity);
 }
 
+// Grows or shrinks bin cls to `capacity` (at least its initial length), its
+// growth counted against the thread's budget.
+void SetCapacity(ThreadCache* tc, int cls, uint32_t capacity) {
+  ThreadCache::Bin& b = tc->bins[cls];
+  tc->grown_bytes = tc->grown_bytes + size_t{capacity} * ClassInfo(cls).size - size_t{b.capacity} * ClassInfo(cls).size;
+  b.capacity = capacity;
+  SetRoom(tc, cls);
+}
+
+// Moves bin cls's cached pointers to `to` (its packed room or its own zone).
+void MoveBin(ThreadCache* tc, int cls, void** to) {
+  const uint32_t length = tc->Length(cls);
+  memcpy(to, tc->base[cls], size_t{length} * sizeof(void*));
+  tc->base[cls] = to;
+  tc->top[cls] = to + length;
+  SetRoom(tc, cls);
+}
+
 // Storage of exited threads, for the next ones (guarded by g_registry_lock;
 // linked through their first word). Pages a thread touched stay resident.
 void** g_spare_storage = nullptr;
@@ -195,24 +213,16 @@ void SweepIdleBins(ThreadCache* tc) {
       uint32_t shrunk = capacity / 2;
       if (shrunk < sc.cache_max) shrunk = sc.cache_max;
       if (shrunk < left) shrunk = left;
-      const bool packed = IsPacked(tc, c);
-      if (!packed && shrunk == sc.cache_max && left <= PackedRoom(c)) {
+      void** const own = tc->storage + kLayout.own[c];
+      if (shrunk < capacity) SetCapacity(tc, c, shrunk);
+      if (tc->base[c] == own && shrunk == sc.cache_max && left <= PackedRoom(c)) {
         // Back to its packed room: the whole zone goes.
-        void** const own = tc->base[c];
-        void** const room = tc->storage + kLayout.packed[c];
-        memcpy(room, own, size_t{left} * sizeof(void*));
-        tc->base[c] = room;
-        tc->top[c] = room + left;
+        MoveBin(tc, c, tc->storage + kLayout.packed[c]);
         PurgeUnusedRoom(own, own + MaxBinLength(c));
-      } else if (!packed && shrunk < capacity) {
+      } else if (tc->base[c] == own && shrunk < capacity) {
         // To the zone's end: the pages at the edges of earlier purges too.
-        PurgeUnusedRoom(tc->base[c] + shrunk, tc->base[c] + MaxBinLength(c));
+        PurgeUnusedRoom(own + shrunk, own + MaxBinLength(c));
       }
-      if (shrunk < capacity) {
-        tc->grown_bytes -= size_t{capacity - shrunk} * sc.size;
-        b.capacity = shrunk;
-      }
-      SetRoom(tc, c);
     }
     b.swept_top = tc->top[c];
   }
@@ -293,9 +303,7 @@ void* CacheRefill(ThreadCache* tc, int cls) {
   const uint32_t grow = capacity / 4 > c.batch ? capacity / 4 : c.batch;
   const size_t grow_bytes = size_t{grow} * c.size;
   if (capacity + grow <= MaxBinLength(cls) && tc->grown_bytes + grow_bytes <= ThreadCache::kGrowthBudgetBytes) {
-    b.capacity = capacity + grow;
-    tc->grown_bytes += grow_bytes;
-    SetRoom(tc, cls);
+    SetCapacity(tc, cls, capacity + grow);
   }
   const int got = ArenaForOperation(tc->arena)->AllocBatch(cls, tc->base[cls], c.batch);
   if (got == 0) return nullptr;
@@ -323,12 +331,7 @@ void CacheFlush(ThreadCache* tc, int cls) {
   ThreadCache::Bin& b = tc->bins[cls];
   if (IsPacked(tc, cls) && b.capacity > PackedRoom(cls)) {
     // Out of packed room, not of capacity: to the bin's own zone (kLayout).
-    void** own = tc->storage + kLayout.own[cls];
-    const size_t length = tc->Length(cls);
-    memcpy(own, tc->base[cls], length * sizeof(void*));
-    tc->base[cls] = own;
-    tc->top[cls] = own + length;
-    SetRoom(tc, cls);
+    MoveBin(tc, cls, tc->storage + kLayout.own[cls]);
     return;
   }
   if (!b.refilled) {
@@ -341,10 +344,7 @@ void CacheFlush(ThreadCache* tc, int cls) {
     // Frees outpace mallocs here: give back a quarter of the growth.
     const SizeClass& c = ClassInfo(cls);
     const uint32_t shrink = b.capacity / 4 > c.batch ? b.capacity / 4 : c.batch;
-    const uint32_t shrunk = b.capacity - shrink > c.cache_max ? b.capacity - shrink : c.cache_max;
-    tc->grown_bytes -= size_t{b.capacity - shrunk} * c.size;
-    b.capacity = shrunk;
-    SetRoom(tc, cls);
+    SetCapacity(tc, cls, b.capacity - shrink > c.cache_max ? b.capacity - shrink : c.cache_max);
   }
   b.refilled_since_flush = false;
   DrainBin(tc, cls, b.capacity / 2);
