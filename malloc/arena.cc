@@ -107,9 +107,11 @@ void Arena::ReleaseExpired(uint64_t now_ms, bool all) {
   idle_segments_ = idle;
 }
 
-int Arena::TransferCapacity(int cls) {
-  const size_t by_bytes = ClassInfo(cls).transfer_max;
-  return by_bytes < kTransferSlots ? static_cast<int>(by_bytes) : kTransferSlots;
+bool Arena::TransferHasRoom(int cls, int n) const {
+  const size_t share = InUsePages() * kPageSize / kTransferShare;
+  const size_t budget = share > kMinTransferBytes ? share : kMinTransferBytes;
+  const size_t bytes = size_t{static_cast<uint32_t>(n)} * ClassInfo(cls).size;
+  return transfer_[cls].count + n <= kTransferSlots && transfer_bytes_ + bytes <= budget;
 }
 
 int Arena::AllocBatch(int cls, void** out, int n) {
@@ -118,6 +120,8 @@ int Arena::AllocBatch(int cls, void** out, int n) {
   int got = n < t.count ? n : t.count;
   if (got > 0) {
     t.count -= got;
+    transfer_bytes_ -= size_t{static_cast<uint32_t>(got)} * ClassInfo(cls).size;
+    transfer_taken_ms_ = NowMs();
     memcpy(out, &t.chunks[t.count], static_cast<size_t>(got) * sizeof(void*));
   }
   if (got < n) got += pools_[cls].AllocBatch(buddy_, out + got, n - got);
@@ -133,13 +137,17 @@ inline void Arena::FreeChunkLocked(int cls, SegmentMeta* seg, void* p) {
 void Arena::FreeBatch(int cls, void** chunks, int n, ChunkDestination to) {
   Locked guard(this);
   TransferCache& t = transfer_[cls];
-  if (to == ChunkDestination::kTransferCache && t.count + n <= TransferCapacity(cls)) {
+  if (to == ChunkDestination::kTransferCache && TransferHasRoom(cls, n)) {
     memcpy(&t.chunks[t.count], chunks, static_cast<size_t>(n) * sizeof(void*));
     t.count += n;
+    transfer_bytes_ += size_t{static_cast<uint32_t>(n)} * ClassInfo(cls).size;
     return;
   }
   const uint64_t now = BeginFree();
   for (int i = 0; i < n; ++i) FreeChunkLocked(cls, SegmentOf(chunks[i]), chunks[i]);
+  // Chunks no thread has come for in a decay period are memory the program
+  // is done with: they go back to their slabs, whose pages can then decay.
+  if (transfer_bytes_ > 0 && now - transfer_taken_ms_ >= g_decay_ms) FlushTransferCaches();
   PurgeExpired(now);
 }
 
@@ -149,6 +157,7 @@ void Arena::FlushTransferCaches() {
     for (int i = 0; i < t.count; ++i) FreeChunkLocked(c, SegmentOf(t.chunks[i]), t.chunks[i]);
     t.count = 0;
   }
+  transfer_bytes_ = 0;
 }
 
 void* Arena::AllocSmall(int cls) {

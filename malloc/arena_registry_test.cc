@@ -535,4 +535,35 @@ TEST(Arenas, AThreadThatOnlyFreesAClassKeepsNoneOfIt) {
   }).join();
 }
 
+size_t TransferBytes() {
+  size_t total = 0;
+  ForEachArena([&](Arena* a) { total += a->Stats().transfer_bytes; });
+  return total;
+}
+
+TEST(Arenas, TransferCachesKeepAtMostHalfTheHeapAndDecayWhenUnused) {
+  // 32 MiB of 8 KiB blocks freed by a thread that did not allocate them:
+  // the transfer caches keep some for the next refill, within the budget.
+  std::vector<void*> big = MallocMany(4096, 8192);
+  std::thread([&] {
+    for (void* p : big) free(p);
+  }).join();
+  // The budget (half the arena's heap in use) is checked as chunks arrive,
+  // when the heap still holds most of the 32 MiB.
+  const size_t kept = TransferBytes();
+  EXPECT_GT(kept, size_t{1} << 20) << "chunks handed between threads were not kept";
+  EXPECT_LE(kept, size_t{17} << 20) << "the transfer caches kept more than half the heap";
+
+  // Nobody takes them for a decay period: the next frees that go to the
+  // slabs flush them.
+  Arena::SetDecayMs(20);
+  std::vector<void*> small = MallocMany(8192, 64);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::thread([&] {
+    for (void* p : small) free(p);
+  }).join();
+  Arena::SetDecayMs(Arena::kDefaultDecayMs);
+  EXPECT_LT(TransferBytes(), size_t{1} << 20) << "unused transfer caches were kept";
+}
+
 }  // namespace

@@ -39,7 +39,6 @@ struct SizeClass {
   uint16_t capacity = 0;    // chunks per slab
   uint16_t batch = 0;       // chunks moved between a thread cache and the pool at once
   uint16_t cache_max = 0;   // chunks a thread cache keeps before flushing
-  uint32_t transfer_max = 0;  // chunks an arena's transfer cache keeps
 };
 
 namespace size_class_internal {
@@ -84,12 +83,11 @@ constexpr SizeClass Make(int cls) {
   batch = batch < 2 ? 2 : batch > 64 ? 64 : batch;
   c.batch = static_cast<uint16_t>(batch);
   // A thread keeps up to 32 KiB of a class (at least two batches): a burst
-  // of a thousand small blocks allocated and freed stays in the cache. An
-  // arena's transfer cache keeps up to 1 MiB of a class. Classes eight to a
+  // of a thousand small blocks allocated and freed stays in the cache.
+  // Classes eight to a
   // doubling share what four would get: finer classes alone cost the
   // threaded workloads memory in more caches.
   const uint32_t share = cls >= kFirstFineClass && cls <= kLastFineClass ? 2 : 1;
-  c.transfer_max = (uint32_t{1} << 20) / c.size / share;
   uint32_t cache_max = 32768 / c.size / share;
   cache_max = cache_max < 2 * batch ? 2 * batch : cache_max > 2048 ? 2048 : cache_max;
   c.cache_max = static_cast<uint16_t>(cache_max);
