@@ -84,9 +84,8 @@ constexpr SizeClass Make(int cls) {
   c.batch = static_cast<uint16_t>(batch);
   // A thread keeps up to 32 KiB of a class (at least two batches): a burst
   // of a thousand small blocks allocated and freed stays in the cache.
-  // Classes eight to a
-  // doubling share what four would get: finer classes alone cost the
-  // threaded workloads memory in more caches.
+  // Classes eight to a doubling share what four would get: finer classes
+  // alone cost the threaded workloads memory in more caches.
   const uint32_t share = cls >= kFirstFineClass && cls <= kLastFineClass ? 2 : 1;
   uint32_t cache_max = 32768 / c.size / share;
   cache_max = cache_max < 2 * batch ? 2 * batch : cache_max > 2048 ? 2048 : cache_max;
