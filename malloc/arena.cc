@@ -63,15 +63,19 @@ void Arena::ReleaseOrPurge(SegmentMeta* seg) {
 }
 
 void Arena::SegmentFree(SegmentMeta* seg) {
-  const uint64_t now = NowMs();
-  seg->free_since_ms = now;
+  seg->free_since_ms = free_time_ms_;
   ++idle_segments_;
-  ReleaseExpired(now, /*all=*/false);
+  ReleaseExpired(NowMs(), /*all=*/false);
+}
+
+void Arena::SetFreeTime(uint64_t ms) {
+  free_time_ms_ = ms;
+  buddy_.set_now_ms(static_cast<uint32_t>(ms));
 }
 
 uint64_t Arena::BeginFree() {
   const uint64_t now = NowMs();
-  buddy_.set_now_ms(static_cast<uint32_t>(now));
+  SetFreeTime(now);
   return now;
 }
 
@@ -110,8 +114,7 @@ void Arena::ReleaseExpired(uint64_t now_ms, bool all) {
 bool Arena::TransferHasRoom(int cls, int n) const {
   const size_t share = InUsePages() * kPageSize / kTransferShare;
   const size_t budget = share > kMinTransferBytes ? share : kMinTransferBytes;
-  const size_t bytes = size_t{static_cast<uint32_t>(n)} * ClassInfo(cls).size;
-  return transfer_[cls].count + n <= kTransferSlots && transfer_bytes_ + bytes <= budget;
+  return transfer_[cls].count + n <= kTransferSlots && transfer_bytes_ + ChunkBytes(cls, n) <= budget;
 }
 
 int Arena::AllocBatch(int cls, void** out, int n) {
@@ -120,8 +123,8 @@ int Arena::AllocBatch(int cls, void** out, int n) {
   int got = n < t.count ? n : t.count;
   if (got > 0) {
     t.count -= got;
-    transfer_bytes_ -= size_t{static_cast<uint32_t>(got)} * ClassInfo(cls).size;
-    transfer_taken_ms_ = NowMs();
+    transfer_bytes_ -= ChunkBytes(cls, got);
+    t.idle_since_ms = NowMs();
     memcpy(out, &t.chunks[t.count], static_cast<size_t>(got) * sizeof(void*));
   }
   if (got < n) got += pools_[cls].AllocBatch(buddy_, out + got, n - got);
@@ -137,27 +140,52 @@ inline void Arena::FreeChunkLocked(int cls, SegmentMeta* seg, void* p) {
 void Arena::FreeBatch(int cls, void** chunks, int n, ChunkDestination to) {
   Locked guard(this);
   TransferCache& t = transfer_[cls];
+  const uint64_t now = BeginFree();
   if (to == ChunkDestination::kTransferCache && TransferHasRoom(cls, n)) {
+    if (t.count == 0) t.idle_since_ms = now;
     memcpy(&t.chunks[t.count], chunks, static_cast<size_t>(n) * sizeof(void*));
     t.count += n;
-    transfer_bytes_ += size_t{static_cast<uint32_t>(n)} * ClassInfo(cls).size;
-    return;
+    transfer_bytes_ += ChunkBytes(cls, n);
+  } else {
+    for (int i = 0; i < n; ++i) FreeChunkLocked(cls, SegmentOf(chunks[i]), chunks[i]);
   }
-  const uint64_t now = BeginFree();
-  for (int i = 0; i < n; ++i) FreeChunkLocked(cls, SegmentOf(chunks[i]), chunks[i]);
-  // Chunks no thread has come for in a decay period are memory the program
-  // is done with: they go back to their slabs, whose pages can then decay.
-  if (transfer_bytes_ > 0 && now - transfer_taken_ms_ >= g_decay_ms) FlushTransferCaches();
-  PurgeExpired(now);
+  Decay(now);
+}
+
+void Arena::FlushTransferCache(int cls) {
+  TransferCache& t = transfer_[cls];
+  for (int i = 0; i < t.count; ++i) FreeChunkLocked(cls, SegmentOf(t.chunks[i]), t.chunks[i]);
+  transfer_bytes_ -= ChunkBytes(cls, t.count);
+  t.count = 0;
 }
 
 void Arena::FlushTransferCaches() {
-  for (int c = 1; c < kNumClasses; ++c) {
-    TransferCache& t = transfer_[c];
-    for (int i = 0; i < t.count; ++i) FreeChunkLocked(c, SegmentOf(t.chunks[i]), t.chunks[i]);
-    t.count = 0;
+  for (int c = 1; c < kNumClasses; ++c) FlushTransferCache(c);
+}
+
+void Arena::Decay(uint64_t now_ms) {
+  if (transfer_bytes_ > 0 && now_ms - last_transfer_decay_ms_ >= g_decay_ms / 4) {
+    last_transfer_decay_ms_ = now_ms;
+    bool flushed = false;
+    // Chunks no thread has come for in a decay period are memory the
+    // program is done with.
+    for (int c = 1; c < kNumClasses; ++c) {
+      const TransferCache& t = transfer_[c];
+      if (t.count == 0 || now_ms - t.idle_since_ms < g_decay_ms) continue;
+      SetFreeTime(t.idle_since_ms);
+      FlushTransferCache(c);
+      flushed = true;
+    }
+    SetFreeTime(now_ms);
+    if (flushed) {
+      // What the flush freed expired with the chunks: not another decay
+      // period, nor the purge interval.
+      last_purge_ms_ = now_ms - g_decay_ms;
+      last_decay_ms_ = now_ms - g_decay_ms;
+      ReleaseExpired(now_ms, /*all=*/false);
+    }
   }
-  transfer_bytes_ = 0;
+  PurgeExpired(now_ms);
 }
 
 void* Arena::AllocSmall(int cls) {
@@ -270,7 +298,7 @@ void Arena::FreeRun(PageInfo* head) {
     SegmentMeta* whole = buddy_.FreeRun(head);
     if (whole != nullptr) SegmentFree(whole);
   }
-  PurgeExpired(now);
+  Decay(now);
   ReleaseExpired(now, /*all=*/false);
 }
 
@@ -309,12 +337,12 @@ ArenaStats Arena::Stats() {
   s.dirty_free_pages = buddy_.dirty_pages();
   s.run_pages = run_pages_;
   s.cached_run_pages = run_cache_pages_;
+  s.transfer_bytes = transfer_bytes_;
   for (int c = 1; c < kNumClasses; ++c) {
     s.slab_count += pools_[c].slabs();
     s.slab_pages += pools_[c].slabs() * ClassInfo(c).slab_pages;
     s.chunks_in_use += pools_[c].chunks_in_use();
     s.chunk_bytes_in_use += pools_[c].chunks_in_use() * ClassInfo(c).size;
-    s.transfer_bytes += size_t{static_cast<uint32_t>(transfer_[c].count)} * ClassInfo(c).size;
   }
   for (int order = 0; order <= kMaxOrder; ++order) s.free_blocks[order] = buddy_.FreeBlocks(order);
   s.lock_acquisitions = lock_acquisitions();

@@ -127,7 +127,9 @@ class Arena {
   void FreeChunkLocked(int cls, SegmentMeta* seg, void* p);
   // Called when a segment became wholly free.
   void SegmentFree(SegmentMeta* seg);
-  // Stamps the buddy allocator's clock before frees; returns the time.
+  // Stamps the clock of the frees that follow (the buddy allocator's dirty
+  // blocks, wholly free segments); BeginFree stamps now and returns it.
+  void SetFreeTime(uint64_t ms);
   uint64_t BeginFree();
   // Purges free blocks that stayed dirty for the decay time.
   void PurgeExpired(uint64_t now_ms);
@@ -166,18 +168,28 @@ class Arena {
   static constexpr int kTransferSlots = 1024;
   struct TransferCache {
     int count = 0;
+    // When a refill last took from it, or it last became non-empty: its
+    // chunks have waited for a thread since then.
+    uint64_t idle_since_ms = 0;
     void* chunks[kTransferSlots] = {};
   };
   // The transfer caches of an arena share one budget: half of what it has
   // in use, at least 2 MiB. A per-class limit (1 MiB each, tried first) was
   // too small for a class of big chunks handed between threads
   // (thread_transfer: 100 MB peak, 61 MB with the shared budget) and too
-  // large in sum for a small heap. Unused for a decay period, they are
-  // flushed (FreeBatch).
+  // large in sum for a small heap. A class's cache unused for a decay
+  // period is flushed (Decay).
   static constexpr size_t kMinTransferBytes = size_t{2} << 20;
   static constexpr size_t kTransferShare = 2;
+  static size_t ChunkBytes(int cls, int n) { return size_t{static_cast<uint32_t>(n)} * ClassInfo(cls).size; }
   bool TransferHasRoom(int cls, int n) const;
+  void FlushTransferCache(int cls);
   void FlushTransferCaches();
+  // The time-driven work of a free (at most every decay/4): transfer caches
+  // idle for a decay period go back to their slabs, dated when they went
+  // idle, so that the pages they free are as old as the chunks' disuse and
+  // go back to the kernel in the same step; then expired dirty pages.
+  void Decay(uint64_t now_ms);
 
   base::SpinLock lock_;
   std::atomic<uint64_t> acquisitions_{0};  // written under lock_
@@ -185,7 +197,8 @@ class Arena {
   BuddyAllocator buddy_;
   TransferCache transfer_[kNumClasses];
   size_t transfer_bytes_ = 0;  // the chunks in all of transfer_, in bytes
-  uint64_t transfer_taken_ms_ = 0;  // when AllocBatch last took chunks from them
+  uint64_t last_transfer_decay_ms_ = 0;
+  uint64_t free_time_ms_ = 0;  // see SetFreeTime
   PageInfo* run_cache_[kRunCacheSlots] = {};
   int run_cache_next_ = 0;
   uint32_t run_cache_pages_ = 0;

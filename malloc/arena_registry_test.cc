@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -485,7 +486,9 @@ size_t ResidentPages(void** from, void** to) {
   const uintptr_t end = reinterpret_cast<uintptr_t>(to) & ~(page - 1);
   if (start >= end) return 0;
   std::vector<unsigned char> in_core((end - start) / page);
-  if (mincore(reinterpret_cast<void*>(start), end - start, in_core.data()) != 0) return SIZE_MAX;
+  if (mincore(reinterpret_cast<void*>(start), end - start, in_core.data()) != 0) {
+    return errno == ENOMEM ? 0 : SIZE_MAX;  // unmapped: nothing resident
+  }
   return static_cast<size_t>(std::count_if(in_core.begin(), in_core.end(), [](unsigned char c) { return c & 1; }));
 }
 
@@ -554,8 +557,7 @@ TEST(Arenas, TransferCachesKeepAtMostHalfTheHeapAndDecayWhenUnused) {
   EXPECT_GT(kept, size_t{1} << 20) << "chunks handed between threads were not kept";
   EXPECT_LE(kept, size_t{17} << 20) << "the transfer caches kept more than half the heap";
 
-  // Nobody takes them for a decay period: the next frees that go to the
-  // slabs flush them.
+  // Nobody takes them for a decay period: the next frees flush them.
   Arena::SetDecayMs(20);
   std::vector<void*> small = MallocMany(8192, 64);
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -564,6 +566,28 @@ TEST(Arenas, TransferCachesKeepAtMostHalfTheHeapAndDecayWhenUnused) {
   }).join();
   Arena::SetDecayMs(Arena::kDefaultDecayMs);
   EXPECT_LT(TransferBytes(), size_t{1} << 20) << "unused transfer caches were kept";
+}
+
+TEST(Arenas, AnIdleTransferCacheGoesBackToTheKernelAtTheNextFree) {
+  // A program frees 32 MiB from another thread, then goes quiet: the chunks
+  // the transfer caches kept are returned at the first free after a decay
+  // period, and their pages with them, not a decay period later.
+  Arena::SetDecayMs(20);
+  std::vector<void*> big = MallocMany(4096, 8192);
+  for (void* p : big) memset(p, 1, 8192);
+  std::thread([&] {
+    for (void* p : big) free(p);
+  }).join();
+  ASSERT_GT(TransferBytes(), size_t{1} << 20);
+  size_t before = 0;
+  for (void* p : big) before += ResidentPages(static_cast<void**>(p), static_cast<void**>(p) + 8192 / sizeof(void*));
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  std::thread([] { free(malloc(16)); }).join();  // its cache drains at exit
+  size_t after = 0;
+  for (void* p : big) after += ResidentPages(static_cast<void**>(p), static_cast<void**>(p) + 8192 / sizeof(void*));
+  Arena::SetDecayMs(Arena::kDefaultDecayMs);
+  EXPECT_LT(TransferBytes(), size_t{1} << 20) << "the idle transfer cache was kept";
+  EXPECT_LE(after, before / 8) << "of " << before << " pages resident before";
 }
 
 }  // namespace
