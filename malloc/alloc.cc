@@ -174,8 +174,9 @@ void* AllocateAligned(size_t align, size_t size) {
   if (size > kMaxRequest || align > kMaxRequest) return NoMemory();
   EnsureInitialized();
   if (size <= kMaxSmallSize && align <= kPageSize) {
-    // Slabs start page-aligned, so a class whose size is a multiple of align
-    // yields only aligned chunks.
+    // Slabs start page-aligned and their head gap (a page multiple less
+    // chunks) is a multiple of align too, so a class whose size is a
+    // multiple of align yields only aligned chunks.
     for (int cls = SizeToClass(size); cls < kNumClasses; ++cls) {
       if (ClassInfo(cls).size % align == 0) {
         void* p = AllocateClass(cls);

@@ -161,6 +161,16 @@ TEST(FreeDeathTest, InteriorPointersOfChunksAbort) {
   }
 }
 
+TEST(FreeDeathTest, APointerOnTheChunkGridPastASlabsLastChunkAborts) {
+  // 48-byte chunks: 85 in a one-page slab, 16 bytes spare. Were the spare
+  // bytes at the slab's end, page + 85 x 48 would be where an 86th chunk
+  // starts, and free would cache a chunk reaching into the next page.
+  char* p = static_cast<char*>(malloc(48));
+  char* page = reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(p) & ~uintptr_t{4095});
+  EXPECT_DEATH(free(page + 85 * 48), "free\\(\\): invalid pointer");
+  free(p);
+}
+
 TEST(FreeDeathTest, DoubleFreeOfACachedChunkAborts) {
   for (size_t size : {16ul, 200ul, 3000ul, 30000ul}) {
     EXPECT_DEATH(

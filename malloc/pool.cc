@@ -10,14 +10,16 @@ namespace alloclab::malloc {
 
 namespace {
 
-// Which chunk of a fresh slab's first batch of n goes out first: the one
-// about (cls x 320) mod 4096 bytes in, so that the first chunks of fresh slabs of different
+// Which chunk of a fresh slab's first batch of n goes out first: the last
+// one starting at most (cls x 320) mod 4096 bytes in, so that the first chunks of fresh slabs of different
 // classes, all page-aligned, do not share their offset in the page. Hot
 // objects of several classes at one page offset alias (a load from one
 // waits for a store to another 4096 x k away): 8 objects of 3 classes
 // updated in turn ran 1.5x slower (thread_patterns --pattern=false-sharing).
 uint32_t FirstHandedOut(int cls, int n) {
-  const uint32_t index = ((static_cast<uint32_t>(cls) * 320) % 4096) / ClassInfo(cls).size;
+  const SizeClass& c = ClassInfo(cls);
+  const uint32_t target = (static_cast<uint32_t>(cls) * 320) % 4096;
+  const uint32_t index = target < c.head_gap ? 0 : (target - c.head_gap) / c.size;
   return index < static_cast<uint32_t>(n) ? index : 0;
 }
 
@@ -32,7 +34,7 @@ constexpr bool LeadsFit() {
   for (int cls = 1; cls < kNumClasses; ++cls) {
     const SizeClass& c = size_class_internal::kTables.classes[cls];
     for (uint32_t k = 0; k < c.capacity; ++k) {
-      if (kPageSize + Lead(c.size, k * c.size % kPageSize) > 0xffffffffull) return false;
+      if (kPageSize + Lead(c.size, (c.head_gap + k * c.size) % kPageSize) > 0xffffffffull) return false;
     }
   }
   return true;
@@ -52,22 +54,18 @@ PageInfo* Pool::NewSlab(BuddyAllocator& buddy) {
     seg->pages[p].span_first = static_cast<uint16_t>(first);
     // The first chunk starting at or after this page's start, if any.
     const uint32_t page_start = (p - first) * static_cast<uint32_t>(kPageSize);
-    const uint32_t k = (page_start + c.size - 1) / c.size;
-    const uint32_t start = k * c.size;
+    const uint32_t k = page_start <= c.head_gap ? 0 : (page_start - c.head_gap + c.size - 1) / c.size;
+    const uint32_t start = c.head_gap + k * c.size;
     const uint32_t address = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(seg->PageAddress(p)));
+    seg->page_class[p] = static_cast<uint8_t>(cls_);
     if (k < c.capacity && start - page_start < kPageSize) {
-      seg->page_class[p] = static_cast<uint8_t>(cls_);
       seg->page_lead[p] = Lead(c.size, start - page_start) - address;
-    } else if (c.size > kPageSize) {
-      // Inside a chunk, or the slab's tail: no offset in a page plus one is
-      // a multiple of the size.
-      seg->page_class[p] = static_cast<uint8_t>(cls_);
-      seg->page_lead[p] = 1 - address;
     } else {
-      // A tail page of a class no larger than a page (2560 bytes x 12 in 8
-      // pages): every lead makes some offset a multiple, so the page is no
-      // class's, and free finds no chunk there (an invalid pointer).
-      seg->page_class[p] = 0;
+      // Inside a chunk of more than a page, or in the head gap before it (a
+      // class of a page or less, its gap below the size, has a chunk start
+      // on every page): no offset in a page plus one is a multiple of the
+      // size.
+      seg->page_lead[p] = 1 - address;
     }
   }
   head->span_pages = c.slab_pages;
@@ -97,7 +95,7 @@ int Pool::AllocBatch(BuddyAllocator& buddy, void** out, int n) {
     SegmentMeta* seg = SegmentMeta::Of(slab);
     const uint32_t first = SegmentMeta::IndexOf(slab);
     uint64_t* bits = seg->slab_free[first];
-    char* base = seg->PageAddress(first);
+    char* base = seg->PageAddress(first) + c.head_gap;
     for (uint32_t w = 0; w < words && got < n; ++w) {
       uint64_t word = bits[w];
       while (word != 0 && got < n) {

@@ -47,8 +47,9 @@ TEST_F(PoolTest, ChunksAreDistinctAlignedAndInsideTheirSlab) {
       const uint32_t first = seg->pages[page].span_first;
       const uintptr_t offset = reinterpret_cast<uintptr_t>(p) -
                                reinterpret_cast<uintptr_t>(seg->PageAddress(first));
-      ASSERT_EQ(offset % c.size, 0u);
-      ASSERT_LT(offset / c.size, c.capacity);
+      ASSERT_GE(offset, c.head_gap);
+      ASSERT_EQ((offset - c.head_gap) % c.size, 0u);
+      ASSERT_LT((offset - c.head_gap) / c.size, c.capacity);
       std::memset(p, 0xCD, c.size);  // the whole chunk is ours to write
     }
     EXPECT_EQ(pool.slabs(), 4u);
@@ -65,9 +66,9 @@ TEST_F(PoolTest, ChunksAreDistinctAlignedAndInsideTheirSlab) {
 
 TEST_F(PoolTest, FreeRecognisesExactlyTheChunkStartsOfASlab) {
   // What a slab's page metadata tells free (hardening.h): every chunk start
-  // is one; no address inside a chunk is; nothing on a page where no chunk
-  // starts is (pages inside large chunks and tail pages, such as the last of
-  // the 2560-byte class's eight).
+  // is one, and nothing else is: not an address inside a chunk, on a page
+  // inside a large chunk or in the head gap, nor one past the last chunk on
+  // the chunk grid (the chunks end where the slab does: SizeClass::head_gap).
   for (int cls = 1; cls < kNumClasses; ++cls) {
     Pool pool;
     pool.Init(cls);
@@ -77,18 +78,13 @@ TEST_F(PoolTest, FreeRecognisesExactlyTheChunkStartsOfASlab) {
     SegmentMeta* seg = SegmentOf(chunks[0]);
     const uint32_t first = seg->pages[seg->PageOf(chunks[0])].span_first;
     const char* slab = seg->PageAddress(first);
+    ASSERT_EQ(c.head_gap + c.capacity * c.size, c.slab_pages * kPageSize) << "class " << cls;
     for (uint32_t offset = 0; offset < c.slab_pages * kPageSize; ++offset) {
       const void* p = slab + offset;
       const uint32_t page = seg->PageOf(p);
       const bool start = seg->page_class[page] != 0 && IsChunkStart(seg, page, p, seg->page_class[page]);
-      const uint32_t page_offset = (page - first) * kPageSize;
-      const bool page_has_chunk = (page_offset + c.size - 1) / c.size < c.capacity &&
-                                  (page_offset + c.size - 1) / c.size * c.size < page_offset + kPageSize;
-      if (offset % c.size == 0 && offset / c.size < c.capacity) {
-        ASSERT_TRUE(start) << "class " << cls << " offset " << offset;
-      } else if (offset % c.size != 0 || !page_has_chunk) {
-        ASSERT_FALSE(start) << "class " << cls << " offset " << offset;
-      }
+      const bool chunk = offset >= c.head_gap && (offset - c.head_gap) % c.size == 0;
+      ASSERT_EQ(start, chunk) << "class " << cls << " offset " << offset;
     }
     for (void* p : chunks) pool.Free(buddy_, SegmentOf(p), p);
   }
@@ -124,7 +120,8 @@ TEST_F(PoolTest, TheLowestFreeChunksAreReusedFirstHandedOutHighestFirstAndNoChun
 TEST_F(PoolTest, AFreshSlabsFirstBatchStartsAtAClassDependentOffset) {
   // Fresh slabs are page-aligned: their first chunks, handed out first, would
   // all sit at page offset 0, whatever the class. The first batch starts
-  // (cls x 320) mod 4096 bytes in instead, and wraps.
+  // at the last chunk at most (cls x 320) mod 4096 bytes in instead, and
+  // wraps.
   std::set<uint64_t> offsets;
   for (int cls : {1, 2, 3, 4}) {
     Pool pool;
@@ -133,9 +130,10 @@ TEST_F(PoolTest, AFreshSlabsFirstBatchStartsAtAClassDependentOffset) {
     const int n = pool.AllocBatch(buddy_, chunks, 64);
     ASSERT_EQ(n, 64);
     const uint64_t size = ClassInfo(cls).size;
+    const uint64_t gap = ClassInfo(cls).head_gap;
     // Popped from the end: chunks[n - 1] goes out first.
     const uint64_t first = reinterpret_cast<uintptr_t>(chunks[n - 1]) % kPageSize;
-    EXPECT_EQ(first, (static_cast<uint64_t>(cls) * 320 % 4096) / size * size) << cls;
+    EXPECT_EQ(first, gap + (static_cast<uint64_t>(cls) * 320 % 4096 - gap) / size * size) << cls;
     offsets.insert(first);
     // Then ascending, with one wrap back to the slab's start.
     int descents = 0;

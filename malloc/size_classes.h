@@ -39,6 +39,13 @@ struct SizeClass {
   uint16_t capacity = 0;    // chunks per slab
   uint16_t batch = 0;       // chunks moved between a thread cache and the pool at once
   uint16_t cache_max = 0;   // chunks a thread cache keeps before flushing
+  // Bytes before a slab's first chunk: the slab's spare bytes (below the
+  // chunk size) go at its start, so that the chunks end where the slab does.
+  // At the end, they would hold a position on the chunk grid (the slab's
+  // start plus capacity x size) that a free of a made-up pointer there
+  // would take for a chunk: a chunk reaching past the slab. In front, the
+  // grid's positions are all chunks.
+  uint32_t head_gap = 0;
 };
 
 namespace size_class_internal {
@@ -76,6 +83,7 @@ constexpr SizeClass Make(int cls) {
     if (cap >= min_chunks && (bytes - cap * c.size) * 8 <= bytes) {
       c.slab_pages = static_cast<uint16_t>(pages);
       c.capacity = static_cast<uint16_t>(cap);
+      c.head_gap = bytes - cap * c.size;
       break;
     }
   }
