@@ -63,7 +63,13 @@ void Arena::ReleaseOrPurge(SegmentMeta* seg) {
 }
 
 void Arena::SegmentFree(SegmentMeta* seg) {
-  seg->free_since_ms = free_time_ms_;
+  // As young as its youngest part (BuddyAllocator merges keep that time):
+  // a flush dates its frees back, not the rest of the segment's.
+  uint64_t since = free_time_ms_;
+  const PageInfo& whole = seg->pages[0];
+  const uint32_t later = whole.dirty_since - static_cast<uint32_t>(since);
+  if (whole.dirty && static_cast<int32_t>(later) > 0) since += later;
+  seg->free_since_ms = since;
   ++idle_segments_;
   ReleaseExpired(NowMs(), /*all=*/false);
 }
@@ -172,7 +178,9 @@ void Arena::Decay(uint64_t now_ms) {
     for (int c = 1; c < kNumClasses; ++c) {
       const TransferCache& t = transfer_[c];
       if (t.count == 0 || now_ms - t.idle_since_ms < g_decay_ms) continue;
-      SetFreeTime(t.idle_since_ms);
+      // Expired already, and no older: the buddy allocator keeps 32-bit
+      // times, compared by their difference.
+      SetFreeTime(now_ms - g_decay_ms);
       FlushTransferCache(c);
       flushed = true;
     }
@@ -207,8 +215,9 @@ bool Arena::HoldsFreeChunk(int cls, SegmentMeta* seg, const void* p) {
 void Arena::FreeSmall(int cls, SegmentMeta* seg, void* p) {
   MarkFreed(p);
   Locked guard(this);
-  BeginFree();
+  const uint64_t now = BeginFree();
   FreeChunkLocked(cls, seg, p);
+  Decay(now);
 }
 
 PageInfo* Arena::TakeCachedRun(uint32_t pages) {

@@ -186,9 +186,10 @@ class Arena {
   void FlushTransferCache(int cls);
   void FlushTransferCaches();
   // The time-driven work of a free (at most every decay/4): transfer caches
-  // idle for a decay period go back to their slabs, dated when they went
-  // idle, so that the pages they free are as old as the chunks' disuse and
-  // go back to the kernel in the same step; then expired dirty pages.
+  // idle for a decay period go back to their slabs, their frees dated a
+  // decay period back, so that the pages they free (and no others) have
+  // expired with the chunks' disuse and go back to the kernel in the same
+  // step; then expired dirty pages.
   void Decay(uint64_t now_ms);
 
   base::SpinLock lock_;

@@ -487,7 +487,13 @@ size_t ResidentPages(void** from, void** to) {
   if (start >= end) return 0;
   std::vector<unsigned char> in_core((end - start) / page);
   if (mincore(reinterpret_cast<void*>(start), end - start, in_core.data()) != 0) {
-    return errno == ENOMEM ? 0 : SIZE_MAX;  // unmapped: nothing resident
+    if (errno != ENOMEM || end - start == page) return errno == ENOMEM ? 0 : SIZE_MAX;
+    // Some page is unmapped (not resident): count page by page.
+    size_t resident = 0;
+    for (uintptr_t p = start; p < end; p += page) {
+      resident += ResidentPages(reinterpret_cast<void**>(p), reinterpret_cast<void**>(p + page));
+    }
+    return resident;
   }
   return static_cast<size_t>(std::count_if(in_core.begin(), in_core.end(), [](unsigned char c) { return c & 1; }));
 }
@@ -544,6 +550,16 @@ size_t TransferBytes() {
   return total;
 }
 
+// Sets the decay time for a scope (a failed assertion returns early: the
+// tests after it keep the default).
+class DecayFor {
+ public:
+  explicit DecayFor(uint64_t ms) { Arena::SetDecayMs(ms); }
+  ~DecayFor() { Arena::SetDecayMs(Arena::kDefaultDecayMs); }
+  DecayFor(const DecayFor&) = delete;
+  DecayFor& operator=(const DecayFor&) = delete;
+};
+
 TEST(Arenas, TransferCachesKeepAtMostHalfTheHeapAndDecayWhenUnused) {
   // 32 MiB of 8 KiB blocks freed by a thread that did not allocate them:
   // the transfer caches keep some for the next refill, within the budget.
@@ -558,13 +574,12 @@ TEST(Arenas, TransferCachesKeepAtMostHalfTheHeapAndDecayWhenUnused) {
   EXPECT_LE(kept, size_t{17} << 20) << "the transfer caches kept more than half the heap";
 
   // Nobody takes them for a decay period: the next frees flush them.
-  Arena::SetDecayMs(20);
+  DecayFor decay(20);
   std::vector<void*> small = MallocMany(8192, 64);
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   std::thread([&] {
     for (void* p : small) free(p);
   }).join();
-  Arena::SetDecayMs(Arena::kDefaultDecayMs);
   EXPECT_LT(TransferBytes(), size_t{1} << 20) << "unused transfer caches were kept";
 }
 
@@ -572,7 +587,7 @@ TEST(Arenas, AnIdleTransferCacheGoesBackToTheKernelAtTheNextFree) {
   // A program frees 32 MiB from another thread, then goes quiet: the chunks
   // the transfer caches kept are returned at the first free after a decay
   // period, and their pages with them, not a decay period later.
-  Arena::SetDecayMs(20);
+  DecayFor decay(20);
   std::vector<void*> big = MallocMany(4096, 8192);
   for (void* p : big) memset(p, 1, 8192);
   std::thread([&] {
@@ -582,10 +597,13 @@ TEST(Arenas, AnIdleTransferCacheGoesBackToTheKernelAtTheNextFree) {
   size_t before = 0;
   for (void* p : big) before += ResidentPages(static_cast<void**>(p), static_cast<void**>(p) + 8192 / sizeof(void*));
   std::this_thread::sleep_for(std::chrono::milliseconds(60));
-  std::thread([] { free(malloc(16)); }).join();  // its cache drains at exit
+  // The next free reaches the arena that holds them (chunks go back to the
+  // arena that owns them: this thread's), whichever arena the freeing
+  // thread uses; its cache drains at exit.
+  void* next = malloc(16);
+  std::thread([next] { free(next); }).join();
   size_t after = 0;
   for (void* p : big) after += ResidentPages(static_cast<void**>(p), static_cast<void**>(p) + 8192 / sizeof(void*));
-  Arena::SetDecayMs(Arena::kDefaultDecayMs);
   EXPECT_LT(TransferBytes(), size_t{1} << 20) << "the idle transfer cache was kept";
   EXPECT_LE(after, before / 8) << "of " << before << " pages resident before";
 }

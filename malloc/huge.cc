@@ -128,11 +128,13 @@ void TrimCache(uint64_t now, uint64_t decay, bool all) {
     }
   }
   while (g_cached_bytes > CacheBudget() || g_range_count == kMaxRanges) {
-    int smallest = 0;
+    int smallest = 0, largest = 0;
     for (int i = 1; i < g_range_count; ++i) {
       if (g_ranges[i].size < g_ranges[smallest].size) smallest = i;
+      if (g_ranges[i].size > g_ranges[largest].size) largest = i;
     }
-    UnmapRange(smallest);
+    // A range over the budget by itself cannot stay: the others can.
+    UnmapRange(g_ranges[largest].size > CacheBudget() ? largest : smallest);
   }
 }
 

@@ -108,46 +108,67 @@ TEST(Huge, TheCacheHoldsAtMostOneAndAHalfTimesTheBytesInUseAbove8MiB) {
   HugeTrim(0, /*all=*/true);
 }
 
+// Huge blocks of the given sizes, no two side by side (freed neighbours
+// merge into one range): a candidate the kernel places next to one chosen
+// already is set aside and another mapped; those set aside are freed and
+// the cache emptied before returning. Empty if the kernel kept refusing.
+std::vector<void*> MapApart(const std::vector<size_t>& sizes) {
+  std::vector<void*> chosen, rejected;
+  for (size_t size : sizes) {
+    for (int tries = 0; tries < 8 && chosen.size() < sizes.size(); ++tries) {
+      auto* p = static_cast<char*>(HugeAlloc(size, 4096));
+      bool touches = false;
+      for (size_t i = 0; i < chosen.size(); ++i) {
+        auto* q = static_cast<char*>(chosen[i]);
+        touches = touches || p + size == q || q + sizes[i] == p;
+      }
+      if (!touches) {
+        chosen.push_back(p);
+        break;
+      }
+      rejected.push_back(p);
+    }
+  }
+  for (void* p : rejected) HugeFree(p, kDecayMs);
+  HugeTrim(0, /*all=*/true);
+  if (chosen.size() != sizes.size()) {
+    for (void* p : chosen) HugeFree(p, kDecayMs);
+    chosen.clear();
+  }
+  return chosen;
+}
+
 // Over the budget, the smallest cached range goes first: a leftover serves
 // fewer requests than a whole big block, however recently it was freed.
 TEST(Huge, OverTheBudgetTheSmallestRangeIsUnmappedFirst) {
   HugeTrim(0, /*all=*/true);
   constexpr size_t kMiB = size_t{1} << 20;
-  std::vector<void*> live;
-  // Three blocks to free, no two side by side (freed neighbours merge into
-  // one range): a candidate the kernel placed next to one chosen already
-  // stays live, and another is mapped.
-  std::vector<std::pair<void*, size_t>> chosen;
-  auto apart = [&](size_t size) -> void* {
-    for (int tries = 0; tries < 8; ++tries) {
-      auto* p = static_cast<char*>(HugeAlloc(size, 4096));
-      bool touches = false;
-      for (const auto& [q, n] : chosen) {
-        touches = touches || p + size == q || static_cast<char*>(q) + n == p;
-      }
-      if (!touches) {
-        chosen.emplace_back(p, size);
-        return p;
-      }
-      live.push_back(p);
-    }
-    return nullptr;
-  };
-  void* x = apart(12 * kMiB);
-  void* y = apart(2 * kMiB);
-  void* z = apart(12 * kMiB);
-  ASSERT_TRUE(x != nullptr && y != nullptr && z != nullptr);
+  const std::vector<void*> blocks = MapApart({12 * kMiB, 2 * kMiB, 12 * kMiB});
+  ASSERT_EQ(blocks.size(), 3u);
   // Live ballast: 16.5 MiB in use once the three are freed, a budget of
   // 24.75 MiB for the 26 MiB freed.
   const size_t others = HugeBytesInUse() - 26 * kMiB;
   if (others >= 16 * kMiB) GTEST_SKIP() << "other huge blocks in use: " << others;
-  live.push_back(HugeAlloc(33 * kMiB / 2 - others, 4096));
-  ASSERT_NE(HugeFree(x, kDecayMs), 0u);
-  ASSERT_NE(HugeFree(y, kDecayMs), 0u);
-  ASSERT_NE(HugeFree(z, kDecayMs), 0u);
+  void* ballast = HugeAlloc(33 * kMiB / 2 - others, 4096);
+  for (void* p : blocks) ASSERT_NE(HugeFree(p, kDecayMs), 0u);
   // The 2 MiB range goes, not the oldest (12 MiB).
   EXPECT_EQ(GetHugeStats().cached_bytes, 24 * kMiB);
-  for (void* p : live) ASSERT_NE(HugeFree(p, kDecayMs), 0u);
+  ASSERT_NE(HugeFree(ballast, kDecayMs), 0u);
+  HugeTrim(0, /*all=*/true);
+}
+
+// A range over the budget by itself goes first: unmapping the smaller ones
+// before it would leave nothing cached.
+TEST(Huge, ARangeOverTheBudgetByItselfGoesFirst) {
+  HugeTrim(0, /*all=*/true);
+  constexpr size_t kMiB = size_t{1} << 20;
+  const std::vector<void*> blocks = MapApart({2 * kMiB, 20 * kMiB});
+  ASSERT_EQ(blocks.size(), 2u);
+  if (HugeBytesInUse() - 22 * kMiB > 4 * kMiB) GTEST_SKIP() << "other huge blocks in use";
+  // At most 4 MiB in use once both are freed: the budget is its 8 MiB floor.
+  ASSERT_NE(HugeFree(blocks[0], kDecayMs), 0u);
+  ASSERT_NE(HugeFree(blocks[1], kDecayMs), 0u);
+  EXPECT_EQ(GetHugeStats().cached_bytes, 2 * kMiB);
   HugeTrim(0, /*all=*/true);
 }
 

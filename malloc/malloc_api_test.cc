@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -158,6 +159,21 @@ TEST(FreeDeathTest, InteriorPointersOfChunksAbort) {
         "realloc\\(\\): invalid pointer")
         << size;
     free(p);
+  }
+}
+
+TEST(MallocApi, AlignedChunksOfClassesWithSpareBytesInFrontStayAligned) {
+  // 96-byte chunks: 42 in a page, 64 spare bytes before the first one (a
+  // multiple of 32); 192: 21 and 64; 384: 10 and 256 (a multiple of 128).
+  for (const auto& [align, size] : {std::pair<size_t, size_t>{32, 96}, {64, 192}, {128, 384}}) {
+    std::vector<void*> blocks;
+    for (int i = 0; i < 200; ++i) {
+      void* p = aligned_alloc(align, size);
+      ASSERT_NE(p, nullptr);
+      EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % align, 0u) << align << " " << size;
+      blocks.push_back(p);
+    }
+    for (void* p : blocks) free(p);
   }
 }
 

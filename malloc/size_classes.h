@@ -11,7 +11,8 @@
 // (buddy.h). Classes up to 128 KiB are pool classes, so that a program
 // allocating and freeing blocks of tens of KiB gets them from its thread
 // cache, not from the arena under its lock (tcmalloc's size classes go as
-// far); above 32 KiB a slab holds as few chunks as keep its tail within 1/8
+// far); above 32 KiB a slab holds as few chunks as keep its spare bytes
+// (SizeClass::head_gap) within 1/8
 // (one 64 KiB chunk in 16 pages, three 40 KiB chunks in 32): thread_transfer,
 // whose blocks of 1-100 KB had page runs of 10-28 pages with tails, peaked at
 // 1.57 of glibc's RSS, 1.16 so. Computed at compile time; SizeToClass is a
@@ -75,7 +76,7 @@ constexpr SizeClass Make(int cls) {
   SizeClass c;
   c.size = ClassSize(cls);
   // The fewest pages, a power of two, holding enough chunks with at most 1/8
-  // of the slab lost to the tail.
+  // of the slab spare (head_gap).
   const uint32_t min_chunks = c.size <= 4096 ? 8 : c.size <= 16384 ? 4 : c.size <= kMaxSharedSlabChunk ? 2 : 1;
   for (uint32_t pages = 1; pages <= kMaxSlabPages; pages *= 2) {
     const uint32_t bytes = pages * kPageSize;

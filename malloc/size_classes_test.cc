@@ -38,7 +38,7 @@ TEST(SizeClasses, SlabsAreSensible) {
     const size_t slab = size_t{c.slab_pages} * kPageSize;
     EXPECT_EQ(c.capacity, slab / c.size) << cls;
     EXPECT_GE(c.capacity, c.size <= kMaxSharedSlabChunk ? 2 : 1) << cls;
-    EXPECT_LE(8 * (slab - c.capacity * c.size), slab) << "tail waste over 1/8, class " << cls;
+    EXPECT_LE(8 * (slab - c.capacity * c.size), slab) << "spare bytes over 1/8, class " << cls;
     // It fills the buddy block it is cut from: no tail for another slab.
     EXPECT_EQ(c.slab_pages & (c.slab_pages - 1), 0) << "a slab of " << c.slab_pages << " pages, class " << cls;
     EXPECT_LE(c.slab_pages, kMaxSlabPages) << cls;
