@@ -82,8 +82,8 @@ void Erase(Entry* e) {
 // kMaxCachedBytes): over it, the smallest ranges are unmapped first (the
 // leftovers of cut ranges, which serve the fewest requests: with the oldest
 // first, a 1-32 MiB churn faulted in 5 MiB a block, what it would with the
-// freed block alone), and any range left unused for the decay time;
-// malloc_trim unmaps it all.
+// freed block alone; a range over the budget by itself goes before them),
+// and any range left unused for the decay time; malloc_trim unmaps it all.
 struct FreeRange {
   uintptr_t address;
   size_t size;
