@@ -9,7 +9,7 @@ sampler=$1 buddy=$2 program=$3
 tmp=${TEST_TMPDIR:-$(mktemp -d)}
 PEAK_SAMPLER_SMAPS=$tmp/peak.smaps LD_PRELOAD="$PWD/$buddy $PWD/$sampler" "$program" --threads=2 \
   >/dev/null 2>"$tmp/stats.txt"
-fail() { echo "FAIL: $*"; cat "$tmp/stats.txt" | head -40; exit 1; }
+fail() { echo "FAIL: $*"; head -40 "$tmp/stats.txt"; exit 1; }
 grep -q '^=== rss [0-9]* KiB$' "$tmp/stats.txt" || fail "no sample"
 # Every sample is followed by the allocator's statistics.
 samples=$(grep -c '^=== rss' "$tmp/stats.txt")

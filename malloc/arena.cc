@@ -180,12 +180,12 @@ void Arena::Decay(uint64_t now_ms) {
       if (t.count == 0 || now_ms - t.idle_since_ms < g_decay_ms) continue;
       // Expired already, and no older: the buddy allocator keeps 32-bit
       // times, compared by their difference.
-      SetFreeTime(now_ms - g_decay_ms);
+      if (!flushed) SetFreeTime(now_ms - g_decay_ms);
       FlushTransferCache(c);
       flushed = true;
     }
-    SetFreeTime(now_ms);
     if (flushed) {
+      SetFreeTime(now_ms);
       // What the flush freed expired with the chunks: not another decay
       // period, nor the purge interval.
       last_purge_ms_ = now_ms - g_decay_ms;

@@ -594,16 +594,19 @@ TEST(Arenas, AnIdleTransferCacheGoesBackToTheKernelAtTheNextFree) {
     for (void* p : big) free(p);
   }).join();
   ASSERT_GT(TransferBytes(), size_t{1} << 20);
-  size_t before = 0;
-  for (void* p : big) before += ResidentPages(static_cast<void**>(p), static_cast<void**>(p) + 8192 / sizeof(void*));
+  auto resident = [&big] {
+    size_t pages = 0;
+    for (void* p : big) pages += ResidentPages(static_cast<void**>(p), static_cast<void**>(p) + 8192 / sizeof(void*));
+    return pages;
+  };
+  const size_t before = resident();
   std::this_thread::sleep_for(std::chrono::milliseconds(60));
   // The next free reaches the arena that holds them (chunks go back to the
   // arena that owns them: this thread's), whichever arena the freeing
   // thread uses; its cache drains at exit.
   void* next = malloc(16);
   std::thread([next] { free(next); }).join();
-  size_t after = 0;
-  for (void* p : big) after += ResidentPages(static_cast<void**>(p), static_cast<void**>(p) + 8192 / sizeof(void*));
+  const size_t after = resident();
   EXPECT_LT(TransferBytes(), size_t{1} << 20) << "the idle transfer cache was kept";
   EXPECT_LE(after, before / 8) << "of " << before << " pages resident before";
 }

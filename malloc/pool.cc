@@ -11,8 +11,9 @@ namespace alloclab::malloc {
 namespace {
 
 // Which chunk of a fresh slab's first batch of n goes out first: the last
-// one starting at most (cls x 320) mod 4096 bytes in, so that the first chunks of fresh slabs of different
-// classes, all page-aligned, do not share their offset in the page. Hot
+// one starting at most (cls x 320) mod 4096 bytes in, so that the first
+// chunks of fresh slabs of different classes, all page-aligned, do not share
+// their offset in the page. Hot
 // objects of several classes at one page offset alias (a load from one
 // waits for a store to another 4096 x k away): 8 objects of 3 classes
 // updated in turn ran 1.5x slower (thread_patterns --pattern=false-sharing).
@@ -95,7 +96,7 @@ int Pool::AllocBatch(BuddyAllocator& buddy, void** out, int n) {
     SegmentMeta* seg = SegmentMeta::Of(slab);
     const uint32_t first = SegmentMeta::IndexOf(slab);
     uint64_t* bits = seg->slab_free[first];
-    char* base = seg->PageAddress(first) + c.head_gap;
+    char* base = FirstChunk(seg, first, cls_);
     for (uint32_t w = 0; w < words && got < n; ++w) {
       uint64_t word = bits[w];
       while (word != 0 && got < n) {

@@ -66,8 +66,11 @@ class Pool {
   // The first page of the slab holding chunk p, and p's index in that slab.
   static uint32_t SlabOf(const SegmentMeta* seg, const void* p) { return seg->pages[seg->PageOf(p)].span_first; }
   static uint32_t IndexInSlab(const SegmentMeta* seg, uint32_t first, const void* p, int cls) {
-    const char* base = seg->PageAddress(first) + ClassInfo(cls).head_gap;
-    return ChunkIndex(static_cast<uint32_t>(static_cast<const char*>(p) - base), cls);
+    return ChunkIndex(static_cast<uint32_t>(static_cast<const char*>(p) - FirstChunk(seg, first, cls)), cls);
+  }
+  // Chunk 0 of the slab starting at page `first`: after its head gap.
+  static char* FirstChunk(const SegmentMeta* seg, uint32_t first, int cls) {
+    return seg->PageAddress(first) + ClassInfo(cls).head_gap;
   }
 
   PageInfo* NewSlab(BuddyAllocator& buddy);
