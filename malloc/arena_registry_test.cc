@@ -7,6 +7,7 @@
 #include <malloc.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -542,6 +543,34 @@ TEST(Arenas, AThreadThatOnlyFreesAClassKeepsNoneOfIt) {
     ASSERT_NE(tc, nullptr);
     EXPECT_GT(tc->grown_bytes, 0u) << "a thread that allocates the class keeps its burst";
   }).join();
+}
+
+TEST(Arenas, ThreadsBeyondTheCpusShareTheGrowthBudget) {
+  // The bins' growth budget is kGrowthBudgetBytes per CPU, shared by the
+  // threads with caches: four times as many threads as CPUs, each with a
+  // burst that would grow its bins by 4 MiB, hold a fraction of that each.
+  const int cpus = get_nprocs() > 0 ? get_nprocs() : 1;
+  const int n = 4 * cpus + 4;
+  const size_t share = ThreadCache::kGrowthBudgetBytes * static_cast<size_t>(cpus) / static_cast<size_t>(n);
+  std::atomic<int> active{0};
+  std::vector<size_t> grown(static_cast<size_t>(n));
+  RunTogether(n, [&](int i) {
+    free(malloc(16));  // every cache active before any burst
+    ++active;
+    while (active.load() < n) std::this_thread::yield();
+    Burst(4096, 1024);
+    ThreadCache* tc = ActiveCache();
+    grown[static_cast<size_t>(i)] = tc != nullptr ? tc->grown_bytes : ~size_t{0};
+  });
+  for (int i = 0; i < n; ++i) EXPECT_LE(grown[static_cast<size_t>(i)], share) << "thread " << i;
+  // Alone (with the main thread), a thread keeps more of the same burst.
+  size_t alone = 0;
+  std::thread([&] {
+    Burst(4096, 1024);
+    ThreadCache* tc = ActiveCache();
+    alone = tc != nullptr ? tc->grown_bytes : 0;
+  }).join();
+  EXPECT_GT(alone, share);
 }
 
 size_t TransferBytes() {

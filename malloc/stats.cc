@@ -58,6 +58,9 @@ HeapStats CollectStats() {
   s.huge_blocks = huge.blocks;
   s.huge_bytes = huge.bytes;
   s.huge_cached_bytes = huge.cached_bytes;
+  const ThreadCacheTotals caches = ThreadCacheHoldings();
+  s.thread_cache_bytes = caches.bytes;
+  s.thread_caches = caches.caches;
   s.metadata_bytes = MetaBytesMapped() + ThreadCacheStorageBytes();
   s.arena_limit = ArenaLimit();
   s.per_cpu = PerCpu();
@@ -74,6 +77,7 @@ size_t FormatStats(const HeapStats& s, char* buf, size_t cap) {
     << s.arenas << " arena(s)\n"
     << "  pools:       " << s.pool_used_bytes << " bytes in use of " << s.pool_bytes
     << " in slabs (thread caches count as in use)\n"
+    << "  thread caches: " << s.thread_cache_bytes << " bytes of chunks in " << s.thread_caches << " caches\n"
     << "  page runs:   " << s.run_bytes << " bytes in use, " << s.cached_run_bytes << " cached for reuse\n"
     << "  free:        " << s.free_bytes << " bytes in free buddy blocks, " << s.dirty_free_bytes
     << " of them not yet returned to the kernel\n"

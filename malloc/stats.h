@@ -26,6 +26,8 @@ struct HeapStats {
   size_t free_bytes = 0;        // free buddy blocks
   size_t pool_bytes = 0;        // pages held by pool slabs
   size_t pool_used_bytes = 0;   // chunks handed out (thread caches included)
+  size_t thread_cache_bytes = 0;  // of those, held in thread caches (a moment's reading)
+  size_t thread_caches = 0;       // active thread caches
   size_t run_bytes = 0;         // page runs in use
   size_t cached_run_bytes = 0;  // freed runs kept for reuse
   size_t huge_blocks = 0;

@@ -2,6 +2,7 @@
 #include "malloc/thread_cache.h"
 
 #include <pthread.h>
+#include <sys/sysinfo.h>
 
 #include <atomic>
 #include <cstring>
@@ -24,9 +25,21 @@ std::atomic<bool> g_enabled{false};
 // Every active cache, for statistics (activation and exit only).
 base::SpinLock g_registry_lock;
 ThreadCache* g_registry = nullptr;
+// Registered caches (written under g_registry_lock), and the growth budget
+// they share: kGrowthBudgetBytes per CPU (thread_cache.h).
+std::atomic<size_t> g_active_caches{0};
+size_t g_shared_growth_budget = ThreadCache::kGrowthBudgetBytes;
+
+// What one thread's bins may grow by now: its share of the CPUs' budget.
+size_t GrowthBudget() {
+  const size_t caches = g_active_caches.load(std::memory_order_relaxed);
+  const size_t share = g_shared_growth_budget / (caches > 0 ? caches : 1);
+  return share < ThreadCache::kGrowthBudgetBytes ? share : ThreadCache::kGrowthBudgetBytes;
+}
 
 void Register(ThreadCache* tc) {
   base::LockGuard guard(g_registry_lock);
+  g_active_caches.store(g_active_caches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   tc->registry_prev = nullptr;
   tc->registry_next = g_registry;
   if (g_registry != nullptr) g_registry->registry_prev = tc;
@@ -35,6 +48,7 @@ void Register(ThreadCache* tc) {
 
 void Unregister(ThreadCache* tc) {
   base::LockGuard guard(g_registry_lock);
+  g_active_caches.store(g_active_caches.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
   if (tc->registry_prev != nullptr) {
     tc->registry_prev->registry_next = tc->registry_next;
   } else {
@@ -258,6 +272,8 @@ void CountSlowEvent(ThreadCache* tc, int cls) {
 }  // namespace
 
 void EnableThreadCaches() {
+  const int cpus = get_nprocs();
+  g_shared_growth_budget = ThreadCache::kGrowthBudgetBytes * static_cast<size_t>(cpus > 0 ? cpus : 1);
   if (pthread_key_create(&g_exit_key, OnThreadExit) != 0) return;  // caches stay off
   g_enabled.store(true, std::memory_order_release);
 }
@@ -302,7 +318,7 @@ void* CacheRefill(ThreadCache* tc, int cls) {
   const uint32_t capacity = b.capacity;
   const uint32_t grow = capacity / 4 > c.batch ? capacity / 4 : c.batch;
   const size_t grow_bytes = size_t{grow} * c.size;
-  if (capacity + grow <= MaxBinLength(cls) && tc->grown_bytes + grow_bytes <= ThreadCache::kGrowthBudgetBytes) {
+  if (capacity + grow <= MaxBinLength(cls) && tc->grown_bytes + grow_bytes <= GrowthBudget()) {
     SetCapacity(tc, cls, capacity + grow);
   }
   const int got = ArenaForOperation(tc->arena)->AllocBatch(cls, tc->base[cls], c.batch);
@@ -316,6 +332,23 @@ void* CacheRefill(ThreadCache* tc, int cls) {
 size_t ThreadCacheStorageBytes() {
   base::LockGuard guard(g_registry_lock);
   return g_storage_mapped;
+}
+
+// Other threads' tops and bases change under the read, without a lock: a
+// statistic, which TSan is told (a race by design, like a gauge's).
+__attribute__((no_sanitize("thread"))) ThreadCacheTotals ThreadCacheHoldings() {
+  ThreadCacheTotals t;
+  base::LockGuard guard(g_registry_lock);  // caches stay registered meanwhile
+  for (const ThreadCache* tc = g_registry; tc != nullptr; tc = tc->registry_next) {
+    ++t.caches;
+    for (int c = 1; c < kNumClasses; ++c) {
+      void** const base = __atomic_load_n(&tc->base[c], __ATOMIC_RELAXED);
+      void** const top = __atomic_load_n(&tc->top[c], __ATOMIC_RELAXED);
+      // A bin being moved may be read half-way: a top below its base.
+      if (top > base && top - base <= ThreadCache::kMaxBinLength) t.bytes += static_cast<size_t>(top - base) * ClassInfo(c).size;
+    }
+  }
+  return t;
 }
 
 bool CacheHolds(int cls, const void* p) {
@@ -340,8 +373,9 @@ void CacheFlush(ThreadCache* tc, int cls) {
     DrainBin(tc, cls, 0);
     return;
   }
-  if (!b.refilled_since_flush && b.capacity > ClassInfo(cls).cache_max) {
-    // Frees outpace mallocs here: give back a quarter of the growth.
+  if ((!b.refilled_since_flush || tc->grown_bytes > GrowthBudget()) && b.capacity > ClassInfo(cls).cache_max) {
+    // Frees outpace mallocs here, or more threads share the budget than
+    // when the bin grew: give back a quarter of the growth.
     const SizeClass& c = ClassInfo(cls);
     const uint32_t shrink = b.capacity / 4 > c.batch ? b.capacity / 4 : c.batch;
     SetCapacity(tc, cls, b.capacity - shrink > c.cache_max ? b.capacity - shrink : c.cache_max);
@@ -362,6 +396,7 @@ void ThreadCacheUnlockForFork() { g_registry_lock.Unlock(); }
 void ThreadCacheAfterForkChild() {
   g_registry_lock.Reset();
   g_registry = nullptr;
+  g_active_caches.store(0, std::memory_order_relaxed);
   if (t_cache.state == ThreadCache::kActive) Register(&t_cache);
 }
 

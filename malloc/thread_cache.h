@@ -53,6 +53,13 @@ struct ThreadCache {
   // that grew on overflow kept every burst of blocks handed over by other
   // threads (threaded_churn --threads=2: 17.6 -> 14.0 MB, 8 threads 48.9 ->
   // 39.2 MB; benchmarks/results/2026-12-03-session10.txt).
+  // The budget is per CPU, shared by the threads with active caches: each
+  // thread's bins grow by at most kGrowthBudgetBytes x CPUs / threads (and
+  // kGrowthBudgetBytes), and a bin that overflows while its thread is over
+  // its share gives back a quarter of its growth. Per thread, eight threads
+  // on two CPUs kept 17-24 MB in their caches, more than they had live
+  // (threaded_churn --threads=8: 35.2 MB peak RSS, 26.3 with 1 MiB each;
+  // benchmarks/results/2026-12-05-session14.txt).
   static constexpr size_t kGrowthBudgetBytes = size_t{4} << 20;
   static constexpr uint32_t kMaxBinLength = 8192;
   // Every kSweepInterval refills and flushes, bins that neither moved nor
@@ -157,6 +164,15 @@ inline ThreadCache* ActiveCacheIfAny() {
 // Bytes mapped for the bins' arrays (every thread's, the spare ones of
 // exited threads included): part of the allocator's metadata.
 size_t ThreadCacheStorageBytes();
+
+// Bytes of the chunks held in the bins of every active thread cache, and how
+// many caches: a moment's reading of bins their threads keep changing (for
+// statistics; each bin is read as it is, not all at one instant).
+struct ThreadCacheTotals {
+  size_t bytes = 0;
+  size_t caches = 0;
+};
+ThreadCacheTotals ThreadCacheHoldings();
 
 // Whether chunk p sits in the calling thread's bin cls (double-free check).
 bool CacheHolds(int cls, const void* p);
