@@ -104,9 +104,13 @@ bool IsPacked(const ThreadCache* tc, int cls) { return tc->base[cls] == tc->stor
 // Sets the bin's room from its capacity: all of it in its own zone, at most
 // the packed room while packed.
 void SetRoom(ThreadCache* tc, int cls) {
-  const uint32_t capacity = tc->bins[cls].capacity;
+  const ThreadCache::Bin& b = tc->bins[cls];
   const uint32_t packed_room = PackedRoom(cls);
-  tc->limit[cls] = tc->base[cls] + (IsPacked(tc, cls) && capacity > packed_room ? packed_room : capacity);
+  uint32_t room = IsPacked(tc, cls) && b.capacity > packed_room ? packed_room : b.capacity;
+  // A bin the thread never refilled only gathers chunks for other threads
+  // (a consumer's): it goes back a batch at a time (CacheFlush).
+  if (!b.refilled && room > ClassInfo(cls).batch) room = ClassInfo(cls).batch;
+  tc->limit[cls] = tc->base[cls] + room;
 }
 
 // Grows or shrinks bin cls to `capacity` (at least its initial length), its
@@ -296,8 +300,8 @@ ThreadCache* ActiveCache() {
   for (int c = 1; c < kNumClasses; ++c) {
     void** base = tc->storage + kLayout.packed[c];
     tc->top[c] = tc->base[c] = base;
-    tc->limit[c] = base + PackedRoom(c);
     tc->bins[c] = {nullptr, false, false, ClassInfo(c).cache_max};
+    SetRoom(tc, c);
   }
   Register(tc);
   tc->state = ThreadCache::kActive;
@@ -310,7 +314,10 @@ void* CacheRefill(ThreadCache* tc, int cls) {
   // Called when the bin is empty; it has room for two batches at least.
   CountSlowEvent(tc, cls);
   ThreadCache::Bin& b = tc->bins[cls];
-  b.refilled = true;
+  if (!b.refilled) {
+    b.refilled = true;
+    SetRoom(tc, cls);
+  }
   b.refilled_since_flush = true;
   // The thread allocates the class faster than it frees it: room for more
   // of it when it does free (thread_cache.h, kGrowthBudgetBytes).
@@ -362,15 +369,15 @@ bool CacheHolds(int cls, const void* p) {
 void CacheFlush(ThreadCache* tc, int cls) {
   CountSlowEvent(tc, cls);
   ThreadCache::Bin& b = tc->bins[cls];
-  if (IsPacked(tc, cls) && b.capacity > PackedRoom(cls)) {
-    // Out of packed room, not of capacity: to the bin's own zone (kLayout).
-    MoveBin(tc, cls, tc->storage + kLayout.own[cls]);
-    return;
-  }
   if (!b.refilled) {
     // Only ever freed here: holding the chunks helps no allocation of this
     // thread, and keeps them from the threads that do allocate them.
     DrainBin(tc, cls, 0);
+    return;
+  }
+  if (IsPacked(tc, cls) && b.capacity > PackedRoom(cls)) {
+    // Out of packed room, not of capacity: to the bin's own zone (kLayout).
+    MoveBin(tc, cls, tc->storage + kLayout.own[cls]);
     return;
   }
   if ((!b.refilled_since_flush || tc->grown_bytes > GrowthBudget()) && b.capacity > ClassInfo(cls).cache_max) {

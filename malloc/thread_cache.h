@@ -31,7 +31,7 @@ struct ThreadCache {
     // Whether this thread ever refilled the bin (allocated the class beyond
     // what it had freed). One that never did only frees chunks of the class
     // (a consumer of blocks other threads allocate): its bin does not grow,
-    // and once it holds its initial length it goes back whole.
+    // and it goes back whole each time it holds a batch.
     bool refilled;
     // Whether it refilled since it last flushed: a bin that overflows twice
     // with no refill between frees more of the class than the thread
