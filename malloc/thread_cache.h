@@ -59,7 +59,7 @@ struct ThreadCache {
   // its share gives back a quarter of its growth. Per thread, eight threads
   // on two CPUs kept 17-24 MB in their caches, more than they had live
   // (threaded_churn --threads=8: 35.2 MB peak RSS, 26.3 with 1 MiB each;
-  // benchmarks/results/2026-12-05-session14.txt).
+  // benchmarks/results/2026-12-04-session14.txt).
   static constexpr size_t kGrowthBudgetBytes = size_t{4} << 20;
   static constexpr uint32_t kMaxBinLength = 8192;
   // Every kSweepInterval refills and flushes, bins that neither moved nor
