@@ -571,6 +571,7 @@ TEST(Arenas, ThreadsBeyondTheCpusShareTheGrowthBudget) {
     alone = tc != nullptr ? tc->grown_bytes : 0;
   }).join();
   EXPECT_GT(alone, share);
+  malloc_trim(0);  // the exited threads' chunks, in the arenas they spread to
 }
 
 size_t TransferBytes() {
@@ -592,6 +593,9 @@ class DecayFor {
 TEST(Arenas, TransferCachesKeepAtMostHalfTheHeapAndDecayWhenUnused) {
   // 32 MiB of 8 KiB blocks freed by a thread that did not allocate them:
   // the transfer caches keep some for the next refill, within the budget.
+  // Other tests' chunks out of the way first: an arena no thread frees into
+  // keeps its transfer caches until malloc_trim.
+  malloc_trim(0);
   std::vector<void*> big = MallocMany(4096, 8192);
   std::thread([&] {
     for (void* p : big) free(p);
