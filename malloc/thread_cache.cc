@@ -341,18 +341,22 @@ size_t ThreadCacheStorageBytes() {
   return g_storage_mapped;
 }
 
-// Other threads' tops and bases change under the read, without a lock: a
-// statistic, which TSan is told (a race by design, like a gauge's).
+// Other threads' tops and bases change under the read, without a lock (the
+// fast paths take none): a statistic, read with volatile loads that TSan is
+// told not to check (a race by design, like a gauge's; its atomics would
+// still be checked against the owners' plain writes).
 __attribute__((no_sanitize("thread"))) ThreadCacheTotals ThreadCacheHoldings() {
   ThreadCacheTotals t;
   base::LockGuard guard(g_registry_lock);  // caches stay registered meanwhile
   for (const ThreadCache* tc = g_registry; tc != nullptr; tc = tc->registry_next) {
     ++t.caches;
     for (int c = 1; c < kNumClasses; ++c) {
-      void** const base = __atomic_load_n(&tc->base[c], __ATOMIC_RELAXED);
-      void** const top = __atomic_load_n(&tc->top[c], __ATOMIC_RELAXED);
+      void** const base = *static_cast<void** const volatile*>(&tc->base[c]);
+      void** const top = *static_cast<void** const volatile*>(&tc->top[c]);
       // A bin being moved may be read half-way: a top below its base.
-      if (top > base && top - base <= ThreadCache::kMaxBinLength) t.bytes += static_cast<size_t>(top - base) * ClassInfo(c).size;
+      if (top > base && top - base <= ThreadCache::kMaxBinLength) {
+        t.bytes += static_cast<size_t>(top - base) * ClassInfo(c).size;
+      }
     }
   }
   return t;
