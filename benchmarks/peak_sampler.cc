@@ -34,18 +34,27 @@ long ResidentKiB() {
   return resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
+// Copies `from` to `to` through a temporary file renamed into place: the
+// program may exit in the middle of a copy, and `to` must then still hold
+// the last whole one (peak_sampler_test saw an empty smaps copy).
 void CopyFile(const char* from, const char* to) {
+  char partial[4096];
+  if (std::snprintf(partial, sizeof partial, "%s.partial", to) >= static_cast<int>(sizeof partial)) return;
   const int in = open(from, O_RDONLY | O_CLOEXEC);
   if (in < 0) return;
-  const int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (out >= 0) {
+  const int out = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  bool whole = out >= 0;
+  if (whole) {
     char buf[16384];
-    for (ssize_t n; (n = read(in, buf, sizeof buf)) > 0;) {
+    ssize_t n;
+    while ((n = read(in, buf, sizeof buf)) > 0) {
       if (write(out, buf, static_cast<size_t>(n)) != n) break;
     }
+    whole = n == 0;
     close(out);
   }
   close(in);
+  if (whole) rename(partial, to);
 }
 
 void* Sample(void*) {
