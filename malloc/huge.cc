@@ -7,9 +7,19 @@
 namespace alloclab::malloc {
 namespace {
 
+// A block's mapping tag (see FreeRange::mapping) and whether it was
+// gathered from pieces (GatheredBlock) ride in the low bits of its size, a
+// page multiple.
+constexpr size_t kGatheredBit = 1;
+constexpr int kMappingShift = 1;
+constexpr uint32_t kMappingMask = (kPageSize >> kMappingShift) - 1;
+
 struct Entry {
   uintptr_t address;  // 0: empty; kTombstone: deleted
-  size_t size;
+  size_t bits;        // size | mapping << kMappingShift | gathered
+  size_t Size() const { return bits & ~(kPageSize - 1); }
+  uint32_t Mapping() const { return static_cast<uint32_t>(bits >> kMappingShift) & kMappingMask; }
+  bool Gathered() const { return (bits & kGatheredBit) != 0; }
 };
 constexpr uintptr_t kTombstone = 1;
 
@@ -21,7 +31,15 @@ size_t g_live = 0;
 // Written under g_lock; also read without it (HugeBytesInUse): atomic accesses.
 size_t g_bytes = 0;
 
-void AddHugeBytes(size_t delta) { __atomic_store_n(&g_bytes, g_bytes + delta, __ATOMIC_RELAXED); }
+// The most bytes in use since g_peak_since_ms, when it was last reset
+// (CacheBudget; TrimCache resets it every decay period).
+size_t g_peak_bytes = 0;
+uint64_t g_peak_since_ms = 0;
+
+void AddHugeBytes(size_t delta) {
+  __atomic_store_n(&g_bytes, g_bytes + delta, __ATOMIC_RELAXED);
+  if (g_bytes > g_peak_bytes) g_peak_bytes = g_bytes;
+}
 
 size_t Hash(uintptr_t a) { return static_cast<size_t>((a >> kPageShift) * 0x9E3779B97F4A7C15ull); }
 
@@ -50,7 +68,7 @@ bool Rehash(size_t capacity) {
   return true;
 }
 
-bool Insert(uintptr_t a, size_t size) {
+bool Insert(uintptr_t a, size_t size, uint32_t mapping, bool gathered = false) {
   if ((g_used + 1) * 4 > g_capacity * 3) {
     size_t capacity = g_capacity == 0 ? kPageSize / sizeof(Entry) : g_capacity;
     while ((g_live + 1) * 2 > capacity) capacity *= 2;
@@ -59,37 +77,57 @@ bool Insert(uintptr_t a, size_t size) {
   size_t i = Hash(a) & (g_capacity - 1);
   while (g_table[i].address > kTombstone) i = (i + 1) & (g_capacity - 1);
   if (g_table[i].address == 0) ++g_used;
-  g_table[i] = {a, size};
+  g_table[i] = {a, size | size_t{mapping & kMappingMask} << kMappingShift | (gathered ? kGatheredBit : 0)};
   ++g_live;
   AddHugeBytes(size);
   return true;
 }
 
 void Erase(Entry* e) {
-  AddHugeBytes(-e->size);
+  AddHugeBytes(-e->Size());
   e->address = kTombstone;
   --g_live;
 }
 
 // Freed huge blocks are kept, still mapped and resident, as free page ranges
-// (adjacent ones merged), and the next huge block is cut from the smallest
-// range that holds it, or, if none does, grown out of the largest one with
-// mremap (its pages move without being touched; only the rest faults in): a
-// program that frees and allocates big buffers over and over pays no mmap and
-// no page fault per page for each (glibc keeps such memory at the top of its
-// heap, tcmalloc in its page heap). The cache holds at most one and a half
-// times the bytes of the huge blocks in use (between kMinCachedBytes and
-// kMaxCachedBytes): over it, the smallest ranges are unmapped first (the
-// leftovers of cut ranges, which serve the fewest requests: with the oldest
-// first, a 1-32 MiB churn faulted in 5 MiB a block, what it would with the
-// freed block alone; a range over the budget by itself goes before them),
-// and any range left unused for the decay time; malloc_trim unmaps it all.
+// (adjacent ones of one mapping merged), and the next huge block is cut
+// from the smallest range that holds it, or, if none does, gathered from
+// the largest ones (Gather: their pages move without being touched; only
+// the rest faults in): a program that frees and allocates big buffers over
+// and over pays no mmap and no page fault per page for each (glibc keeps
+// such memory at the top of its heap, tcmalloc in its page heap).
+// The cache holds the lesser of what would take the blocks in use back to
+// their recent peak plus a quarter, and what is in use plus a quarter of
+// that peak (between kMinCachedBytes and kMaxCachedBytes). The peak is the
+// most in use since it was last reset to what is in use, which happens
+// every decay period. With 1.5 times what is in use, a churn whose live
+// bytes swing unmapped at each low what it faulted in again at the next
+// high (a 1-32 MiB churn without huge pages: 1.37 GB faulted in over 400
+// blocks, 0.52 GB so, in 0.45 s rather than 0.79); with the peak alone, a
+// program that frees all its big buffers at the end of a phase kept them
+// into the next (cxx_containers' peak RSS 47 -> 51 MB). Over the budget,
+// the smallest ranges are unmapped first (the leftovers of cut ranges,
+// which serve the fewest requests: with the oldest first, a 1-32 MiB churn
+// faulted in 5 MiB a block, what it would with the freed block alone; a
+// range over the budget by itself goes before them), and any range left
+// unused for the decay time; malloc_trim unmaps it all.
+// Every range lies within one mapping (one kernel VMA), which mremap can
+// move or grow at once; a range spanning two it refuses (EFAULT). Each
+// mapping we make (mmap, or a piece moved by Gather) gets a tag, kept by
+// the blocks and ranges cut from it, and neighbouring ranges merge only
+// when their tags match. Tags are 11 bits and wrap: two neighbours of
+// different mappings with equal tags would merge, and a move of the result
+// fail, which marks the range unmovable (cutting from it still works).
 struct FreeRange {
   uintptr_t address;
   size_t size;
   uint64_t freed_ms;
+  uint32_t mapping;
+  bool movable;
 };
-constexpr int kMaxRanges = 32;
+uint32_t g_next_mapping = 0;
+uint32_t NewMapping() { return g_next_mapping++ & kMappingMask; }
+constexpr int kMaxRanges = 128;
 constexpr size_t kTransparentHugePage = size_t{2} << 20;
 constexpr size_t kHugePageMinBytes = size_t{4} << 20;
 // Whether a block of kHugePageMinBytes or more has been freed (HugeAlloc).
@@ -113,13 +151,22 @@ void UnmapRange(int i) {
 }
 
 size_t CacheBudget() {
-  const size_t budget = g_bytes + g_bytes / 2;
+  const size_t peak = g_peak_bytes + g_peak_bytes / 4;
+  const size_t back_to_peak = peak > g_bytes ? peak - g_bytes : 0;
+  const size_t in_use = g_bytes + g_peak_bytes / 4;
+  const size_t budget = back_to_peak < in_use ? back_to_peak : in_use;
   return budget < kMinCachedBytes ? kMinCachedBytes : budget > kMaxCachedBytes ? kMaxCachedBytes : budget;
 }
+
+void KeepWithinBudget();
 
 // Unmaps ranges older than the decay time, then the smallest while the
 // cache is over its budget.
 void TrimCache(uint64_t now, uint64_t decay, bool all) {
+  if (now - g_peak_since_ms >= decay) {
+    g_peak_bytes = g_bytes;
+    g_peak_since_ms = now;
+  }
   for (int i = 0; i < g_range_count;) {
     if (all || now - g_ranges[i].freed_ms >= decay) {
       UnmapRange(i);
@@ -127,6 +174,11 @@ void TrimCache(uint64_t now, uint64_t decay, bool all) {
       ++i;
     }
   }
+  KeepWithinBudget();
+}
+
+// Unmaps the smallest ranges while the cache is over its budget or full.
+void KeepWithinBudget() {
   while (g_cached_bytes > CacheBudget() || g_range_count == kMaxRanges) {
     int smallest = 0, largest = 0;
     for (int i = 1; i < g_range_count; ++i) {
@@ -138,28 +190,34 @@ void TrimCache(uint64_t now, uint64_t decay, bool all) {
   }
 }
 
-// Adds [address, address + size) to the cache, merged with adjacent ranges.
-void CacheRange(uintptr_t address, size_t size, uint64_t now) {
+// Adds [address, address + size) of `mapping` to the cache, merged with
+// adjacent ranges of the same mapping.
+void CacheRange(uintptr_t address, size_t size, uint64_t now, uint32_t mapping, bool movable = true) {
   for (int i = 0; i < g_range_count;) {
     FreeRange& r = g_ranges[i];
-    if (r.address + r.size == address) {
+    if (r.mapping != mapping) {
+      ++i;
+    } else if (r.address + r.size == address) {
+      movable = movable && r.movable;
       address = r.address;
       size += r.size;
       RemoveRange(i);
     } else if (address + size == r.address) {
+      movable = movable && r.movable;
       size += r.size;
       RemoveRange(i);
     } else {
       ++i;
     }
   }
-  g_ranges[g_range_count++] = {address, size, now};
+  g_ranges[g_range_count++] = {address, size, now, mapping, movable};
   g_cached_bytes += size;
 }
 
 // A block of `size` bytes aligned to `align` cut from the smallest cached
-// range that holds it (the rest stays cached); 0 if none does.
-uintptr_t TakeFromCache(size_t size, size_t align) {
+// range that holds it (the rest stays cached), and its mapping's tag; 0 if
+// none does.
+uintptr_t TakeFromCache(size_t size, size_t align, uint32_t* mapping) {
   int best = -1;
   for (int i = 0; i < g_range_count; ++i) {
     const FreeRange& r = g_ranges[i];
@@ -168,6 +226,7 @@ uintptr_t TakeFromCache(size_t size, size_t align) {
   if (best < 0) return 0;
   FreeRange& r = g_ranges[best];
   const uintptr_t address = r.address;
+  *mapping = r.mapping;
   if (r.size == size) {
     RemoveRange(best);
   } else {
@@ -178,36 +237,172 @@ uintptr_t TakeFromCache(size_t size, size_t align) {
   return address;
 }
 
+// A block that no cached range holds is gathered from several, so that a
+// cache of a few blocks' worth serves any size up to all of it: the largest
+// range is grown to the block (mremap), the next largest are moved in
+// after it (their page tables move; nothing is copied or zeroed), and only
+// what they do not cover faults in fresh. Growing the largest alone, a
+// 1-32 MiB churn with four blocks live faulted in 1.37 GB over 400 blocks
+// (tcmalloc, whose page heap keeps and coalesces freed spans: 0.2 GB), and
+// its time followed how readily the kernel found huge pages to zero: 0.33 s
+// with them at hand, 0.76 s without (0.36 s now either way;
+// benchmarks/results/2026-12-04-session14.txt). Such a block spans several
+// mappings: its pieces are recorded, so that when it is freed each goes
+// back to the cache as a range of its own mapping (hence kMaxRanges: with
+// 32, the cache unmapped ranges for want of slots, not of budget). At most
+// kMaxGatheredBlocks live at once (a piece record each), so that the
+// mappings a process has stay few (the kernel caps them,
+// vm.max_map_count); beyond that, and for aligned blocks, only the largest
+// range is grown.
+constexpr int kMaxGathered = 16;              // ranges moved into a block
+constexpr int kMaxPieces = kMaxGathered + 2;  // + the grown one, + a fresh tail
+constexpr int kMaxGatheredBlocks = 64;
+
+struct GatheredBlock {
+  uintptr_t address;  // 0: free record
+  int count;
+  uint32_t pages[kMaxPieces];
+  uint32_t mapping[kMaxPieces];
+};
+GatheredBlock g_gathered[kMaxGatheredBlocks];
+int g_gathered_live = 0;
+
+GatheredBlock* FindGathered(uintptr_t address) {
+  for (GatheredBlock& g : g_gathered) {
+    if (g.address == address) return &g;
+  }
+  return nullptr;
+}
+
+// Takes movable ranges out of the cache, largest first, until they add up
+// to size (at most 1 + moves of them); returns how many.
+int TakeLargest(size_t size, int moves, FreeRange* out) {
+  int n = 0;
+  size_t have = 0;
+  while (n <= moves && have < size) {
+    int largest = -1;
+    for (int i = 0; i < g_range_count; ++i) {
+      if (g_ranges[i].movable && (largest < 0 || g_ranges[i].size > g_ranges[largest].size)) largest = i;
+    }
+    if (largest < 0) break;
+    out[n++] = g_ranges[largest];
+    have += g_ranges[largest].size;
+    RemoveRange(largest);
+  }
+  return n;
+}
+
+// Puts back what is left of taken ranges (size 0: nothing).
+void ReturnRanges(const FreeRange* ranges, int n) {
+  base::LockGuard guard(g_lock);
+  for (int i = 0; i < n; ++i) {
+    if (ranges[i].size == 0) continue;
+    CacheRange(ranges[i].address, ranges[i].size, ranges[i].freed_ms, ranges[i].mapping, ranges[i].movable);
+    KeepWithinBudget();  // other threads may have cached ranges meanwhile
+  }
+}
+
+// A block of `size` bytes made of the taken ranges (each smaller than it,
+// largest first), outside the lock, its pieces in *pieces; nullptr when
+// out of memory (the ranges go back). Without a piece record for it
+// (!may_move), only the first range is grown.
+void* Gather(FreeRange* ranges, int n, size_t size, bool may_move, GatheredBlock* pieces) {
+  pieces->count = 0;
+  // Every piece is a mapping of its own now, with a tag of its own: a moved
+  // piece could land next to what is left of the range it came from.
+  uint32_t first_tag;
+  {
+    base::LockGuard guard(g_lock);
+    first_tag = g_next_mapping;
+    g_next_mapping += kMaxPieces;
+  }
+  auto add_piece = [pieces, first_tag](size_t bytes) {
+    pieces->pages[pieces->count] = static_cast<uint32_t>(bytes >> kPageShift);
+    pieces->mapping[pieces->count] = (first_tag + static_cast<uint32_t>(pieces->count)) & kMappingMask;
+    ++pieces->count;
+  };
+  char* block = static_cast<char*>(RemapPages(reinterpret_cast<void*>(ranges[0].address), ranges[0].size, size));
+  size_t filled = 0;
+  int next = 0;
+  bool moved = false;
+  if (block != nullptr) {
+    filled = ranges[0].size;
+    ranges[0].size = 0;
+    next = 1;
+    add_piece(filled);
+  } else {
+    block = static_cast<char*>(MapPages(size));
+    if (block == nullptr) {
+      ReturnRanges(ranges, n);
+      return nullptr;
+    }
+  }
+  for (int i = next; may_move && i < n && filled < size; ++i) {
+    FreeRange& r = ranges[i];
+    const size_t take = r.size < size - filled ? r.size : size - filled;
+    if (!MovePages(reinterpret_cast<void*>(r.address), take, block + filled)) {
+      r.movable = false;  // spans mappings after all (see FreeRange)
+      continue;
+    }
+    add_piece(take);
+    moved = true;
+    filled += take;
+    r.address += take;
+    r.size -= take;
+  }
+  if (filled < size) add_piece(size - filled);  // fresh pages
+  if (!moved) {
+    // Nothing moved in: one mapping (the largest range grown, or fresh).
+    pieces->count = 1;
+    pieces->pages[0] = static_cast<uint32_t>(size >> kPageShift);
+  }
+  ReturnRanges(ranges, n);
+  return block;
+}
+
 }  // namespace
 
 void* HugeAlloc(size_t size, size_t align, bool* zeroed) {
   const size_t mapped = AlignUp(size, kPageSize);
   if (mapped < size) return nullptr;
   if (zeroed != nullptr) *zeroed = false;
-  FreeRange grow = {0, 0, 0};
+  FreeRange taken[kMaxGathered + 1];
+  int n = 0;
+  bool reserved = false;  // a piece record (GatheredBlock) is ours
   {
     base::LockGuard guard(g_lock);
-    if (const uintptr_t cached = TakeFromCache(mapped, align); cached != 0) {
-      if (Insert(cached, mapped)) return reinterpret_cast<void*>(cached);
-      CacheRange(cached, mapped, NowMs());
-    } else if (align <= kPageSize && g_range_count != 0) {
-      int largest = 0;
-      for (int i = 1; i < g_range_count; ++i) {
-        if (g_ranges[i].size > g_ranges[largest].size) largest = i;
+    uint32_t mapping = 0;
+    if (const uintptr_t cached = TakeFromCache(mapped, align, &mapping); cached != 0) {
+      if (Insert(cached, mapped, mapping)) return reinterpret_cast<void*>(cached);
+      CacheRange(cached, mapped, NowMs(), mapping);
+    } else if (align <= kPageSize) {
+      reserved = g_gathered_live < kMaxGatheredBlocks;
+      if (reserved) ++g_gathered_live;
+      n = TakeLargest(mapped, reserved ? kMaxGathered : 0, taken);
+      if (n == 0 && reserved) {
+        --g_gathered_live;
+        reserved = false;
       }
-      grow = g_ranges[largest];
-      RemoveRange(largest);
     }
   }
-  if (grow.size != 0) {
-    // Ours alone now: grown (and moved if need be) outside the lock.
-    if (void* p = RemapPages(reinterpret_cast<void*>(grow.address), grow.size, mapped); p != nullptr) {
-      base::LockGuard guard(g_lock);
-      if (Insert(reinterpret_cast<uintptr_t>(p), mapped)) return p;
-      UnmapPages(p, mapped);
-      return nullptr;
+  if (n != 0) {
+    // Ours alone now: gathered outside the lock.
+    GatheredBlock pieces;
+    void* p = Gather(taken, n, mapped, reserved, &pieces);
+    base::LockGuard guard(g_lock);
+    const bool gathered = p != nullptr && pieces.count > 1;
+    if (reserved && !gathered) --g_gathered_live;
+    if (p == nullptr) return nullptr;
+    if (Insert(reinterpret_cast<uintptr_t>(p), mapped, pieces.mapping[0], gathered)) {
+      if (gathered) {
+        pieces.address = reinterpret_cast<uintptr_t>(p);
+        *FindGathered(0) = pieces;  // there is a free one: ours was reserved
+      }
+      return p;
     }
-    UnmapPages(reinterpret_cast<void*>(grow.address), grow.size);
+    if (gathered) --g_gathered_live;
+    UnmapPages(p, mapped);
+    return nullptr;
   }
   // Blocks of kHugePageMinBytes or more are aligned to the transparent huge
   // page size and marked for it once the program has freed such a block: a
@@ -222,7 +417,7 @@ void* HugeAlloc(size_t size, size_t align, bool* zeroed) {
   if (p == nullptr) return nullptr;
   if (thp) AdviseHugePages(p, mapped);
   base::LockGuard guard(g_lock);
-  if (!Insert(reinterpret_cast<uintptr_t>(p), mapped)) {
+  if (!Insert(reinterpret_cast<uintptr_t>(p), mapped, NewMapping())) {
     UnmapPages(p, mapped);
     return nullptr;
   }
@@ -232,13 +427,30 @@ void* HugeAlloc(size_t size, size_t align, bool* zeroed) {
 
 size_t HugeFree(void* p, uint64_t decay_ms) {
   base::LockGuard guard(g_lock);
-  Entry* e = Find(reinterpret_cast<uintptr_t>(p));
+  const uintptr_t address = reinterpret_cast<uintptr_t>(p);
+  Entry* e = Find(address);
   if (e == nullptr) return 0;
-  const size_t size = e->size;
+  const size_t size = e->Size();
+  const uint32_t mapping = e->Mapping();
+  const bool gathered = e->Gathered();
   if (size >= kHugePageMinBytes) __atomic_store_n(&g_freed_big_block, true, __ATOMIC_RELAXED);
   Erase(e);
   const uint64_t now = NowMs();
-  CacheRange(reinterpret_cast<uintptr_t>(p), size, now);
+  if (gathered) {
+    // Each piece back as a range of its own mapping.
+    GatheredBlock* g = FindGathered(address);
+    uintptr_t piece = address;
+    for (int i = 0; i < g->count; ++i) {
+      const size_t bytes = size_t{g->pages[i]} << kPageShift;
+      CacheRange(piece, bytes, now, g->mapping[i]);
+      KeepWithinBudget();  // room for the next piece
+      piece += bytes;
+    }
+    g->address = 0;
+    --g_gathered_live;
+  } else {
+    CacheRange(address, size, now, mapping);
+  }
   TrimCache(now, decay_ms, /*all=*/false);
   return size;
 }
@@ -251,7 +463,7 @@ void HugeTrim(uint64_t decay_ms, bool all) {
 size_t HugeUsableSize(const void* p) {
   base::LockGuard guard(g_lock);
   Entry* e = Find(reinterpret_cast<uintptr_t>(p));
-  return e == nullptr ? 0 : e->size;
+  return e == nullptr ? 0 : e->Size();
 }
 
 void* HugeRealloc(void* p, size_t new_size) {
@@ -260,11 +472,15 @@ void* HugeRealloc(void* p, size_t new_size) {
   base::LockGuard guard(g_lock);
   Entry* e = Find(reinterpret_cast<uintptr_t>(p));
   if (e == nullptr) return nullptr;
-  if (e->size == mapped) return p;
-  void* q = RemapPages(p, e->size, mapped);
+  if (e->Size() == mapped) return p;
+  if (e->Gathered()) return nullptr;  // spans mappings: mremap would fail
+  void* q = RemapPages(p, e->Size(), mapped);
   if (q == nullptr) return nullptr;
   Erase(e);
-  if (!Insert(reinterpret_cast<uintptr_t>(q), mapped)) Fatal("realloc(): out of memory for huge block table");
+  // Resized (maybe moved), it is a mapping of its own.
+  if (!Insert(reinterpret_cast<uintptr_t>(q), mapped, NewMapping())) {
+    Fatal("realloc(): out of memory for huge block table");
+  }
   return q;
 }
 

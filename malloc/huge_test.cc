@@ -1,7 +1,9 @@
 #include "malloc/huge.h"
 
+#include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -96,15 +98,34 @@ TEST(Huge, CachedRangesGoBackAfterTheDecayTime) {
   EXPECT_EQ(GetHugeStats().cached_bytes, 0u);
 }
 
-TEST(Huge, TheCacheHoldsAtMostOneAndAHalfTimesTheBytesInUseAbove8MiB) {
+// The peak in use (and what is in use) are read when the cache is trimmed;
+// the peak is reset to what is in use once per decay period. A trim with a
+// decay of kShortDecayMs after this long resets it, while the ranges freed
+// since (younger than that) stay unless over the budget.
+constexpr uint64_t kShortDecayMs = 20;
+void WaitOutShortDecay() { std::this_thread::sleep_for(std::chrono::milliseconds(2 * kShortDecayMs)); }
+
+// The budget: the lesser of (1.25 x peak - in use) and (in use + peak / 4),
+// 8 MiB at least.
+TEST(Huge, TheCacheHoldsWhatIsInUsePlusAQuarterOfTheRecentPeak) {
   HugeTrim(0, /*all=*/true);
+  constexpr size_t kMiB = size_t{1} << 20;
   std::vector<void*> blocks;
-  for (int i = 0; i < 16; ++i) blocks.push_back(HugeAlloc(4 << 20, 4096));
+  for (int i = 0; i < 16; ++i) blocks.push_back(HugeAlloc(4 * kMiB, 4096));
+  if (HugeBytesInUse() > 64 * kMiB) GTEST_SKIP() << "other huge blocks in use";
   for (int i = 0; i < 12; ++i) ASSERT_NE(HugeFree(blocks[i], kDecayMs), 0u);
-  // 16 MiB still in use: at most 24 MiB cached.
-  EXPECT_LE(GetHugeStats().cached_bytes, 24u << 20);
+  // Peak 64 MiB, 16 in use: 16 + 16 (80 - 16 would be 64).
+  EXPECT_EQ(GetHugeStats().cached_bytes, 32 * kMiB);
+  for (int i = 0; i < 12; ++i) blocks[i] = HugeAlloc(4 * kMiB, 4096);
+  EXPECT_EQ(GetHugeStats().cached_bytes, 0u) << "the next blocks come from the cache";
+  WaitOutShortDecay();
+  for (int i = 0; i < 12; ++i) ASSERT_NE(HugeFree(blocks[i], kDecayMs), 0u);
+  EXPECT_EQ(GetHugeStats().cached_bytes, 32 * kMiB);
+  // A decay period on, the peak is what is in use, 16 MiB: 20 - 16, and the
+  // floor, 8 MiB.
+  HugeTrim(kShortDecayMs, /*all=*/false);
+  EXPECT_EQ(GetHugeStats().cached_bytes, 8 * kMiB);
   for (int i = 12; i < 16; ++i) ASSERT_NE(HugeFree(blocks[i], kDecayMs), 0u);
-  EXPECT_LE(GetHugeStats().cached_bytes, 8u << 20);
   HugeTrim(0, /*all=*/true);
 }
 
@@ -145,12 +166,14 @@ TEST(Huge, OverTheBudgetTheSmallestRangeIsUnmappedFirst) {
   constexpr size_t kMiB = size_t{1} << 20;
   const std::vector<void*> blocks = MapApart({12 * kMiB, 2 * kMiB, 12 * kMiB});
   ASSERT_EQ(blocks.size(), 3u);
-  // Live ballast: 16.5 MiB in use once the three are freed, a budget of
-  // 24.75 MiB for the 26 MiB freed.
+  // Ballast (never touched): 99 MiB in use once the three are freed and
+  // the peak is reset, a budget of a quarter of it, 24.75 MiB, for 26.
   const size_t others = HugeBytesInUse() - 26 * kMiB;
-  if (others >= 16 * kMiB) GTEST_SKIP() << "other huge blocks in use: " << others;
-  void* ballast = HugeAlloc(33 * kMiB / 2 - others, 4096);
+  if (others >= 99 * kMiB) GTEST_SKIP() << "other huge blocks in use: " << others;
+  void* ballast = HugeAlloc(99 * kMiB - others, 4096);
+  WaitOutShortDecay();
   for (void* p : blocks) ASSERT_NE(HugeFree(p, kDecayMs), 0u);
+  HugeTrim(kShortDecayMs, /*all=*/false);
   // The 2 MiB range goes, not the oldest (12 MiB).
   EXPECT_EQ(GetHugeStats().cached_bytes, 24 * kMiB);
   ASSERT_NE(HugeFree(ballast, kDecayMs), 0u);
@@ -165,7 +188,8 @@ TEST(Huge, ARangeOverTheBudgetByItselfGoesFirst) {
   const std::vector<void*> blocks = MapApart({2 * kMiB, 20 * kMiB});
   ASSERT_EQ(blocks.size(), 2u);
   if (HugeBytesInUse() - 22 * kMiB > 4 * kMiB) GTEST_SKIP() << "other huge blocks in use";
-  // At most 4 MiB in use once both are freed: the budget is its 8 MiB floor.
+  // At most 4 MiB in use once both are freed, a peak of at most 26: a
+  // budget of at most 10.5 MiB.
   ASSERT_NE(HugeFree(blocks[0], kDecayMs), 0u);
   ASSERT_NE(HugeFree(blocks[1], kDecayMs), 0u);
   EXPECT_EQ(GetHugeStats().cached_bytes, 2 * kMiB);
@@ -185,6 +209,51 @@ TEST(Huge, ABiggerBlockGrowsOutOfTheLargestCachedRange) {
   EXPECT_EQ(GetHugeStats().cached_bytes, 0u);
   std::memset(q, 1, 10 << 20);
   ASSERT_NE(HugeFree(q, kDecayMs), 0u);
+  HugeTrim(0, /*all=*/true);
+}
+
+// No cached range holds the block, two together do: the largest is grown
+// and the other moved in after it, so that no page of the block is fresh
+// (fresh pages read as zero).
+TEST(Huge, ABlockIsGatheredFromSeveralCachedRanges) {
+  HugeTrim(0, /*all=*/true);
+  constexpr size_t kMiB = size_t{1} << 20;
+  std::vector<void*> blocks = MapApart({8 * kMiB, 6 * kMiB});
+  ASSERT_EQ(blocks.size(), 2u);
+  // Ballast (never touched), so that the budget holds both once freed.
+  if (HugeBytesInUse() - 14 * kMiB > 4 * kMiB) GTEST_SKIP() << "other huge blocks in use";
+  void* ballast = HugeAlloc(16 * kMiB, 4096);
+  std::memset(blocks[0], 0xaa, 8 * kMiB);
+  std::memset(blocks[1], 0xbb, 6 * kMiB);
+  for (void* p : blocks) ASSERT_NE(HugeFree(p, kDecayMs), 0u);
+  ASSERT_EQ(GetHugeStats().cached_bytes, 14 * kMiB);
+  auto* q = static_cast<uint8_t*>(HugeAlloc(13 * kMiB, 4096));
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(GetHugeStats().cached_bytes, 1 * kMiB) << "what the block did not need stays cached";
+  size_t from_first = 0, from_second = 0, fresh = 0;
+  for (size_t i = 0; i < 13 * kMiB; i += 4096) {
+    from_first += q[i] == 0xaa;
+    from_second += q[i] == 0xbb;
+    fresh += q[i] == 0;
+  }
+  EXPECT_EQ(fresh, 0u);
+  EXPECT_EQ(from_first, 8 * kMiB / 4096) << "the largest range, grown";
+  EXPECT_EQ(from_second, 5 * kMiB / 4096) << "the other, moved in after it";
+  // It spans two mappings, which mremap cannot resize as one: the caller
+  // copies (realloc).
+  EXPECT_EQ(HugeRealloc(q, 20 * kMiB), nullptr);
+  EXPECT_EQ(HugeUsableSize(q), 13 * kMiB);
+  // Freed, its pieces go back as ranges of their own mappings, which serve
+  // the next block the same way.
+  std::memset(q, 0xcc, 13 * kMiB);
+  ASSERT_NE(HugeFree(q, kDecayMs), 0u);
+  EXPECT_EQ(GetHugeStats().cached_bytes, 14 * kMiB);
+  auto* r = static_cast<uint8_t*>(HugeAlloc(14 * kMiB, 4096));
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(GetHugeStats().cached_bytes, 0u);
+  for (size_t i = 0; i < 14 * kMiB; i += 4096) ASSERT_NE(r[i], 0) << "a fresh page at " << i;
+  ASSERT_NE(HugeFree(r, kDecayMs), 0u);
+  ASSERT_NE(HugeFree(ballast, kDecayMs), 0u);
   HugeTrim(0, /*all=*/true);
 }
 

@@ -44,6 +44,10 @@ void* RemapPages(void* p, size_t old_size, size_t new_size) {
   return q == MAP_FAILED ? nullptr : q;
 }
 
+bool MovePages(void* from, size_t size, void* to) {
+  return mremap(from, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, to) == to;
+}
+
 void PurgePages(void* p, size_t size) { madvise(p, size, MADV_DONTNEED); }
 
 void* GrowBreak(size_t size, size_t align) {

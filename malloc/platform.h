@@ -35,6 +35,11 @@ void UnmapPages(void* p, size_t size);
 void AdviseHugePages(void* p, size_t size);
 // Moves or resizes a mapping; nullptr on failure (the old mapping stays).
 void* RemapPages(void* p, size_t old_size, size_t new_size);
+// Moves the pages of [from, from + size) to [to, to + size), replacing what
+// was mapped there (mremap MREMAP_FIXED: page tables move, data is neither
+// copied nor zeroed). false on failure, nothing moved: the range spans
+// mappings mremap cannot take as one (EFAULT).
+bool MovePages(void* from, size_t size, void* to);
 // Gives the pages' memory back to the kernel; they read as zero afterwards.
 void PurgePages(void* p, size_t size);
 
