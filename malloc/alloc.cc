@@ -240,8 +240,8 @@ void* Reallocate(void* p, size_t size) {
       break;
     case BlockKind::kHuge:
       if (size > MmapThreshold()) {
-        // mremap; it cannot resize a block cut from cached ranges that were
-        // separate mappings (EFAULT): then the block moves by copying.
+        // mremap; it cannot resize a block gathered from several mappings
+        // (huge.cc): then the block moves by copying.
         if (void* q = HugeRealloc(p, size); q != nullptr) return q;
       }
       break;

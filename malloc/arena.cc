@@ -194,6 +194,12 @@ void Arena::Decay(uint64_t now_ms) {
     }
   }
   PurgeExpired(now_ms);
+  // Huge ranges age here too: their own frees alone would leave a program
+  // that freed its big buffers and went on with small ones holding them.
+  if (now_ms - last_huge_decay_ms_ >= g_decay_ms / 4) {
+    last_huge_decay_ms_ = now_ms;
+    HugeTrim(g_decay_ms, /*all=*/false);
+  }
 }
 
 void* Arena::AllocSmall(int cls) {

@@ -189,7 +189,7 @@ class Arena {
   // idle for a decay period go back to their slabs, their frees dated a
   // decay period back, so that the pages they free (and no others) have
   // expired with the chunks' disuse and go back to the kernel in the same
-  // step; then expired dirty pages.
+  // step; then expired dirty pages, and expired cached huge ranges.
   void Decay(uint64_t now_ms);
 
   base::SpinLock lock_;
@@ -210,6 +210,7 @@ class Arena {
   size_t idle_segments_ = 0;  // wholly free segments seen, not yet released
   uint64_t last_decay_ms_ = 0;
   uint64_t last_purge_ms_ = 0;
+  uint64_t last_huge_decay_ms_ = 0;
   bool use_break_ = false;
 };
 

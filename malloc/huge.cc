@@ -7,17 +7,18 @@
 namespace alloclab::malloc {
 namespace {
 
-// A block's mapping tag (see FreeRange::mapping) and whether it was
-// gathered from pieces (GatheredBlock) ride in the low bits of its size, a
-// page multiple.
+// A block's mapping tag (see FreeRange::mapping) rides in the high bits of
+// its size (below 2^47, the user address space), and whether it was
+// gathered from pieces (GatheredBlock) in the lowest (a page multiple).
 constexpr size_t kGatheredBit = 1;
-constexpr int kMappingShift = 1;
-constexpr uint32_t kMappingMask = (kPageSize >> kMappingShift) - 1;
+constexpr int kMappingShift = 48;
+constexpr uint32_t kMappingMask = 0xffff;
+constexpr size_t kMaxHugeBytes = size_t{1} << 47;
 
 struct Entry {
   uintptr_t address;  // 0: empty; kTombstone: deleted
   size_t bits;        // size | mapping << kMappingShift | gathered
-  size_t Size() const { return bits & ~(kPageSize - 1); }
+  size_t Size() const { return bits & (kMaxHugeBytes - 1) & ~(kPageSize - 1); }
   uint32_t Mapping() const { return static_cast<uint32_t>(bits >> kMappingShift) & kMappingMask; }
   bool Gathered() const { return (bits & kGatheredBit) != 0; }
 };
@@ -98,7 +99,9 @@ void Erase(Entry* e) {
 // such memory at the top of its heap, tcmalloc in its page heap).
 // The cache holds the lesser of what would take the blocks in use back to
 // their recent peak plus a quarter, and what is in use plus a quarter of
-// that peak (between kMinCachedBytes and kMaxCachedBytes). The peak is the
+// that peak (none with nothing in use: a program that freed all its big
+// buffers keeps kMinCachedBytes), between kMinCachedBytes and
+// kMaxCachedBytes. The peak is the
 // most in use since it was last reset to what is in use, which happens
 // every decay period. With 1.5 times what is in use, a churn whose live
 // bytes swing unmapped at each low what it faulted in again at the next
@@ -115,9 +118,10 @@ void Erase(Entry* e) {
 // move or grow at once; a range spanning two it refuses (EFAULT). Each
 // mapping we make (mmap, or a piece moved by Gather) gets a tag, kept by
 // the blocks and ranges cut from it, and neighbouring ranges merge only
-// when their tags match. Tags are 11 bits and wrap: two neighbours of
-// different mappings with equal tags would merge, and a move of the result
-// fail, which marks the range unmovable (cutting from it still works).
+// when their tags match. Tags are 16 bits and wrap, and a program may split
+// a block's mapping itself (mprotect, madvise): a range is checked before
+// it is moved (CanMoveAsOne), and one that spans mappings is marked
+// unmovable (cutting from it still works).
 struct FreeRange {
   uintptr_t address;
   size_t size;
@@ -153,8 +157,8 @@ void UnmapRange(int i) {
 size_t CacheBudget() {
   const size_t peak = g_peak_bytes + g_peak_bytes / 4;
   const size_t back_to_peak = peak > g_bytes ? peak - g_bytes : 0;
-  const size_t in_use = g_bytes + g_peak_bytes / 4;
-  const size_t budget = back_to_peak < in_use ? back_to_peak : in_use;
+  const size_t with_use = g_bytes == 0 ? 0 : g_bytes + g_peak_bytes / 4;
+  const size_t budget = back_to_peak < with_use ? back_to_peak : with_use;
   return budget < kMinCachedBytes ? kMinCachedBytes : budget > kMaxCachedBytes ? kMaxCachedBytes : budget;
 }
 
@@ -210,6 +214,7 @@ void CacheRange(uintptr_t address, size_t size, uint64_t now, uint32_t mapping, 
       ++i;
     }
   }
+  if (g_range_count == kMaxRanges) KeepWithinBudget();  // callers leave a slot; in case
   g_ranges[g_range_count++] = {address, size, now, mapping, movable};
   g_cached_bytes += size;
 }
@@ -245,23 +250,27 @@ uintptr_t TakeFromCache(size_t size, size_t align, uint32_t* mapping) {
 // 1-32 MiB churn with four blocks live faulted in 1.37 GB over 400 blocks
 // (tcmalloc, whose page heap keeps and coalesces freed spans: 0.2 GB), and
 // its time followed how readily the kernel found huge pages to zero: 0.33 s
-// with them at hand, 0.76 s without (0.36 s now either way;
+// with them at hand, 0.79 s without (0.27 and 0.45 s now;
 // benchmarks/results/2026-12-04-session14.txt). Such a block spans several
 // mappings: its pieces are recorded, so that when it is freed each goes
 // back to the cache as a range of its own mapping (hence kMaxRanges: with
 // 32, the cache unmapped ranges for want of slots, not of budget). At most
 // kMaxGatheredBlocks live at once (a piece record each), so that the
 // mappings a process has stay few (the kernel caps them,
-// vm.max_map_count); beyond that, and for aligned blocks, only the largest
-// range is grown.
+// vm.max_map_count); beyond that only the largest range is grown. Ranges
+// below kMinMovedBytes are not moved: a move costs a few syscalls, a
+// mapping and TLB flushes, for a few pages (with a minimum of a sixteenth
+// of the block, the 1-32 MiB churn faulted in 47% more). Blocks aligned
+// beyond a page are mapped fresh.
 constexpr int kMaxGathered = 16;              // ranges moved into a block
 constexpr int kMaxPieces = kMaxGathered + 2;  // + the grown one, + a fresh tail
 constexpr int kMaxGatheredBlocks = 64;
+constexpr size_t kMinMovedBytes = size_t{64} << 10;
 
 struct GatheredBlock {
   uintptr_t address;  // 0: free record
   int count;
-  uint32_t pages[kMaxPieces];
+  size_t bytes[kMaxPieces];
   uint32_t mapping[kMaxPieces];
 };
 GatheredBlock g_gathered[kMaxGatheredBlocks];
@@ -275,7 +284,8 @@ GatheredBlock* FindGathered(uintptr_t address) {
 }
 
 // Takes movable ranges out of the cache, largest first, until they add up
-// to size (at most 1 + moves of them); returns how many.
+// to size (at most 1 + moves of them, the ones after the first at least
+// kMinMovedBytes); returns how many.
 int TakeLargest(size_t size, int moves, FreeRange* out) {
   int n = 0;
   size_t have = 0;
@@ -284,7 +294,7 @@ int TakeLargest(size_t size, int moves, FreeRange* out) {
     for (int i = 0; i < g_range_count; ++i) {
       if (g_ranges[i].movable && (largest < 0 || g_ranges[i].size > g_ranges[largest].size)) largest = i;
     }
-    if (largest < 0) break;
+    if (largest < 0 || (n > 0 && g_ranges[largest].size < kMinMovedBytes)) break;
     out[n++] = g_ranges[largest];
     have += g_ranges[largest].size;
     RemoveRange(largest);
@@ -303,24 +313,13 @@ void ReturnRanges(const FreeRange* ranges, int n) {
 }
 
 // A block of `size` bytes made of the taken ranges (each smaller than it,
-// largest first), outside the lock, its pieces in *pieces; nullptr when
-// out of memory (the ranges go back). Without a piece record for it
-// (!may_move), only the first range is grown.
+// largest first), outside the lock, its pieces' sizes in *pieces (their
+// tags are the caller's to give); nullptr when it cannot be made (the
+// ranges go back; the caller maps the block fresh). Without a piece record
+// for it (!may_move), only the first range is grown.
 void* Gather(FreeRange* ranges, int n, size_t size, bool may_move, GatheredBlock* pieces) {
   pieces->count = 0;
-  // Every piece is a mapping of its own now, with a tag of its own: a moved
-  // piece could land next to what is left of the range it came from.
-  uint32_t first_tag;
-  {
-    base::LockGuard guard(g_lock);
-    first_tag = g_next_mapping;
-    g_next_mapping += kMaxPieces;
-  }
-  auto add_piece = [pieces, first_tag](size_t bytes) {
-    pieces->pages[pieces->count] = static_cast<uint32_t>(bytes >> kPageShift);
-    pieces->mapping[pieces->count] = (first_tag + static_cast<uint32_t>(pieces->count)) & kMappingMask;
-    ++pieces->count;
-  };
+  auto add_piece = [pieces](size_t bytes) { pieces->bytes[pieces->count++] = bytes; };
   char* block = static_cast<char*>(RemapPages(reinterpret_cast<void*>(ranges[0].address), ranges[0].size, size));
   size_t filled = 0;
   int next = 0;
@@ -331,18 +330,36 @@ void* Gather(FreeRange* ranges, int n, size_t size, bool may_move, GatheredBlock
     next = 1;
     add_piece(filled);
   } else {
+    ranges[0].movable = false;  // spans mappings (or out of memory: tried once)
+    if (!may_move || n == 1) {
+      ReturnRanges(ranges, n);
+      return nullptr;
+    }
     block = static_cast<char*>(MapPages(size));
     if (block == nullptr) {
       ReturnRanges(ranges, n);
       return nullptr;
     }
+    next = 1;
   }
   for (int i = next; may_move && i < n && filled < size; ++i) {
     FreeRange& r = ranges[i];
     const size_t take = r.size < size - filled ? r.size : size - filled;
-    if (!MovePages(reinterpret_cast<void*>(r.address), take, block + filled)) {
-      r.movable = false;  // spans mappings after all (see FreeRange)
+    if (!CanMoveAsOne(reinterpret_cast<void*>(r.address), take)) {
+      r.movable = false;  // see FreeRange
       continue;
+    }
+    if (!MovePages(reinterpret_cast<void*>(r.address), take, block + filled)) {
+      // Out of memory or of mappings. The kernel may have unmapped the
+      // destination before it failed: fresh pages go back there, and if
+      // that fails too the block has a hole and is given up.
+      if (!IsMapped(block + filled, take) && !MapPagesAt(block + filled, take)) {
+        if (filled != 0) UnmapPages(block, filled);
+        if (filled + take < size) UnmapPages(block + filled + take, size - filled - take);
+        ReturnRanges(ranges, n);
+        return nullptr;
+      }
+      break;
     }
     add_piece(take);
     moved = true;
@@ -354,7 +371,7 @@ void* Gather(FreeRange* ranges, int n, size_t size, bool may_move, GatheredBlock
   if (!moved) {
     // Nothing moved in: one mapping (the largest range grown, or fresh).
     pieces->count = 1;
-    pieces->pages[0] = static_cast<uint32_t>(size >> kPageShift);
+    pieces->bytes[0] = size;
   }
   ReturnRanges(ranges, n);
   return block;
@@ -364,7 +381,7 @@ void* Gather(FreeRange* ranges, int n, size_t size, bool may_move, GatheredBlock
 
 void* HugeAlloc(size_t size, size_t align, bool* zeroed) {
   const size_t mapped = AlignUp(size, kPageSize);
-  if (mapped < size) return nullptr;
+  if (mapped < size || mapped >= kMaxHugeBytes) return nullptr;
   if (zeroed != nullptr) *zeroed = false;
   FreeRange taken[kMaxGathered + 1];
   int n = 0;
@@ -387,22 +404,27 @@ void* HugeAlloc(size_t size, size_t align, bool* zeroed) {
   }
   if (n != 0) {
     // Ours alone now: gathered outside the lock.
-    GatheredBlock pieces;
+    GatheredBlock pieces = {};
     void* p = Gather(taken, n, mapped, reserved, &pieces);
     base::LockGuard guard(g_lock);
     const bool gathered = p != nullptr && pieces.count > 1;
     if (reserved && !gathered) --g_gathered_live;
-    if (p == nullptr) return nullptr;
-    if (Insert(reinterpret_cast<uintptr_t>(p), mapped, pieces.mapping[0], gathered)) {
-      if (gathered) {
-        pieces.address = reinterpret_cast<uintptr_t>(p);
-        *FindGathered(0) = pieces;  // there is a free one: ours was reserved
+    if (p != nullptr) {
+      // Each piece is a mapping of its own now (a moved one could land next
+      // to what is left of the range it came from): new tags.
+      for (int i = 0; i < pieces.count; ++i) pieces.mapping[i] = NewMapping();
+      if (Insert(reinterpret_cast<uintptr_t>(p), mapped, pieces.mapping[0], gathered)) {
+        if (gathered) {
+          pieces.address = reinterpret_cast<uintptr_t>(p);
+          *FindGathered(0) = pieces;  // there is a free one: ours was reserved
+        }
+        return p;
       }
-      return p;
+      if (gathered) --g_gathered_live;
+      UnmapPages(p, mapped);
+      return nullptr;
     }
-    if (gathered) --g_gathered_live;
-    UnmapPages(p, mapped);
-    return nullptr;
+    // Not gathered: mapped fresh below.
   }
   // Blocks of kHugePageMinBytes or more are aligned to the transparent huge
   // page size and marked for it once the program has freed such a block: a
@@ -441,7 +463,7 @@ size_t HugeFree(void* p, uint64_t decay_ms) {
     GatheredBlock* g = FindGathered(address);
     uintptr_t piece = address;
     for (int i = 0; i < g->count; ++i) {
-      const size_t bytes = size_t{g->pages[i]} << kPageShift;
+      const size_t bytes = g->bytes[i];
       CacheRange(piece, bytes, now, g->mapping[i]);
       KeepWithinBudget();  // room for the next piece
       piece += bytes;
@@ -453,6 +475,12 @@ size_t HugeFree(void* p, uint64_t decay_ms) {
   }
   TrimCache(now, decay_ms, /*all=*/false);
   return size;
+}
+
+void HugeForgetPeak() {
+  base::LockGuard guard(g_lock);
+  g_peak_bytes = g_bytes;
+  g_peak_since_ms = NowMs();
 }
 
 void HugeTrim(uint64_t decay_ms, bool all) {

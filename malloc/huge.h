@@ -21,11 +21,14 @@ void* HugeAlloc(size_t size, size_t align, bool* zeroed = nullptr);
 size_t HugeFree(void* p, uint64_t decay_ms);
 // Unmaps cached huge ranges unused for decay_ms, or all of them.
 void HugeTrim(uint64_t decay_ms, bool all);
+// Makes what is in use the peak the cache's budget follows (huge.cc), as
+// happens every decay period. For tests.
+void HugeForgetPeak();
 // The usable size of huge block p, or 0 if p is not one.
 size_t HugeUsableSize(const void* p);
 // Resizes huge block p (moving it if needed); nullptr if it cannot (p is
-// untouched: out of memory, or p spans mappings mremap cannot take as one,
-// having been cut from merged cached ranges). p must be a huge block.
+// untouched: out of memory, or p was gathered from several mappings, which
+// mremap cannot take as one). p must be a huge block.
 void* HugeRealloc(void* p, size_t new_size);
 
 // Bytes in huge blocks in use; no lock (a moment's value).

@@ -1,9 +1,9 @@
 #include "malloc/huge.h"
 
-#include <chrono>
+#include <sys/mman.h>
+
 #include <cstdint>
 #include <cstring>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -98,12 +98,13 @@ TEST(Huge, CachedRangesGoBackAfterTheDecayTime) {
   EXPECT_EQ(GetHugeStats().cached_bytes, 0u);
 }
 
-// The peak in use (and what is in use) are read when the cache is trimmed;
-// the peak is reset to what is in use once per decay period. A trim with a
-// decay of kShortDecayMs after this long resets it, while the ranges freed
-// since (younger than that) stay unless over the budget.
-constexpr uint64_t kShortDecayMs = 20;
-void WaitOutShortDecay() { std::this_thread::sleep_for(std::chrono::milliseconds(2 * kShortDecayMs)); }
+// The budget follows the peak in use, which is reset to what is in use once
+// per decay period; HugeForgetPeak does it now, and the next trim applies
+// the budget.
+void ForgetPeak() {
+  HugeForgetPeak();
+  HugeTrim(kDecayMs, /*all=*/false);
+}
 
 // The budget: the lesser of (1.25 x peak - in use) and (in use + peak / 4),
 // 8 MiB at least.
@@ -118,21 +119,23 @@ TEST(Huge, TheCacheHoldsWhatIsInUsePlusAQuarterOfTheRecentPeak) {
   EXPECT_EQ(GetHugeStats().cached_bytes, 32 * kMiB);
   for (int i = 0; i < 12; ++i) blocks[i] = HugeAlloc(4 * kMiB, 4096);
   EXPECT_EQ(GetHugeStats().cached_bytes, 0u) << "the next blocks come from the cache";
-  WaitOutShortDecay();
   for (int i = 0; i < 12; ++i) ASSERT_NE(HugeFree(blocks[i], kDecayMs), 0u);
   EXPECT_EQ(GetHugeStats().cached_bytes, 32 * kMiB);
   // A decay period on, the peak is what is in use, 16 MiB: 20 - 16, and the
   // floor, 8 MiB.
-  HugeTrim(kShortDecayMs, /*all=*/false);
+  ForgetPeak();
   EXPECT_EQ(GetHugeStats().cached_bytes, 8 * kMiB);
   for (int i = 12; i < 16; ++i) ASSERT_NE(HugeFree(blocks[i], kDecayMs), 0u);
+  // Nothing in use: the floor.
+  EXPECT_EQ(GetHugeStats().cached_bytes, 8 * kMiB);
   HugeTrim(0, /*all=*/true);
 }
 
-// Huge blocks of the given sizes, no two side by side (freed neighbours
-// merge into one range): a candidate the kernel places next to one chosen
-// already is set aside and another mapped; those set aside are freed and
-// the cache emptied before returning. Empty if the kernel kept refusing.
+// Huge blocks of the given sizes, no two side by side (so that no test
+// depends on whether separate mappings merge): a candidate the kernel
+// places next to one chosen already is set aside and another mapped; those
+// set aside are freed and the cache emptied before returning. Empty if the
+// kernel kept refusing.
 std::vector<void*> MapApart(const std::vector<size_t>& sizes) {
   std::vector<void*> chosen, rejected;
   for (size_t size : sizes) {
@@ -171,9 +174,9 @@ TEST(Huge, OverTheBudgetTheSmallestRangeIsUnmappedFirst) {
   const size_t others = HugeBytesInUse() - 26 * kMiB;
   if (others >= 99 * kMiB) GTEST_SKIP() << "other huge blocks in use: " << others;
   void* ballast = HugeAlloc(99 * kMiB - others, 4096);
-  WaitOutShortDecay();
   for (void* p : blocks) ASSERT_NE(HugeFree(p, kDecayMs), 0u);
-  HugeTrim(kShortDecayMs, /*all=*/false);
+  EXPECT_EQ(GetHugeStats().cached_bytes, 26 * kMiB) << "within the peak's budget";
+  ForgetPeak();
   // The 2 MiB range goes, not the oldest (12 MiB).
   EXPECT_EQ(GetHugeStats().cached_bytes, 24 * kMiB);
   ASSERT_NE(HugeFree(ballast, kDecayMs), 0u);
@@ -242,6 +245,7 @@ TEST(Huge, ABlockIsGatheredFromSeveralCachedRanges) {
   // It spans two mappings, which mremap cannot resize as one: the caller
   // copies (realloc).
   EXPECT_EQ(HugeRealloc(q, 20 * kMiB), nullptr);
+  EXPECT_EQ(HugeRealloc(q, 4 * kMiB), nullptr) << "a shrink would leave its piece record wrong";
   EXPECT_EQ(HugeUsableSize(q), 13 * kMiB);
   // Freed, its pieces go back as ranges of their own mappings, which serve
   // the next block the same way.
@@ -253,6 +257,31 @@ TEST(Huge, ABlockIsGatheredFromSeveralCachedRanges) {
   EXPECT_EQ(GetHugeStats().cached_bytes, 0u);
   for (size_t i = 0; i < 14 * kMiB; i += 4096) ASSERT_NE(r[i], 0) << "a fresh page at " << i;
   ASSERT_NE(HugeFree(r, kDecayMs), 0u);
+  ASSERT_NE(HugeFree(ballast, kDecayMs), 0u);
+  HugeTrim(0, /*all=*/true);
+}
+
+// A range the program split into two mappings itself (madvise with other
+// flags on part of a block) cannot be moved: it stays cached, and the block
+// gets fresh pages instead, all of them mapped.
+TEST(Huge, ARangeTheProgramSplitIsNotMoved) {
+  HugeTrim(0, /*all=*/true);
+  constexpr size_t kMiB = size_t{1} << 20;
+  std::vector<void*> blocks = MapApart({8 * kMiB, 6 * kMiB});
+  ASSERT_EQ(blocks.size(), 2u);
+  if (HugeBytesInUse() - 14 * kMiB > 4 * kMiB) GTEST_SKIP() << "other huge blocks in use";
+  void* ballast = HugeAlloc(16 * kMiB, 4096);
+  std::memset(blocks[0], 0xaa, 8 * kMiB);
+  std::memset(blocks[1], 0xbb, 6 * kMiB);
+  ASSERT_EQ(madvise(blocks[1], 2 * kMiB, MADV_NOHUGEPAGE), 0);
+  for (void* p : blocks) ASSERT_NE(HugeFree(p, kDecayMs), 0u);
+  auto* q = static_cast<uint8_t*>(HugeAlloc(13 * kMiB, 4096));
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(GetHugeStats().cached_bytes, 6 * kMiB) << "the split range stays";
+  for (size_t i = 0; i < 8 * kMiB; i += 4096) ASSERT_EQ(q[i], 0xaa);
+  for (size_t i = 8 * kMiB; i < 13 * kMiB; i += 4096) ASSERT_EQ(q[i], 0) << "fresh";
+  std::memset(q, 1, 13 * kMiB);  // every page mapped
+  ASSERT_NE(HugeFree(q, kDecayMs), 0u);
   ASSERT_NE(HugeFree(ballast, kDecayMs), 0u);
   HugeTrim(0, /*all=*/true);
 }

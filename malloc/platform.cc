@@ -44,8 +44,27 @@ void* RemapPages(void* p, size_t old_size, size_t new_size) {
   return q == MAP_FAILED ? nullptr : q;
 }
 
+bool CanMoveAsOne(void* p, size_t size) {
+  // Without MREMAP_MAYMOVE a failure changes nothing: EFAULT when the range
+  // spans mappings, ENOMEM when the page after it is taken.
+  if (mremap(p, size, size + kPageSize, 0) == p) {
+    mremap(p, size + kPageSize, size, 0);  // a shrink always succeeds
+    return true;
+  }
+  return errno != EFAULT;
+}
+
 bool MovePages(void* from, size_t size, void* to) {
   return mremap(from, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, to) == to;
+}
+
+bool IsMapped(void* p, size_t size) { return madvise(p, size, MADV_NORMAL) == 0; }
+
+bool MapPagesAt(void* p, size_t size) {
+  void* q = mmap(p, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  if (q == p) return true;
+  if (q != MAP_FAILED) munmap(q, size);  // a kernel before 4.17 took the address as a hint
+  return false;
 }
 
 void PurgePages(void* p, size_t size) { madvise(p, size, MADV_DONTNEED); }

@@ -35,11 +35,20 @@ void UnmapPages(void* p, size_t size);
 void AdviseHugePages(void* p, size_t size);
 // Moves or resizes a mapping; nullptr on failure (the old mapping stays).
 void* RemapPages(void* p, size_t old_size, size_t new_size);
+// Whether mremap can take [p, p + size) as one (it lies within one kernel
+// mapping): probed by growing it a page in place (EFAULT if it spans
+// mappings), undone at once. Nothing is moved.
+bool CanMoveAsOne(void* p, size_t size);
 // Moves the pages of [from, from + size) to [to, to + size), replacing what
 // was mapped there (mremap MREMAP_FIXED: page tables move, data is neither
-// copied nor zeroed). false on failure, nothing moved: the range spans
-// mappings mremap cannot take as one (EFAULT).
+// copied nor zeroed). false on failure, when the destination may have been
+// unmapped already (the kernel unmaps it before it checks the source).
 bool MovePages(void* from, size_t size, void* to);
+// Whether all of [p, p + size) is mapped.
+bool IsMapped(void* p, size_t size);
+// Fresh zeroed pages at exactly p, where nothing may be mapped; false if
+// something is (or out of memory).
+bool MapPagesAt(void* p, size_t size);
 // Gives the pages' memory back to the kernel; they read as zero afterwards.
 void PurgePages(void* p, size_t size);
 
