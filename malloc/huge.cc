@@ -1,6 +1,8 @@
 // Huge blocks, their address table, and the cache of freed huge ranges.
 #include "malloc/huge.h"
 
+#include <pthread.h>
+
 #include "base/spin_lock.h"
 #include "malloc/platform.h"
 
@@ -275,6 +277,31 @@ struct GatheredBlock {
 };
 GatheredBlock g_gathered[kMaxGatheredBlocks];
 int g_gathered_live = 0;
+// The thread that allocated the last huge block, and since when it is the
+// only one to have done so (GatherAllowed).
+pthread_t g_last_huge_thread = 0;
+uint64_t g_sole_allocator_since_ms = 0;
+uint64_t g_decay_ms = 1000;  // the decay time HugeFree was last given
+
+// Notes the thread allocating a huge block (under g_lock) and tells whether
+// blocks may be gathered now: only while one thread has been allocating
+// huge blocks for a decay period. Each move (mremap)
+// takes the process's address-space lock for writing and flushes the TLBs
+// of the CPUs running its other threads: with two or four threads churning
+// huge blocks, gathering cost more than the page faults it saved (a 1-13
+// MiB churn, 4 threads: 4.3 -> 6.7 s, 1 thread: 2.6 -> 2.3 s;
+// benchmarks/results/2026-12-04-session14.txt).
+bool GatherAllowed(uint64_t now, uint64_t decay_ms) {
+  const pthread_t self = pthread_self();
+  if (g_last_huge_thread == 0) {
+    g_last_huge_thread = self;
+    g_sole_allocator_since_ms = now - decay_ms;
+  } else if (!pthread_equal(self, g_last_huge_thread)) {
+    g_last_huge_thread = self;
+    g_sole_allocator_since_ms = now;
+  }
+  return now - g_sole_allocator_since_ms >= decay_ms;
+}
 
 GatheredBlock* FindGathered(uintptr_t address) {
   for (GatheredBlock& g : g_gathered) {
@@ -388,12 +415,13 @@ void* HugeAlloc(size_t size, size_t align, bool* zeroed) {
   bool reserved = false;  // a piece record (GatheredBlock) is ours
   {
     base::LockGuard guard(g_lock);
+    const bool may_gather = GatherAllowed(NowMs(), g_decay_ms);
     uint32_t mapping = 0;
     if (const uintptr_t cached = TakeFromCache(mapped, align, &mapping); cached != 0) {
       if (Insert(cached, mapped, mapping)) return reinterpret_cast<void*>(cached);
       CacheRange(cached, mapped, NowMs(), mapping);
     } else if (align <= kPageSize) {
-      reserved = g_gathered_live < kMaxGatheredBlocks;
+      reserved = g_gathered_live < kMaxGatheredBlocks && may_gather;
       if (reserved) ++g_gathered_live;
       n = TakeLargest(mapped, reserved ? kMaxGathered : 0, taken);
       if (n == 0 && reserved) {
@@ -449,6 +477,7 @@ void* HugeAlloc(size_t size, size_t align, bool* zeroed) {
 
 size_t HugeFree(void* p, uint64_t decay_ms) {
   base::LockGuard guard(g_lock);
+  g_decay_ms = decay_ms;
   const uintptr_t address = reinterpret_cast<uintptr_t>(p);
   Entry* e = Find(address);
   if (e == nullptr) return 0;

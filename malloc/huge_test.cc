@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -13,6 +14,8 @@ namespace alloclab::malloc {
 namespace {
 
 constexpr uint64_t kDecayMs = 1000;
+// An alignment no cached range meets: a block mapped fresh, not cut.
+constexpr size_t kAlignAtLeast2MiB = size_t{1} << 21;
 
 TEST(Huge, AllocFreeAndUsableSize) {
   const HugeStats before = GetHugeStats();
@@ -281,6 +284,31 @@ TEST(Huge, ARangeTheProgramSplitIsNotMoved) {
   for (size_t i = 0; i < 8 * kMiB; i += 4096) ASSERT_EQ(q[i], 0xaa);
   for (size_t i = 8 * kMiB; i < 13 * kMiB; i += 4096) ASSERT_EQ(q[i], 0) << "fresh";
   std::memset(q, 1, 13 * kMiB);  // every page mapped
+  ASSERT_NE(HugeFree(q, kDecayMs), 0u);
+  ASSERT_NE(HugeFree(ballast, kDecayMs), 0u);
+  HugeTrim(0, /*all=*/true);
+}
+
+// Last: while another thread allocates huge blocks too, blocks are not
+// gathered (for a decay period): the largest range is grown, the rest is
+// fresh, and the other range stays cached.
+TEST(Huge, NoGatheringWhileAnotherThreadAllocatesHugeBlocks) {
+  HugeTrim(0, /*all=*/true);
+  constexpr size_t kMiB = size_t{1} << 20;
+  std::vector<void*> blocks = MapApart({8 * kMiB, 6 * kMiB});
+  ASSERT_EQ(blocks.size(), 2u);
+  if (HugeBytesInUse() - 14 * kMiB > 4 * kMiB) GTEST_SKIP() << "other huge blocks in use";
+  void* ballast = HugeAlloc(16 * kMiB, 4096);
+  std::thread([] { ASSERT_NE(HugeFree(HugeAlloc(2 * kMiB, kAlignAtLeast2MiB), kDecayMs), 0u); }).join();
+  std::memset(blocks[0], 0xaa, 8 * kMiB);
+  std::memset(blocks[1], 0xbb, 6 * kMiB);
+  for (void* p : blocks) ASSERT_NE(HugeFree(p, kDecayMs), 0u);
+  const size_t cached = GetHugeStats().cached_bytes;
+  auto* q = static_cast<uint8_t*>(HugeAlloc(13 * kMiB, 4096));
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(GetHugeStats().cached_bytes, cached - 8 * kMiB) << "only the largest range was used";
+  for (size_t i = 0; i < 8 * kMiB; i += 4096) ASSERT_EQ(q[i], 0xaa);
+  for (size_t i = 8 * kMiB; i < 13 * kMiB; i += 4096) ASSERT_EQ(q[i], 0) << "fresh";
   ASSERT_NE(HugeFree(q, kDecayMs), 0u);
   ASSERT_NE(HugeFree(ballast, kDecayMs), 0u);
   HugeTrim(0, /*all=*/true);
