@@ -2,6 +2,7 @@
 #include "malloc/platform.h"
 
 #include <sys/mman.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -68,6 +69,11 @@ bool MapPagesAt(void* p, size_t size) {
 }
 
 void PurgePages(void* p, size_t size) { madvise(p, size, MADV_DONTNEED); }
+
+int OnlineCpus() {
+  const int cpus = get_nprocs();
+  return cpus > 0 ? cpus : 1;
+}
 
 void* GrowBreak(size_t size, size_t align) {
   char* cur = static_cast<char*>(sbrk(0));

@@ -52,6 +52,9 @@ bool MapPagesAt(void* p, size_t size);
 // Gives the pages' memory back to the kernel; they read as zero afterwards.
 void PurgePages(void* p, size_t size);
 
+// The CPUs online, at least 1 (get_nprocs, which does not allocate).
+int OnlineCpus();
+
 // Grows the program break by `size` bytes aligned to `align`; returns the
 // aligned start, or nullptr if the break cannot grow (the caller falls back
 // to mmap). Bytes skipped for alignment are lost to the break.

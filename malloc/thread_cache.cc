@@ -2,7 +2,6 @@
 #include "malloc/thread_cache.h"
 
 #include <pthread.h>
-#include <sys/sysinfo.h>
 
 #include <atomic>
 #include <cstring>
@@ -276,8 +275,7 @@ void CountSlowEvent(ThreadCache* tc, int cls) {
 }  // namespace
 
 void EnableThreadCaches() {
-  const int cpus = get_nprocs();
-  g_shared_growth_budget = ThreadCache::kGrowthBudgetBytes * static_cast<size_t>(cpus > 0 ? cpus : 1);
+  g_shared_growth_budget = ThreadCache::kGrowthBudgetBytes * static_cast<size_t>(OnlineCpus());
   if (pthread_key_create(&g_exit_key, OnThreadExit) != 0) return;  // caches stay off
   g_enabled.store(true, std::memory_order_release);
 }

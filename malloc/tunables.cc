@@ -4,8 +4,6 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include <sys/sysinfo.h>
-
 #include "base/env_setting.h"
 #include "malloc/alloc.h"
 #include "malloc/arena.h"
@@ -45,8 +43,7 @@ void ReadTunables() {
   if (ReadInteger("BUDDYMALLOC_DECAY_MS", 0, 3600000, &v)) Arena::SetDecayMs(v);
   if (ReadInteger("BUDDYMALLOC_STATS_AT_EXIT", 0, 1, &v)) g_stats_at_exit = v == 1;
   // Arenas: one per CPU by default (threads beyond that share).
-  const int cpus = get_nprocs();
-  SetArenaLimit(cpus > 0 ? cpus : 1);
+  SetArenaLimit(OnlineCpus());
   if (ReadInteger("BUDDYMALLOC_ARENAS", 1, kMaxArenas, &v)) SetArenaLimit(static_cast<int>(v));
   if (ReadInteger("BUDDYMALLOC_PER_CPU", 0, 1, &v)) SetPerCpu(v == 1);
 }
