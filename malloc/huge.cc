@@ -415,11 +415,12 @@ void* HugeAlloc(size_t size, size_t align, bool* zeroed) {
   bool reserved = false;  // a piece record (GatheredBlock) is ours
   {
     base::LockGuard guard(g_lock);
-    const bool may_gather = GatherAllowed(NowMs(), g_decay_ms);
+    const uint64_t now = NowMs();
+    const bool may_gather = GatherAllowed(now, g_decay_ms);
     uint32_t mapping = 0;
     if (const uintptr_t cached = TakeFromCache(mapped, align, &mapping); cached != 0) {
       if (Insert(cached, mapped, mapping)) return reinterpret_cast<void*>(cached);
-      CacheRange(cached, mapped, NowMs(), mapping);
+      CacheRange(cached, mapped, now, mapping);
     } else if (align <= kPageSize) {
       reserved = g_gathered_live < kMaxGatheredBlocks && may_gather;
       if (reserved) ++g_gathered_live;
