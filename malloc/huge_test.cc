@@ -218,20 +218,43 @@ TEST(Huge, ABiggerBlockGrowsOutOfTheLargestCachedRange) {
   HugeTrim(0, /*all=*/true);
 }
 
+// The three tests below start alike: two huge blocks of 8 and 6 MiB, not
+// side by side, filled with 0xaa and 0xbb, and 16 MiB of ballast (never
+// touched) in use, so that the cache's budget holds both blocks once they
+// are freed. The caller frees the blocks and the ballast. `skip` says why a
+// test cannot run (other huge blocks in use make the budget unknown);
+// `blocks` is empty if the kernel kept placing them side by side.
+struct EightAndSix {
+  std::vector<void*> blocks;
+  void* ballast = nullptr;
+  const char* skip = nullptr;
+};
+
+EightAndSix MapEightAndSix() {
+  constexpr size_t kMiB = size_t{1} << 20;
+  HugeTrim(0, /*all=*/true);
+  EightAndSix s;
+  s.blocks = MapApart({8 * kMiB, 6 * kMiB});
+  if (s.blocks.size() != 2) return s;
+  if (HugeBytesInUse() - 14 * kMiB > 4 * kMiB) {
+    s.skip = "other huge blocks in use";
+    return s;
+  }
+  s.ballast = HugeAlloc(16 * kMiB, 4096);
+  std::memset(s.blocks[0], 0xaa, 8 * kMiB);
+  std::memset(s.blocks[1], 0xbb, 6 * kMiB);
+  return s;
+}
+
 // No cached range holds the block, two together do: the largest is grown
 // and the other moved in after it, so that no page of the block is fresh
 // (fresh pages read as zero).
 TEST(Huge, ABlockIsGatheredFromSeveralCachedRanges) {
-  HugeTrim(0, /*all=*/true);
   constexpr size_t kMiB = size_t{1} << 20;
-  std::vector<void*> blocks = MapApart({8 * kMiB, 6 * kMiB});
-  ASSERT_EQ(blocks.size(), 2u);
-  // Ballast (never touched), so that the budget holds both once freed.
-  if (HugeBytesInUse() - 14 * kMiB > 4 * kMiB) GTEST_SKIP() << "other huge blocks in use";
-  void* ballast = HugeAlloc(16 * kMiB, 4096);
-  std::memset(blocks[0], 0xaa, 8 * kMiB);
-  std::memset(blocks[1], 0xbb, 6 * kMiB);
-  for (void* p : blocks) ASSERT_NE(HugeFree(p, kDecayMs), 0u);
+  const EightAndSix s = MapEightAndSix();
+  ASSERT_EQ(s.blocks.size(), 2u);
+  if (s.skip != nullptr) GTEST_SKIP() << s.skip;
+  for (void* p : s.blocks) ASSERT_NE(HugeFree(p, kDecayMs), 0u);
   ASSERT_EQ(GetHugeStats().cached_bytes, 14 * kMiB);
   auto* q = static_cast<uint8_t*>(HugeAlloc(13 * kMiB, 4096));
   ASSERT_NE(q, nullptr);
@@ -260,7 +283,7 @@ TEST(Huge, ABlockIsGatheredFromSeveralCachedRanges) {
   EXPECT_EQ(GetHugeStats().cached_bytes, 0u);
   for (size_t i = 0; i < 14 * kMiB; i += 4096) ASSERT_NE(r[i], 0) << "a fresh page at " << i;
   ASSERT_NE(HugeFree(r, kDecayMs), 0u);
-  ASSERT_NE(HugeFree(ballast, kDecayMs), 0u);
+  ASSERT_NE(HugeFree(s.ballast, kDecayMs), 0u);
   HugeTrim(0, /*all=*/true);
 }
 
@@ -268,16 +291,12 @@ TEST(Huge, ABlockIsGatheredFromSeveralCachedRanges) {
 // flags on part of a block) cannot be moved: it stays cached, and the block
 // gets fresh pages instead, all of them mapped.
 TEST(Huge, ARangeTheProgramSplitIsNotMoved) {
-  HugeTrim(0, /*all=*/true);
   constexpr size_t kMiB = size_t{1} << 20;
-  std::vector<void*> blocks = MapApart({8 * kMiB, 6 * kMiB});
-  ASSERT_EQ(blocks.size(), 2u);
-  if (HugeBytesInUse() - 14 * kMiB > 4 * kMiB) GTEST_SKIP() << "other huge blocks in use";
-  void* ballast = HugeAlloc(16 * kMiB, 4096);
-  std::memset(blocks[0], 0xaa, 8 * kMiB);
-  std::memset(blocks[1], 0xbb, 6 * kMiB);
-  ASSERT_EQ(madvise(blocks[1], 2 * kMiB, MADV_NOHUGEPAGE), 0);
-  for (void* p : blocks) ASSERT_NE(HugeFree(p, kDecayMs), 0u);
+  const EightAndSix s = MapEightAndSix();
+  ASSERT_EQ(s.blocks.size(), 2u);
+  if (s.skip != nullptr) GTEST_SKIP() << s.skip;
+  ASSERT_EQ(madvise(s.blocks[1], 2 * kMiB, MADV_NOHUGEPAGE), 0);
+  for (void* p : s.blocks) ASSERT_NE(HugeFree(p, kDecayMs), 0u);
   auto* q = static_cast<uint8_t*>(HugeAlloc(13 * kMiB, 4096));
   ASSERT_NE(q, nullptr);
   EXPECT_EQ(GetHugeStats().cached_bytes, 6 * kMiB) << "the split range stays";
@@ -285,7 +304,7 @@ TEST(Huge, ARangeTheProgramSplitIsNotMoved) {
   for (size_t i = 8 * kMiB; i < 13 * kMiB; i += 4096) ASSERT_EQ(q[i], 0) << "fresh";
   std::memset(q, 1, 13 * kMiB);  // every page mapped
   ASSERT_NE(HugeFree(q, kDecayMs), 0u);
-  ASSERT_NE(HugeFree(ballast, kDecayMs), 0u);
+  ASSERT_NE(HugeFree(s.ballast, kDecayMs), 0u);
   HugeTrim(0, /*all=*/true);
 }
 
@@ -293,16 +312,12 @@ TEST(Huge, ARangeTheProgramSplitIsNotMoved) {
 // gathered (for a decay period): the largest range is grown, the rest is
 // fresh, and the other range stays cached.
 TEST(Huge, NoGatheringWhileAnotherThreadAllocatesHugeBlocks) {
-  HugeTrim(0, /*all=*/true);
   constexpr size_t kMiB = size_t{1} << 20;
-  std::vector<void*> blocks = MapApart({8 * kMiB, 6 * kMiB});
-  ASSERT_EQ(blocks.size(), 2u);
-  if (HugeBytesInUse() - 14 * kMiB > 4 * kMiB) GTEST_SKIP() << "other huge blocks in use";
-  void* ballast = HugeAlloc(16 * kMiB, 4096);
+  const EightAndSix s = MapEightAndSix();
+  ASSERT_EQ(s.blocks.size(), 2u);
+  if (s.skip != nullptr) GTEST_SKIP() << s.skip;
   std::thread([] { ASSERT_NE(HugeFree(HugeAlloc(2 * kMiB, kAlignAtLeast2MiB), kDecayMs), 0u); }).join();
-  std::memset(blocks[0], 0xaa, 8 * kMiB);
-  std::memset(blocks[1], 0xbb, 6 * kMiB);
-  for (void* p : blocks) ASSERT_NE(HugeFree(p, kDecayMs), 0u);
+  for (void* p : s.blocks) ASSERT_NE(HugeFree(p, kDecayMs), 0u);
   const size_t cached = GetHugeStats().cached_bytes;
   auto* q = static_cast<uint8_t*>(HugeAlloc(13 * kMiB, 4096));
   ASSERT_NE(q, nullptr);
@@ -310,7 +325,7 @@ TEST(Huge, NoGatheringWhileAnotherThreadAllocatesHugeBlocks) {
   for (size_t i = 0; i < 8 * kMiB; i += 4096) ASSERT_EQ(q[i], 0xaa);
   for (size_t i = 8 * kMiB; i < 13 * kMiB; i += 4096) ASSERT_EQ(q[i], 0) << "fresh";
   ASSERT_NE(HugeFree(q, kDecayMs), 0u);
-  ASSERT_NE(HugeFree(ballast, kDecayMs), 0u);
+  ASSERT_NE(HugeFree(s.ballast, kDecayMs), 0u);
   HugeTrim(0, /*all=*/true);
 }
 
