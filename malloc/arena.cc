@@ -332,6 +332,14 @@ bool Arena::ResizeRun(PageInfo* head, size_t new_size) {
   return true;
 }
 
+void Arena::DecayFromOutside() {
+  if (!lock_.TryLock()) return;
+  const uint64_t now = NowMs();
+  Decay(now);
+  ReleaseExpired(now, /*all=*/false);
+  lock_.Unlock();
+}
+
 void Arena::Trim() {
   Locked guard(this);
   const uint64_t now = BeginFree();

@@ -105,6 +105,12 @@ class Arena {
   // Returns cached chunks and runs to the buddy allocator, gives every wholly
   // free segment back and purges every free page (malloc_trim).
   void Trim();
+  // The decay work a free into this arena does (idle transfer caches, dirty
+  // pages and wholly free segments past the decay time, huge ranges), for an
+  // arena no thread frees into any more: its memory would otherwise stay
+  // until malloc_trim. Other arenas' threads call it (DecayIdleArenas); it
+  // does nothing while the lock is held (the holder is at work there).
+  void DecayFromOutside();
 
   // How long freed pages stay before they go back to the kernel: wholly free
   // segments are released, free blocks inside used segments purged with

@@ -35,6 +35,9 @@ Arena* ArenaAt(int i) {
   return &g_arenas[i];
 }
 
+// When DecayIdleArenas last ran.
+std::atomic<uint64_t> g_outside_decay_ms{0};
+
 }  // namespace
 
 void InitArenas() { ArenaAt(0); }
@@ -58,6 +61,16 @@ Arena* AttachThread() {
 
 bool ArenaIsContended(uint64_t acquisitions, uint64_t waits) {
   return acquisitions >= kContentionWindow && waits * 2 > acquisitions;
+}
+
+void DecayIdleArenas() {
+  const uint64_t now = NowMs();
+  uint64_t seen = g_outside_decay_ms.load(std::memory_order_relaxed);
+  if (now - seen < Arena::DecayMs() / 4) return;
+  if (!g_outside_decay_ms.compare_exchange_strong(seen, now, std::memory_order_relaxed)) return;  // another thread does it
+  // Its own arena too: which arena a thread works in is not always the one
+  // it is attached to (per CPU), and an arena busy with frees skips it.
+  ForEachArena([](Arena* a) { a->DecayFromOutside(); });
 }
 
 Arena* SpreadThread(Arena* from) {

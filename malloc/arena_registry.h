@@ -53,6 +53,14 @@ bool ArenaIsContended(uint64_t acquisitions, uint64_t waits);
 // threads, if that leaves fewer on it than on `from`; returns the thread's
 // arena.
 Arena* SpreadThread(Arena* from);
+// Runs every arena's decay work (Arena::DecayFromOutside), at most every
+// quarter of the decay time in the whole process: an arena
+// whose threads exited or moved, and whose chunks nobody frees, gets no
+// frees of its own to run it (its transfer caches held chunks, and their
+// pages stayed resident, until malloc_trim). Thread caches call it as they
+// sweep their bins.
+void DecayIdleArenas();
+
 // Threads attached to arena i now.
 int AttachedThreads(int i);
 

@@ -644,4 +644,59 @@ TEST(Arenas, AnIdleTransferCacheGoesBackToTheKernelAtTheNextFree) {
   EXPECT_LE(after, before / 8) << "of " << before << " pages resident before";
 }
 
+TEST(Arenas, AnArenaNobodyFreesIntoStillDecays) {
+  // Per CPU: blocks allocated on the last CPU belong to its arena; freed
+  // from another thread, they wait in that arena's transfer caches. Then
+  // only the main arena is used. Without frees into the other arena, only
+  // other threads' decay work (DecayIdleArenas) gives its chunks back.
+  const int cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  if (cpus < 2 || ArenaLimit() < 2) GTEST_SKIP() << "one arena per CPU needs two CPUs";
+  const int last = (cpus < ArenaLimit() ? cpus : ArenaLimit()) - 1;
+  Arena* idle = nullptr;
+  int i = 0;
+  malloc_trim(0);
+  SetPerCpu(true);
+  DecayFor decay(20);
+  auto pin = [](int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof set, &set) == 0;
+  };
+  bool pinned = true;
+  std::vector<void*> big;
+  std::thread([&] {
+    if (!(pinned = pin(last))) return;
+    big = MallocMany(4096, 8192);
+  }).join();
+  std::thread([&] {
+    if (!(pinned = pinned && pin(0))) return;
+    for (void* p : big) free(p);
+  }).join();
+  // Per thread again: a new thread attaches to the main arena and holds no
+  // chunk of the idle one (per CPU, a thread's first mallocs, before it is
+  // pinned, may take chunks of any CPU's arena, and freeing them would be a
+  // free into the idle arena).
+  SetPerCpu(false);
+  if (!pinned) GTEST_SKIP() << "threads cannot be pinned here";
+  ForEachArena([&](Arena* a) {
+    if (i++ == last) idle = a;
+  });
+  ASSERT_NE(idle, nullptr);
+  ASSERT_GT(idle->Stats().transfer_bytes, size_t{1} << 20) << "the test's premise: chunks parked in the idle arena";
+  ASSERT_NE(idle, MainArena());
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  // Refills and flushes of the main arena only (8 MiB a round, more than a
+  // thread's bins hold), whose thread cache sweeps its bins every
+  // kSweepInterval of them. The check is in the loop, outside the
+  // allocator: a bound on the rounds, not on the time.
+  std::thread([&] {
+    for (int round = 0; round < 200 && idle->Stats().transfer_bytes >= size_t{1} << 20; ++round) {
+      std::vector<void*> blocks = MallocMany(1024, 8192);
+      for (void* p : blocks) free(p);
+    }
+  }).join();
+  EXPECT_LT(idle->Stats().transfer_bytes, size_t{1} << 20) << "the idle arena kept its transfer caches";
+}
+
 }  // namespace

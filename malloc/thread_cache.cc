@@ -269,6 +269,7 @@ void CountSlowEvent(ThreadCache* tc, int cls) {
   if (--tc->events_to_sweep != 0) return;
   tc->events_to_sweep = ThreadCache::kSweepInterval;
   SweepIdleBins(tc);
+  DecayIdleArenas();
   SpreadIfContended(tc);
 }
 
