@@ -593,8 +593,8 @@ class DecayFor {
 TEST(Arenas, TransferCachesKeepAtMostHalfTheHeapAndDecayWhenUnused) {
   // 32 MiB of 8 KiB blocks freed by a thread that did not allocate them:
   // the transfer caches keep some for the next refill, within the budget.
-  // Other tests' chunks out of the way first: an arena no thread frees into
-  // keeps its transfer caches until malloc_trim.
+  // Other tests' chunks out of the way first: another arena's transfer
+  // caches would count until their decay.
   malloc_trim(0);
   std::vector<void*> big = MallocMany(4096, 8192);
   std::thread([&] {
