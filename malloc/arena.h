@@ -108,14 +108,15 @@ class Arena {
   // The decay work a free into this arena does (idle transfer caches, dirty
   // pages and wholly free segments past the decay time, huge ranges), for an
   // arena no thread frees into any more: its memory would otherwise stay
-  // until malloc_trim. Other arenas' threads call it (DecayIdleArenas); it
-  // does nothing while the lock is held (the holder is at work there).
+  // until malloc_trim. Any thread's cache sweep calls it (DecayIdleArenas);
+  // it does nothing while the lock is held (the holder is at work there).
   void DecayFromOutside();
 
   // How long freed pages stay before they go back to the kernel: wholly free
   // segments are released, free blocks inside used segments purged with
   // madvise (so that a workload that frees and reallocates does not refault
-  // pages; checked on frees, at most every decay/4).
+  // pages; checked on frees, and from thread-cache sweeps for every arena
+  // (DecayIdleArenas), at most every decay/4).
   static constexpr uint64_t kDefaultDecayMs = 1000;
   static void SetDecayMs(uint64_t ms);
   static uint64_t DecayMs();

@@ -66,7 +66,8 @@ bool ArenaIsContended(uint64_t acquisitions, uint64_t waits) {
 void DecayIdleArenas() {
   const uint64_t now = NowMs();
   uint64_t seen = g_outside_decay_ms.load(std::memory_order_relaxed);
-  if (now - seen < Arena::DecayMs() / 4) return;
+  // Signed: another thread may have stamped a later time since NowMs().
+  if (static_cast<int64_t>(now - seen) < static_cast<int64_t>(Arena::DecayMs() / 4)) return;
   if (!g_outside_decay_ms.compare_exchange_strong(seen, now, std::memory_order_relaxed)) return;  // another thread does it
   // Its own arena too: which arena a thread works in is not always the one
   // it is attached to (per CPU), and an arena busy with frees skips it.

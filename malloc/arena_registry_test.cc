@@ -656,7 +656,6 @@ TEST(Arenas, AnArenaNobodyFreesIntoStillDecays) {
   int i = 0;
   malloc_trim(0);
   SetPerCpu(true);
-  DecayFor decay(20);
   auto pin = [](int cpu) {
     cpu_set_t set;
     CPU_ZERO(&set);
@@ -685,6 +684,9 @@ TEST(Arenas, AnArenaNobodyFreesIntoStillDecays) {
   ASSERT_NE(idle, nullptr);
   ASSERT_GT(idle->Stats().transfer_bytes, size_t{1} << 20) << "the test's premise: chunks parked in the idle arena";
   ASSERT_NE(idle, MainArena());
+  // The setup ran with the default decay (1 s): a late free there cannot
+  // have flushed the chunks already.
+  DecayFor decay(20);
   std::this_thread::sleep_for(std::chrono::milliseconds(60));
   // Refills and flushes of the main arena only (8 MiB a round, more than a
   // thread's bins hold), whose thread cache sweeps its bins every
