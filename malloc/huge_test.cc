@@ -246,6 +246,21 @@ EightAndSix MapEightAndSix() {
   return s;
 }
 
+// What the tests that do not gather check of their 13 MiB block q: the
+// 8 MiB range was grown (its data kept), the other 5 MiB are fresh (zero).
+void ExpectGrownWithFreshRest(const uint8_t* q) {
+  constexpr size_t kMiB = size_t{1} << 20;
+  for (size_t i = 0; i < 8 * kMiB; i += 4096) ASSERT_EQ(q[i], 0xaa);
+  for (size_t i = 8 * kMiB; i < 13 * kMiB; i += 4096) ASSERT_EQ(q[i], 0) << "fresh";
+}
+
+// Frees a test's block and its ballast, and empties the cache for the next.
+void FreeWithBallast(void* q, const EightAndSix& s) {
+  ASSERT_NE(HugeFree(q, kDecayMs), 0u);
+  ASSERT_NE(HugeFree(s.ballast, kDecayMs), 0u);
+  HugeTrim(0, /*all=*/true);
+}
+
 // No cached range holds the block, two together do: the largest is grown
 // and the other moved in after it, so that no page of the block is fresh
 // (fresh pages read as zero).
@@ -282,9 +297,7 @@ TEST(Huge, ABlockIsGatheredFromSeveralCachedRanges) {
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(GetHugeStats().cached_bytes, 0u);
   for (size_t i = 0; i < 14 * kMiB; i += 4096) ASSERT_NE(r[i], 0) << "a fresh page at " << i;
-  ASSERT_NE(HugeFree(r, kDecayMs), 0u);
-  ASSERT_NE(HugeFree(s.ballast, kDecayMs), 0u);
-  HugeTrim(0, /*all=*/true);
+  FreeWithBallast(r, s);
 }
 
 // A range the program split into two mappings itself (madvise with other
@@ -300,12 +313,9 @@ TEST(Huge, ARangeTheProgramSplitIsNotMoved) {
   auto* q = static_cast<uint8_t*>(HugeAlloc(13 * kMiB, 4096));
   ASSERT_NE(q, nullptr);
   EXPECT_EQ(GetHugeStats().cached_bytes, 6 * kMiB) << "the split range stays";
-  for (size_t i = 0; i < 8 * kMiB; i += 4096) ASSERT_EQ(q[i], 0xaa);
-  for (size_t i = 8 * kMiB; i < 13 * kMiB; i += 4096) ASSERT_EQ(q[i], 0) << "fresh";
+  ASSERT_NO_FATAL_FAILURE(ExpectGrownWithFreshRest(q));
   std::memset(q, 1, 13 * kMiB);  // every page mapped
-  ASSERT_NE(HugeFree(q, kDecayMs), 0u);
-  ASSERT_NE(HugeFree(s.ballast, kDecayMs), 0u);
-  HugeTrim(0, /*all=*/true);
+  FreeWithBallast(q, s);
 }
 
 // Last: while another thread allocates huge blocks too, blocks are not
@@ -322,11 +332,8 @@ TEST(Huge, NoGatheringWhileAnotherThreadAllocatesHugeBlocks) {
   auto* q = static_cast<uint8_t*>(HugeAlloc(13 * kMiB, 4096));
   ASSERT_NE(q, nullptr);
   EXPECT_EQ(GetHugeStats().cached_bytes, cached - 8 * kMiB) << "only the largest range was used";
-  for (size_t i = 0; i < 8 * kMiB; i += 4096) ASSERT_EQ(q[i], 0xaa);
-  for (size_t i = 8 * kMiB; i < 13 * kMiB; i += 4096) ASSERT_EQ(q[i], 0) << "fresh";
-  ASSERT_NE(HugeFree(q, kDecayMs), 0u);
-  ASSERT_NE(HugeFree(s.ballast, kDecayMs), 0u);
-  HugeTrim(0, /*all=*/true);
+  ASSERT_NO_FATAL_FAILURE(ExpectGrownWithFreshRest(q));
+  FreeWithBallast(q, s);
 }
 
 }  // namespace
